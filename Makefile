@@ -1,0 +1,101 @@
+# coro: `make` builds everything into build/, `make test` runs every check,
+# `make demo` runs the demos, `make bench` the benchmarks, `make install`
+# installs under PREFIX. See README.md.
+
+CC      ?= cc
+CXX     ?= c++
+PREFIX  ?= /usr/local
+WARN     = -Wall -Wextra -pedantic -Werror
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c99 $(WARN) $(CFLAGS) -I.
+SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+B        = build
+
+# Library sources (coro.h is header-only; the loop adds loop.c).
+LIB_SRCS  = $(wildcard loop.c selectors/*.c)
+LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/obj/%.o)
+HEADERS   = coro.h $(wildcard loop.h selectors/*.h)
+
+DEMOS     = $(patsubst demos/%.c,$(B)/demos/%,$(wildcard demos/*.c))
+BENCHES   = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+TESTS     = $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
+
+.PHONY: all test demo bench install uninstall deps portability compile-fail valgrind clean
+all: $(DEMOS) $(BENCHES) $(B)/libcoro.a
+
+$(B)/libcoro.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $(LIB_OBJS)
+
+$(B)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/demos/%: demos/%.c $(HEADERS) $(B)/libcoro.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< $(B)/libcoro.a -o $@
+
+$(B)/bench/%: bench/%.c $(HEADERS) $(B)/libcoro.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< $(B)/libcoro.a -o $@ $(BENCH_LIBS_$*)
+
+# ---- tests: each suite in a plain build and in an ASan+UBSan build ----------
+$(B)/plain/%: tests/%.c $(wildcard tests/*.h) $(HEADERS) $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $< $(LIB_SRCS) -o $@ $(CHECK_LIBS)
+
+$(B)/asan/%: tests/%.c $(wildcard tests/*.h) $(HEADERS) $(LIB_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) $< $(LIB_SRCS) -o $@ $(CHECK_LIBS)
+
+deps:
+	@tests/deps.sh check pkg-config
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+.PHONY: test-run
+test-run: $(TESTS:%=$(B)/plain/%) $(TESTS:%=$(B)/asan/%) $(DEMOS) portability compile-fail
+	@set -e; for t in $(TESTS); do \
+	    echo "== $$t (plain)"; $(B)/plain/$$t; \
+	    echo "== $$t (asan+ubsan)"; $(B)/asan/$$t; \
+	done
+	@tests/demos.sh $(B)/demos
+	@echo "make test: all suites passed"
+
+# The header compiles as C99 and C++ with gcc and clang, with either backend,
+# and for an ATmega328P when avr-gcc is there.
+portability:
+	@tests/portability.sh "$(WARN)"
+
+# Two suspension points on one line must fail to compile, naming the rule.
+compile-fail:
+	@tests/compile_fail.sh
+
+valgrind: $(TESTS:%=$(B)/plain/%) $(DEMOS)
+	@set -e; for t in $(TESTS); do \
+	    CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full \
+	        --errors-for-leak-kinds=all $(B)/plain/$$t; done
+	@echo "make valgrind: clean"
+
+demo: $(DEMOS)
+	@for d in $(DEMOS); do echo "== $$d"; $$d || exit 1; done
+
+bench: $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+install: $(B)/libcoro.a
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/libcoro.a $(DESTDIR)$(PREFIX)/lib/
+	sed 's|@PREFIX@|$(PREFIX)|' coro.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coro.pc
+
+uninstall:
+	rm -f $(HEADERS:%=$(DESTDIR)$(PREFIX)/include/%) \
+	    $(DESTDIR)$(PREFIX)/lib/libcoro.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/coro.pc
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,750 @@
+/*
+ * coro.h -- Python's generators in C: resumable functions that yield, take a
+ * sent value, return a value, take a thrown error, close with cleanup, and
+ * delegate with `yield from` (PEP 255, 342, 380), resumed in O(1) at any depth.
+ *
+ * Header-only. No libc, no malloc: only <stddef.h> and <stdint.h>. C99 with
+ * -pedantic, C++ (Arduino), avr-gcc.
+ *
+ * GROUND RULES (read these first)
+ *
+ *   1. A generator is a frame struct whose first member is a `struct coro`, plus
+ *      every local that must live across a suspension. C locals of the body
+ *      function are lost at each suspension (the function returns).
+ *   2. The body is a function `int body(struct coro *co)` written between
+ *      CORO_BEGIN(co) and CORO_END(co). Before CORO_BEGIN put declarations only:
+ *      that code runs on every resume (and when coro_where() asks for the file).
+ *   3. With the default backend (switch on __LINE__), a suspension point
+ *      (CORO_YIELD*, CORO_AWAIT*, CORO_YIELD_FROM*) must not sit inside a
+ *      `switch` statement of your own: its `case` would belong to your switch.
+ *      Define CORO_USE_LABELS (GNU C: gcc, clang) to lift that rule.
+ *   4. One suspension point per source line: two on one line fail to compile
+ *      with "duplicate label 'coro_one_suspension_point_per_line_N'". Files are
+ *      limited to 65534 lines.
+ *   5. In C++, do not jump over initialised declarations: declare them in the
+ *      frame (rule 1) or in a block that holds no suspension point.
+ *   6. Errors are ints: 0 is no error, library codes are negative (CORO_E*),
+ *      user codes are positive. An error raised or thrown in and not caught
+ *      unwinds the body: its CORO_FINALLY section runs, then the error leaves
+ *      the frame, exactly as a Python exception leaves a generator.
+ *
+ * A COMPLETE EXAMPLE
+ *
+ *   struct lazy_range { struct coro co; int up_to, index; };
+ *
+ *   static int lazy_range(struct coro *co)            // def lazy_range(up_to):
+ *   {
+ *       struct lazy_range *f = (struct lazy_range *)co;
+ *       CORO_BEGIN(co);
+ *       f->index = 0;                                 //     index = 0
+ *       while (f->index < f->up_to) {                 //     while index < up_to:
+ *           CORO_YIELD(co, coro_int(f->index));       //         yield index
+ *           f->index++;                               //         index += 1
+ *       }
+ *       CORO_END(co);
+ *   }
+ *
+ *   struct lazy_range g = { {0}, 5, 0 };
+ *   coro_value v;
+ *   coro_init(&g.co, lazy_range);
+ *   while (coro_next(&g.co, &v) == CORO_YIELDED)      // for v in lazy_range(5):
+ *       printf("%d\n", (int)v.v.i);                   //     print(v)
+ *
+ * THE BACKEND (how a resume point is kept), after Contiki's lc-switch.h
+ *
+ *   default          `switch (co->lc)` with `case __LINE__:` at each suspension.
+ *                    Any C99 or C++ compiler; 2 bytes of resume state; rule 3.
+ *   CORO_USE_LABELS  GNU labels-as-values: `co->lc = &&label` and `goto *co->lc`.
+ *                    A suspension may sit inside a user switch; costs a pointer.
+ *
+ * TRACING
+ *
+ *   Define CORO_TRACE(co, file, line, what) before including this header to be
+ *   called at every start ("start"), suspension ("suspend"), resume ("resume")
+ *   and finish ("finish") of a body; `co` is the frame, `file`/`line` the
+ *   place in the body. Undefined, it compiles to nothing.
+ */
+#ifndef CORO_H
+#define CORO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Statuses and error codes                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* What coro_send / coro_next / coro_throw / coro_close return besides errors. */
+#define CORO_RETURNED   0      /* finished; *out = the return value (StopIteration.value) */
+#define CORO_YIELDED    (-4096) /* suspended; *out = the yielded value */
+
+/* Library error codes. Negative, named, and apart from -errno (which the loop's
+ * I/O helpers use) and from user codes (positive). */
+#define CORO_EXIT       (-4095) /* GeneratorExit: what close() throws in */
+#define CORO_EBUSY      (-4094) /* ValueError: generator already executing (or
+                                   already being delegated to) */
+#define CORO_EINVAL     (-4093) /* bad argument: a value sent to a just-created
+                                   generator, throw of error 0, NULL frame */
+#define CORO_EIGNORED   (-4092) /* RuntimeError: generator ignored GeneratorExit
+                                   (it yielded while being closed) */
+#define CORO_ECANCELLED (-4091) /* asyncio.CancelledError */
+#define CORO_ETIMEDOUT  (-4090) /* asyncio.TimeoutError */
+#define CORO_ESTATE     (-4089) /* asyncio.InvalidStateError */
+#define CORO_EFULL      (-4088) /* a fixed-capacity heap or queue is full */
+#define CORO_EEMPTY     (-4087) /* nothing to take (QueueEmpty) */
+#define CORO_ENOTASK    (-4086) /* awaiting a future outside a task */
+#define CORO_ERROR_MIN  (-4096) /* codes in [CORO_ERROR_MIN, -4000) are coro's */
+
+/* Returns the name of a status or library error code ("CORO_EBUSY"), "user
+ * error" for positive codes, "errno" for other negative ones. Never NULL; the
+ * string is static. */
+static inline const char *coro_strerror(int code);
+
+/* ------------------------------------------------------------------------ */
+/* Values                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* What crosses a suspension: an integer, a double or a pointer, or none. */
+union coro_word {
+    intptr_t i;
+    double d;
+    void *p;
+};
+
+/* Value types. CORO_NONE is Python's None: what next() sends and what a body
+ * that falls off its end returns. */
+enum coro_type { CORO_NONE = 0, CORO_INT = 1, CORO_DOUBLE = 2, CORO_PTR = 3 };
+
+/* A value with its type: 16 bytes on x86-64, 5 on AVR. Read v.v.i, v.v.d or
+ * v.v.p according to v.type. */
+typedef struct coro_value {
+    union coro_word v;
+    unsigned char type;
+} coro_value;
+
+/* Constructors: coro_int(5), coro_double(0.5), coro_ptr(p), coro_none(). */
+static inline coro_value coro_none(void)
+{
+    coro_value r;
+    r.v.i = 0;
+    r.type = CORO_NONE;
+    return r;
+}
+static inline coro_value coro_int(intptr_t i)
+{
+    coro_value r;
+    r.v.i = i;
+    r.type = CORO_INT;
+    return r;
+}
+static inline coro_value coro_double(double d)
+{
+    coro_value r;
+    r.v.d = d;
+    r.type = CORO_DOUBLE;
+    return r;
+}
+static inline coro_value coro_ptr(void *p)
+{
+    coro_value r;
+    r.v.p = p;
+    r.type = CORO_PTR;
+    return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The frame header                                                         */
+/* ------------------------------------------------------------------------ */
+
+struct coro;
+
+/* A body: returns CORO_YIELDED, CORO_RETURNED, an error code, or (inside the
+ * library) a request to delegate. Written with CORO_BEGIN / CORO_END. */
+typedef int (*coro_fn)(struct coro *co);
+
+#ifdef CORO_USE_LABELS
+typedef void *coro_lc;          /* address of the resume label, NULL at start */
+#else
+typedef uint_least16_t coro_lc; /* __LINE__ of the resume point, 0 at start */
+#endif
+
+/* The library's part of every generator frame. 40 bytes on x86-64 and 16 on
+ * AVR with the default backend (48 and 18 with CORO_USE_LABELS). Owned by the
+ * caller, embedded as the first member of the frame; the library keeps no
+ * pointer to it once it is closed. Fields are private: use the functions. */
+struct coro {
+    coro_fn fn;            /* the body */
+    struct coro *parent;   /* the delegator yielding from us, or NULL */
+    struct coro *leaf;     /* outermost frame: innermost frame of its chain;
+                              a delegating body: the child it asks for */
+    union coro_word val;   /* value yielded, sent, returned, or the child's result */
+#ifdef CORO_USE_LABELS
+    coro_lc lc;            /* resume point */
+    int err;               /* error thrown in or propagating, 0 if none */
+    uint_least16_t line;   /* line of the resume point */
+#else
+    int err;               /* error thrown in or propagating, 0 if none */
+    coro_lc lc;            /* resume point */
+#endif
+    unsigned char type;    /* enum coro_type of val */
+    unsigned char flags;   /* CORO__S_* state, CORO__F_* bits */
+};
+
+/* Generator states, as inspect.getgeneratorstate names them. */
+enum coro_state {
+    CORO_CREATED = 0,   /* initialised, body not started */
+    CORO_SUSPENDED = 1, /* stopped at a suspension point */
+    CORO_CLOSED = 2,    /* returned, failed or closed */
+    CORO_RUNNING = 3    /* executing, or delegating inside a chain that is */
+};
+
+#define CORO__S_MASK      3u
+#define CORO__F_RUNNING   4u  /* set on the outermost frame while a send runs */
+#define CORO__F_FINALLY   8u  /* the body has entered its CORO_FINALLY section */
+#define CORO__F_WHERE    16u  /* coro_where() asks the body for its file */
+#define CORO__F_STALE    32u  /* outermost frame: its innermost frame finished */
+#define CORO__F_CLOSING  64u  /* inside a close() that has not returned yet */
+
+/* What the caller asked for: the trampoline's `op`. */
+#define CORO__OP_SEND       0
+#define CORO__OP_THROW      1
+#define CORO__OP_THROW_EXIT 2 /* a throw of CORO_EXIT: closes the frames below */
+#define CORO__OP_CLOSE      3
+
+/* Private body results and resume points. */
+#define CORO__DELEGATE   (-4097)  /* the body asks to yield from co->leaf */
+#define CORO__WHERE      (-4098)  /* the body answered coro_where() */
+#define CORO__LC_FINALLY 65535u   /* resume point of the CORO_FINALLY section */
+
+/* ------------------------------------------------------------------------ */
+/* Operations (the caller's side)                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Prepares `co` to run `fn`: state CREATED. Call it again to reuse a closed
+ * frame. Never fails. */
+static inline void coro_init(struct coro *co, coro_fn fn)
+{
+    co->fn = fn;
+    co->parent = NULL;
+    co->leaf = co;
+    co->val.i = 0;
+    co->err = 0;
+    co->lc = 0;
+#ifdef CORO_USE_LABELS
+    co->line = 0;
+#endif
+    co->type = CORO_NONE;
+    co->flags = CORO_CREATED;
+}
+
+static inline int coro__run(struct coro *g, coro_value v, int err, int op, coro_value *out);
+
+/* g.send(v): resumes g with v as the value of its pending yield (a created g
+ * accepts only coro_none()). Returns CORO_YIELDED (*out = yielded value),
+ * CORO_RETURNED (*out = return value; also at once, with none, for a closed g)
+ * or the error that left g (g is then closed). Misuse, with g unchanged:
+ * CORO_EINVAL (non-none value to a created g), CORO_EBUSY (g or its chain is
+ * running). `out` may be NULL. In a yield-from chain, the innermost frame is
+ * resumed directly, whatever the depth. */
+static inline int coro_send(struct coro *g, coro_value v, coro_value *out)
+{
+    return coro__run(g, v, 0, CORO__OP_SEND, out);
+}
+
+/* next(g): coro_send(g, coro_none(), out). */
+static inline int coro_next(struct coro *g, coro_value *out)
+{
+    return coro__run(g, coro_none(), 0, CORO__OP_SEND, out);
+}
+
+/* g.throw(err): raises err (non-zero, not CORO_YIELDED) at g's suspension
+ * point; in a chain, at the innermost frame, which may catch it. Returns like
+ * coro_send: CORO_YIELDED if the body caught it and yielded again,
+ * CORO_RETURNED if it caught it and returned, or the error that left g. A
+ * created or closed g raises err at once without running (created -> closed).
+ * CORO_EINVAL for err 0, CORO_EBUSY for a running g (unchanged). */
+static inline int coro_throw(struct coro *g, int err, coro_value *out)
+{
+    if (err == 0 || err == CORO_YIELDED)
+        return CORO_EINVAL;
+    return coro__run(g, coro_none(), err,
+                     err == CORO_EXIT ? CORO__OP_THROW_EXIT : CORO__OP_THROW, out);
+}
+
+/* g.close(): CREATED or CLOSED -> CLOSED at once, returning CORO_RETURNED.
+ * SUSPENDED: throws CORO_EXIT in (innermost frame first; each delegator then
+ * gets CORO_EXIT at its yield from and runs its cleanup). Returns
+ * CORO_RETURNED when the exit left g (*out = none) or when g caught it and
+ * returned (*out = its value, as Python 3.13); CORO_EIGNORED if g yielded
+ * instead (g stays suspended there); another error if one left g. CORO_EBUSY
+ * for a running g. `out` may be NULL. */
+static inline int coro_close(struct coro *g, coro_value *out);
+
+/* inspect.getgeneratorstate(g): CORO_CREATED, CORO_RUNNING, CORO_SUSPENDED or
+ * CORO_CLOSED. A frame inside a running yield-from chain is RUNNING, as in
+ * CPython. Cost grows with the depth of g inside a chain (introspection). */
+static inline enum coro_state coro_state(const struct coro *g);
+
+/* The name of a state: "CREATED", "RUNNING", "SUSPENDED", "CLOSED". Static. */
+static inline const char *coro_state_name(enum coro_state s)
+{
+    static const char *const names[] = { "CREATED", "SUSPENDED", "CLOSED", "RUNNING" };
+    return names[s & 3];
+}
+
+/* Where g is suspended: returns the line of its resume point (0 when created,
+ * closed, or not at a suspension point) and, if `file` is not NULL, stores the
+ * body's __FILE__ there. Runs the prologue of g's body (rule 2), nothing
+ * else. */
+static inline unsigned coro_where(struct coro *g, const char **file);
+
+/* ------------------------------------------------------------------------ */
+/* Inside a body                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* The value the body was resumed with: what was sent into the last CORO_YIELD
+ * (none after next()), or the child's return value after CORO_YIELD_FROM. */
+static inline coro_value coro_sent(const struct coro *co)
+{
+    coro_value r;
+    r.v = co->val;
+    r.type = co->type;
+    return r;
+}
+
+/* Backend pieces: where a resume point is stored and how the body gets back to
+ * it. Each suspension point on line N expands to
+ *     CORO__MARK(co, N); return status; CORO__RESUME(N)
+ * which is, with the default backend,
+ *     co->lc = N; return status; case N: goto one_per_line_N; one_per_line_N:
+ * and with CORO_USE_LABELS
+ *     co->lc = &&one_per_line_N; co->line = N; return status; one_per_line_N:
+ * The label (a plain jump to the next statement) is what makes two suspension
+ * points on one line a compile error that names the rule. */
+#define CORO__CAT2(a, b) a##b
+#define CORO__CAT(a, b) CORO__CAT2(a, b)
+#define CORO__LABEL(n) CORO__CAT(coro_one_suspension_point_per_line_, n)
+
+#ifdef CORO_USE_LABELS
+#if defined(__clang__)
+#define CORO__GNU_BEGIN _Pragma("clang diagnostic push") \
+    _Pragma("clang diagnostic ignored \"-Wgnu-label-as-value\"")
+#define CORO__GNU_END _Pragma("clang diagnostic pop")
+#else
+#define CORO__GNU_BEGIN _Pragma("GCC diagnostic push") \
+    _Pragma("GCC diagnostic ignored \"-Wpedantic\"")
+#define CORO__GNU_END _Pragma("GCC diagnostic pop")
+#endif
+#define CORO__DISPATCH(co) \
+    CORO__GNU_BEGIN if ((co)->lc) goto *(co)->lc; CORO__GNU_END \
+    switch ((co)->line)
+#define CORO__MARK(co, n) \
+    ((co)->lc = __extension__ &&CORO__LABEL(n), (co)->line = (n))
+#define CORO__RESUME(n) CORO__LABEL(n):
+#define CORO__TO_FINALLY(co) ((co)->lc = NULL, (co)->line = CORO__LC_FINALLY)
+#else
+#define CORO__DISPATCH(co) switch ((co)->lc)
+#define CORO__MARK(co, n) ((co)->lc = (n))
+#define CORO__RESUME(n) case n: goto CORO__LABEL(n); CORO__LABEL(n):
+#define CORO__TO_FINALLY(co) ((co)->lc = CORO__LC_FINALLY)
+#endif
+
+#ifndef CORO_TRACE
+#define CORO_TRACE(co, file, line, what) ((void)0)
+#endif
+
+/* Suspends with `status`, at the resume point of line n. */
+#define CORO__SUSPEND(co, status, n) \
+    CORO__MARK(co, n); \
+    CORO_TRACE(co, __FILE__, n, "suspend"); \
+    return (status); \
+    CORO__RESUME(n) \
+    CORO_TRACE(co, __FILE__, n, "resume")
+
+/* Leaves through the CORO_FINALLY section (if any) and the end of the body. */
+#define CORO__UNWIND(co) \
+    do { CORO__TO_FINALLY(co); goto coro__top; } while (0)
+
+/* Opens the body. Expands to
+ *     coro__top: switch (co->lc) { case 0: <answer coro_where>
+ * and marks the start. */
+#define CORO_BEGIN(co) \
+    coro__top: \
+    CORO__DISPATCH(co) { \
+    case 0: \
+        if ((co)->flags & CORO__F_WHERE) { \
+            (co)->val.p = (void *)(__FILE__); \
+            return CORO__WHERE; \
+        } \
+        CORO_TRACE(co, __FILE__, __LINE__, "start");
+
+/* yield v: suspends; the caller of send/next gets v. An error thrown in
+ * unwinds the body (rule 6). Read the sent value with coro_sent(co). Expands to
+ *     co->val = v; co->lc = N; return CORO_YIELDED; case N:
+ *     if (co->err) { co->lc = CORO__LC_FINALLY; goto coro__top; } */
+#define CORO_YIELD(co, value) \
+    do { \
+        coro__store((co), (value)); \
+        CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
+        if ((co)->err) CORO__UNWIND(co); \
+    } while (0)
+
+/* try: yield v / except as err: like CORO_YIELD, but an error thrown in is
+ * stored in `err` (an int lvalue; 0 if none) instead of unwinding. Re-raise
+ * what you do not handle with CORO_RAISE. */
+#define CORO_YIELD_CATCH(co, value, err) \
+    do { \
+        coro__store((co), (value)); \
+        CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
+        (err) = (co)->err; \
+        (co)->err = 0; \
+    } while (0)
+
+/* r = yield from sub: runs the generator `sub` (a struct coro *) until it
+ * finishes: what it yields goes to our caller, what is sent or thrown goes to
+ * it, closing us closes it first. Its return value is stored in `r` (a
+ * coro_value lvalue). An error leaving `sub` unwinds us (rule 6). A closed
+ * `sub` gives none at once; a running one, or one already delegated to,
+ * raises CORO_EBUSY here. Expands to
+ *     co->leaf = sub; co->lc = N; return <delegate>; case N:
+ *     if (co->err) <unwind>; r = coro_sent(co); */
+#define CORO_YIELD_FROM(co, sub, r) \
+    do { \
+        (co)->leaf = (sub); \
+        CORO__SUSPEND(co, CORO__DELEGATE, __LINE__); \
+        if ((co)->err) CORO__UNWIND(co); \
+        (r) = coro_sent(co); \
+    } while (0)
+
+/* try: r = yield from sub / except as err: like CORO_YIELD_FROM, but an error
+ * leaving `sub` is stored in `err` (0 if none; then `r` is set) instead of
+ * unwinding. */
+#define CORO_YIELD_FROM_CATCH(co, sub, r, err) \
+    do { \
+        (co)->leaf = (sub); \
+        CORO__SUSPEND(co, CORO__DELEGATE, __LINE__); \
+        (err) = (co)->err; \
+        (co)->err = 0; \
+        if (!(err)) (r) = coro_sent(co); \
+    } while (0)
+
+/* r = await sub: the same as CORO_YIELD_FROM (PEP 492 on top of PEP 380). */
+#define CORO_AWAIT(co, sub, r) CORO_YIELD_FROM(co, sub, r)
+#define CORO_AWAIT_CATCH(co, sub, r, err) CORO_YIELD_FROM_CATCH(co, sub, r, err)
+
+/* return v: finishes with v (the caller sees CORO_RETURNED and v), after the
+ * CORO_FINALLY section. Inside that section, it replaces a pending error, as
+ * a Python `return` in `finally` does. */
+#define CORO_RETURN(co, value) \
+    do { \
+        coro__store((co), (value)); \
+        (co)->err = 0; \
+        CORO__UNWIND(co); \
+    } while (0)
+
+/* raise err: unwinds the body with err (non-zero), through its CORO_FINALLY
+ * section; the caller (or the delegator at its yield from) gets err. */
+#define CORO_RAISE(co, error) \
+    do { \
+        (co)->err = (error); \
+        CORO__UNWIND(co); \
+    } while (0)
+
+/* finally: the cleanup section, from here to CORO_END. Runs once, on normal
+ * completion, CORO_RETURN, an unhandled error and close. Inside it, the
+ * pending error is coro_pending(co) (CORO_EXIT when closing). Expands to
+ *     <return none>; case CORO__LC_FINALLY:
+ *     if (already in finally) return <pending>; <mark in finally>; */
+#define CORO_FINALLY(co) \
+        coro__store((co), coro_none()); \
+    case CORO__LC_FINALLY: \
+        if ((co)->flags & CORO__F_FINALLY) \
+            return coro__finish(co); \
+        (co)->flags |= CORO__F_FINALLY;
+
+/* The error in flight inside CORO_FINALLY (0 if none); also the error just
+ * caught. Without a CORO_FINALLY section, nothing to read. */
+#define coro_pending(co) ((co)->err)
+
+/* Closes the body: falling off the end returns none. Expands to
+ *     if (not in finally) <return none>; } return <value or error>; */
+#define CORO_END(co) \
+        if (!((co)->flags & CORO__F_FINALLY)) \
+            coro__store((co), coro_none()); \
+    } \
+    if (0) goto coro__top; \
+    return coro__finish(co)
+
+/* ------------------------------------------------------------------------ */
+/* Implementation                                                           */
+/* ------------------------------------------------------------------------ */
+
+static inline void coro__store(struct coro *co, coro_value v)
+{
+    co->val = v.v;
+    co->type = v.type;
+}
+
+static inline int coro__finish(const struct coro *co)
+{
+    return co->err ? co->err : CORO_RETURNED;
+}
+
+static inline void coro__out(const struct coro *co, coro_value *out)
+{
+    if (out) {
+        out->v = co->val;
+        out->type = co->type;
+    }
+}
+
+static inline void coro__set_state(struct coro *co, unsigned s)
+{
+    co->flags = (unsigned char)((co->flags & ~CORO__S_MASK) | s);
+}
+
+static inline struct coro *coro__root(const struct coro *g)
+{
+    while (g->parent)
+        g = g->parent;
+    return (struct coro *)g;
+}
+
+static inline enum coro_state coro_state(const struct coro *g)
+{
+    unsigned s = g->flags & CORO__S_MASK;
+    if (s == CORO_CLOSED)
+        return CORO_CLOSED;
+    if (coro__root(g)->flags & CORO__F_RUNNING)
+        return CORO_RUNNING;
+    return (enum coro_state)s;
+}
+
+/* The trampoline. `cur`, a frame of g's chain, has just returned `rc`. Goes on
+ * until g itself yields or finishes: a frame that finishes hands its value or
+ * error to its delegator, which is resumed in this same call; a frame that
+ * delegates hands over to its child. Each step is O(1), whatever the depth.
+ * `op` says what the caller asked for. When it delivers CORO_EXIT, the frames
+ * below g carry CORO__F_CLOSING: in CPython's recursion each of them is inside
+ * its own close() until it finishes or yields. */
+static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
+                            int rc, int op, coro_value *out)
+{
+    for (;;) {
+        if (rc == CORO_YIELDED) {
+            struct coro *f = cur, *p;
+            coro__set_state(cur, CORO_SUSPENDED);
+            if (op < CORO__OP_THROW_EXIT)
+                break;
+            /* Yielded while being closed: the nearest frame inside its own
+             * close() reports "ignored GeneratorExit" to its delegator and
+             * stays suspended, heading its own chain. */
+            while (f != g && !(f->flags & CORO__F_CLOSING))
+                f = f->parent;
+            if (f == g)
+                break;
+            f->flags &= (unsigned char)~CORO__F_CLOSING;
+            p = f->parent;
+            f->parent = NULL;
+            f->leaf = cur;
+            cur = p;
+            cur->err = CORO_EIGNORED;
+        } else if (rc == CORO__DELEGATE) {
+            struct coro *child = cur->leaf;
+            coro__set_state(cur, CORO_SUSPENDED);
+            if (!child) {
+                cur->err = CORO_EINVAL;
+            } else if ((child->flags & CORO__S_MASK) == CORO_CLOSED) {
+                coro__store(cur, coro_none());      /* StopIteration() at once */
+                cur->err = 0;
+            } else if (child == cur || child->parent || (child->flags & CORO__F_RUNNING)) {
+                cur->err = CORO_EBUSY;
+            } else {
+                child->parent = cur;                /* PEP 380: _y = next(_i) */
+                cur = child->leaf;                  /* a child may head a chain */
+                coro__store(cur, coro_none());
+                cur->err = 0;
+            }
+        } else {
+            /* cur finished: rc is CORO_RETURNED or the error that left it */
+            struct coro *p = cur->parent;
+            unsigned was_closing = cur->flags & CORO__F_CLOSING;
+            cur->flags = CORO_CLOSED;
+            cur->err = 0;
+            if (cur == g)
+                break;
+            cur->parent = NULL;
+            p->val = cur->val;
+            p->type = cur->type;
+            /* PEP 380: a delegator that forwarded the exit to its child's
+             * close() gets GeneratorExit even if the child caught it and
+             * returned */
+            if (rc == CORO_RETURNED && was_closing)
+                rc = CORO_EXIT;
+            p->err = rc;
+            cur = p;
+        }
+        rc = cur->fn(cur);
+    }
+    root->flags &= (unsigned char)~CORO__F_RUNNING;
+    if (rc == CORO_YIELDED) {
+        root->leaf = cur;
+        if (op == CORO__OP_CLOSE)
+            return CORO_EIGNORED;
+        coro__out(cur, out);
+        return CORO_YIELDED;
+    }
+    if (g != root) {              /* g was sent to directly inside a chain */
+        root->leaf = g;
+        root->flags |= CORO__F_STALE;
+    }
+    if (rc == CORO_EXIT && op == CORO__OP_CLOSE) {
+        coro__store(g, coro_none());
+        rc = CORO_RETURNED;
+    }
+    if (rc == CORO_RETURNED)
+        coro__out(g, out);
+    return rc;
+}
+
+/* Everything but the fast path: misuse checks, closed, created, frames sent to
+ * inside a chain, a chain whose innermost frame finished, close. */
+static int coro__run_slow(struct coro *g, coro_value v, int err, int op, coro_value *out)
+{
+    struct coro *root, *cur;
+    unsigned s;
+    if (!g)
+        return CORO_EINVAL;
+    s = g->flags & CORO__S_MASK;
+    if (s == CORO_CLOSED) {
+        if (err && err != CORO_EXIT)
+            return err;                 /* throw into a finished generator */
+        if (out)
+            *out = coro_none();
+        return CORO_RETURNED;
+    }
+    root = coro__root(g);
+    if (root->flags & CORO__F_RUNNING)
+        return CORO_EBUSY;
+    if (s == CORO_CREATED) {
+        if (err) {                      /* throw or close before the start */
+            g->flags = CORO_CLOSED;
+            if (err != CORO_EXIT)
+                return err;
+            if (out)
+                *out = coro_none();
+            return CORO_RETURNED;
+        }
+        if (v.type != CORO_NONE)
+            return CORO_EINVAL;
+    }
+    root->flags = (unsigned char)((root->flags & ~CORO__F_STALE) | CORO__F_RUNNING);
+    cur = root->leaf;
+    if (op >= CORO__OP_THROW_EXIT) {    /* each frame below g is inside a close() */
+        struct coro *f;
+        for (f = cur; f != g; f = f->parent)
+            f->flags |= CORO__F_CLOSING;
+    }
+    if ((cur->flags & CORO__S_MASK) == CORO_CLOSED) {
+        /* the innermost frame finished by a direct send: it answers
+         * StopIteration(None), or raises what is thrown at it */
+        coro__store(cur, coro_none());
+        cur->flags &= (unsigned char)~CORO__F_CLOSING;
+        cur->err = 0;
+        return coro__trampoline(g, root, cur, err ? err : CORO_RETURNED, op, out);
+    }
+    coro__store(cur, v);
+    cur->err = err;
+    return coro__trampoline(g, root, cur, cur->fn(cur), op, out);
+}
+
+/* The fast path, inlined into each call: a suspended outermost frame that is
+ * not running, resumed at its innermost frame, which yields again. */
+static inline int coro__run(struct coro *g, coro_value v, int err, int op, coro_value *out)
+{
+    struct coro *cur;
+    int rc;
+    if (op >= CORO__OP_THROW_EXIT || !g || g->parent ||
+        (g->flags & (CORO__S_MASK | CORO__F_RUNNING | CORO__F_STALE)) != CORO_SUSPENDED)
+        return coro__run_slow(g, v, err, op, out);
+    cur = g->leaf;
+    g->flags |= CORO__F_RUNNING;
+    coro__store(cur, v);
+    cur->err = err;
+    rc = cur->fn(cur);
+    if (rc != CORO_YIELDED)
+        return coro__trampoline(g, g, cur, rc, op, out);
+    g->flags &= (unsigned char)~CORO__F_RUNNING;
+    coro__out(cur, out);
+    return CORO_YIELDED;
+}
+
+static inline int coro_close(struct coro *g, coro_value *out)
+{
+    return coro__run(g, coro_none(), CORO_EXIT, CORO__OP_CLOSE, out);
+}
+
+static inline unsigned coro_where(struct coro *g, const char **file)
+{
+    unsigned line = 0;
+    if ((g->flags & CORO__S_MASK) == CORO_SUSPENDED) {
+#ifdef CORO_USE_LABELS
+        line = g->line;
+#else
+        line = g->lc;
+#endif
+        if (line == CORO__LC_FINALLY)
+            line = 0;
+    }
+    if (file) {
+        /* ask the body: with a start resume point and CORO__F_WHERE set,
+         * CORO_BEGIN stores __FILE__ in val and returns */
+        coro_lc lc = g->lc;
+        union coro_word val = g->val;
+        unsigned char type = g->type, flags = g->flags;
+#ifdef CORO_USE_LABELS
+        uint_least16_t l = g->line;
+        g->line = 0;
+#endif
+        g->lc = 0;
+        g->flags |= CORO__F_WHERE;
+        *file = g->fn(g) == CORO__WHERE ? (const char *)g->val.p : "";
+        g->lc = lc;
+        g->val = val;
+        g->type = type;
+        g->flags = flags;
+#ifdef CORO_USE_LABELS
+        g->line = l;
+#endif
+    }
+    return line;
+}
+
+static inline const char *coro_strerror(int code)
+{
+    switch (code) {
+    case CORO_RETURNED:   return "CORO_RETURNED";
+    case CORO_YIELDED:    return "CORO_YIELDED";
+    case CORO_EXIT:       return "CORO_EXIT";
+    case CORO_EBUSY:      return "CORO_EBUSY";
+    case CORO_EINVAL:     return "CORO_EINVAL";
+    case CORO_EIGNORED:   return "CORO_EIGNORED";
+    case CORO_ECANCELLED: return "CORO_ECANCELLED";
+    case CORO_ETIMEDOUT:  return "CORO_ETIMEDOUT";
+    case CORO_ESTATE:     return "CORO_ESTATE";
+    case CORO_EFULL:      return "CORO_EFULL";
+    case CORO_EEMPTY:     return "CORO_EEMPTY";
+    case CORO_ENOTASK:    return "CORO_ENOTASK";
+    default:              return code > 0 ? "user error" : "errno";
+    }
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CORO_H */
