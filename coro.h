@@ -457,11 +457,13 @@ static inline coro_value coro_sent(const struct coro *co)
 /* finally: the cleanup section, from here to CORO_END. Runs once, on normal
  * completion, CORO_RETURN, an unhandled error and close. Inside it, the
  * pending error is coro_pending(co) (CORO_EXIT when closing). Expands to
- *     <return none>; case CORO__LC_FINALLY:
+ *     <return none>; goto coro__finally; case CORO__LC_FINALLY: coro__finally:
  *     if (already in finally) return <pending>; <mark in finally>; */
 #define CORO_FINALLY(co) \
         coro__store((co), coro_none()); \
+        goto coro__finally; \
     case CORO__LC_FINALLY: \
+    coro__finally: \
         if ((co)->flags & CORO__F_FINALLY) \
             return coro__finish(co); \
         (co)->flags |= CORO__F_FINALLY;
