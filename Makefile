@@ -12,7 +12,7 @@ SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 B        = build
 
 # Library sources (coro.h is header-only; the loop adds loop.c).
-LIB_SRCS  = $(wildcard loop.c selectors/*.c)
+LIB_SRCS  = $(wildcard loop.c sync.c wait.c selectors/*.c)
 LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/obj/%.o)
 HEADERS   = coro.h $(wildcard loop.h selectors/*.h)
 

@@ -1,0 +1,615 @@
+/*
+ * loop.c -- the event loop: ready queue, timer heap, clock, futures, tasks.
+ * See loop.h for the API and the rules. No allocation: every node is owned
+ * by the caller and linked in place.
+ */
+#if defined(__unix__) || defined(__APPLE__)
+#define _POSIX_C_SOURCE 200809L
+#define CORO_HOST_CLOCK 1
+#include <errno.h>
+#include <time.h>
+#endif
+
+#include "loop.h"
+
+/* ------------------------------------------------------------------------ */
+/* Lists: rings of handles with a tail pointer (O(1) push, pop and splice)  */
+/* ------------------------------------------------------------------------ */
+
+static void list_push(struct coro_list *l, struct coro_handle *h)
+{
+    if (l->tail) {
+        h->u.next = l->tail->u.next;
+        l->tail->u.next = h;
+    } else {
+        h->u.next = h;
+    }
+    l->tail = h;
+}
+
+static struct coro_handle *list_pop(struct coro_list *l)
+{
+    struct coro_handle *head;
+    if (!l->tail)
+        return NULL;
+    head = l->tail->u.next;
+    if (head == l->tail)
+        l->tail = NULL;
+    else
+        l->tail->u.next = head->u.next;
+    head->u.idle = 0;
+    return head;
+}
+
+/* Moves all of `from` to the end of `to`, in order. */
+static void list_splice(struct coro_list *to, struct coro_list *from)
+{
+    struct coro_handle *head;
+    if (!from->tail)
+        return;
+    if (to->tail) {
+        head = from->tail->u.next;
+        from->tail->u.next = to->tail->u.next;
+        to->tail->u.next = head;
+    }
+    to->tail = from->tail;
+    from->tail = NULL;
+}
+
+/* Unlinks h from l: 1 if it was there, 0 if not. O(length). */
+static int list_remove(struct coro_list *l, struct coro_handle *h)
+{
+    struct coro_handle *prev = l->tail, *cur;
+    if (!prev)
+        return 0;
+    do {
+        cur = prev->u.next;
+        if (cur == h) {
+            if (cur == prev)
+                l->tail = NULL;
+            else {
+                prev->u.next = cur->u.next;
+                if (l->tail == cur)
+                    l->tail = prev;
+            }
+            h->u.idle = 0;
+            return 1;
+        }
+        prev = cur;
+    } while (prev != l->tail);
+    return 0;
+}
+
+void coro_handle_init(struct coro_handle *h, coro_callback fn)
+{
+    h->u.idle = 0;
+    h->fn = fn;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The timer heap: 4-ary, flat array of (when, handle), ordered by (when,   */
+/* seq); each handle knows its slot, so cancel is O(log n)                  */
+/* ------------------------------------------------------------------------ */
+
+static int slot_before(const struct coro_timer_slot *a, const struct coro_timer_slot *b)
+{
+    if (a->when != b->when)
+        return a->when < b->when;
+    /* equal deadlines: first scheduled first (wrap-safe) */
+    return (int32_t)(a->h->u.heap.seq - b->h->u.heap.seq) < 0;
+}
+
+static void heap_place(struct coro_loop *loop, uint32_t i, struct coro_timer_slot s)
+{
+    loop->heap[i] = s;
+    s.h->u.heap.index = i;
+}
+
+static void heap_up(struct coro_loop *loop, uint32_t i, struct coro_timer_slot s)
+{
+    while (i > 0) {
+        uint32_t parent = (i - 1) / 4;
+        if (!slot_before(&s, &loop->heap[parent]))
+            break;
+        heap_place(loop, i, loop->heap[parent]);
+        i = parent;
+    }
+    heap_place(loop, i, s);
+}
+
+static void heap_down(struct coro_loop *loop, uint32_t i, struct coro_timer_slot s)
+{
+    uint32_t n = loop->heap_len;
+    for (;;) {
+        uint32_t c = 4 * i + 1, best, k, end;
+        if (c >= n)
+            break;
+        best = c;
+        end = c + 4 < n ? c + 4 : n;
+        for (k = c + 1; k < end; k++)
+            if (slot_before(&loop->heap[k], &loop->heap[best]))
+                best = k;
+        if (!slot_before(&loop->heap[best], &s))
+            break;
+        heap_place(loop, i, loop->heap[best]);
+        i = best;
+    }
+    heap_place(loop, i, s);
+}
+
+static int heap_contains(const struct coro_loop *loop, const struct coro_handle *h)
+{
+    return h->u.idle != 0 && h->u.heap.index < loop->heap_len &&
+           loop->heap[h->u.heap.index].h == h;
+}
+
+static int heap_insert(struct coro_loop *loop, struct coro_handle *h, coro_time when)
+{
+    struct coro_timer_slot s;
+    if (loop->heap_len == loop->heap_cap)
+        return CORO_EFULL;
+    if (++loop->seq == 0)
+        loop->seq = 1;
+    h->u.heap.seq = loop->seq;
+    s.when = when;
+    s.h = h;
+    heap_up(loop, loop->heap_len++, s);
+    return 0;
+}
+
+static void heap_remove(struct coro_loop *loop, struct coro_handle *h)
+{
+    uint32_t i = h->u.heap.index;
+    struct coro_timer_slot last = loop->heap[--loop->heap_len];
+    if (i < loop->heap_len) {
+        if (i > 0 && slot_before(&last, &loop->heap[(i - 1) / 4]))
+            heap_up(loop, i, last);
+        else
+            heap_down(loop, i, last);
+    }
+    h->u.idle = 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Clocks                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static coro_time virtual_now(struct coro_loop *loop)
+{
+    return loop->vnow;
+}
+
+static int virtual_wait(struct coro_loop *loop, coro_time deadline)
+{
+    if (deadline == CORO_FOREVER)
+        return CORO_EEMPTY;
+    if (deadline > loop->vnow)
+        loop->vnow = deadline;
+    return 0;
+}
+
+const struct coro_clock coro_clock_virtual = { virtual_now, virtual_wait };
+
+#ifdef CORO_HOST_CLOCK
+static coro_time monotonic_now(struct coro_loop *loop)
+{
+    struct timespec ts;
+    (void)loop;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (coro_time)ts.tv_sec * CORO_SEC + ts.tv_nsec;
+}
+
+static int monotonic_wait(struct coro_loop *loop, coro_time deadline)
+{
+    struct timespec ts;
+    if (deadline == CORO_FOREVER)
+        return CORO_EEMPTY;
+    /* an absolute deadline: EINTR resumes with what is left, never early */
+    ts.tv_sec = (time_t)(deadline / CORO_SEC);
+    ts.tv_nsec = (long)(deadline % CORO_SEC);
+    (void)loop;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    return 0;
+}
+
+const struct coro_clock coro_clock_monotonic = { monotonic_now, monotonic_wait };
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* The loop                                                                 */
+/* ------------------------------------------------------------------------ */
+
+int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_t cap)
+{
+    if (!loop || (!heap && cap))
+        return CORO_EINVAL;
+    loop->ready.tail = NULL;
+    loop->batch.tail = NULL;
+    loop->heap = heap;
+    loop->heap_len = 0;
+    loop->heap_cap = cap;
+    loop->seq = 0;
+    loop->stopping = 0;
+    loop->vnow = 0;
+    loop->current = NULL;
+    loop->data = NULL;
+#ifdef CORO_HOST_CLOCK
+    coro_loop_set_clock(loop, &coro_clock_monotonic);
+#else
+    coro_loop_set_clock(loop, &coro_clock_virtual);
+#endif
+    return 0;
+}
+
+void coro_loop_set_clock(struct coro_loop *loop, const struct coro_clock *clock)
+{
+    loop->clock = clock;
+    loop->now = clock->now(loop);
+}
+
+int coro_loop_call_soon(struct coro_loop *loop, struct coro_handle *h)
+{
+    if (h->u.idle)
+        return CORO_EBUSY;
+    list_push(&loop->ready, h);
+    return 0;
+}
+
+int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time when)
+{
+    if (h->u.idle)
+        return CORO_EBUSY;
+    return heap_insert(loop, h, when);
+}
+
+int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay)
+{
+    return coro_loop_call_at(loop, h, loop->now + (delay > 0 ? delay : 0));
+}
+
+int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
+{
+    if (!h->u.idle)
+        return CORO_ESTATE;
+    if (heap_contains(loop, h)) {
+        heap_remove(loop, h);
+        return 0;
+    }
+    if (list_remove(&loop->ready, h) || list_remove(&loop->batch, h))
+        return 0;
+    return CORO_ESTATE;
+}
+
+int coro_loop_run_once(struct coro_loop *loop)
+{
+    int rc;
+    struct coro_handle *h;
+    if (!loop->ready.tail) {
+        coro_time deadline = loop->heap_len ? loop->heap[0].when : CORO_FOREVER;
+        if (deadline == CORO_FOREVER || deadline > loop->now) {
+            rc = loop->clock->wait(loop, deadline);
+            if (rc == CORO_EEMPTY)
+                return 0;
+            if (rc < 0)
+                return rc;
+        }
+    }
+    loop->now = loop->clock->now(loop);
+    /* timers that are due join the ready queue in (when, seq) order */
+    while (loop->heap_len && loop->heap[0].when <= loop->now) {
+        h = loop->heap[0].h;
+        heap_remove(loop, h);
+        list_push(&loop->ready, h);
+    }
+    /* this iteration runs what is ready now; what they schedule waits */
+    list_splice(&loop->batch, &loop->ready);
+    rc = loop->batch.tail != NULL;
+    while ((h = list_pop(&loop->batch)) != NULL)
+        h->fn(h);
+    return rc;
+}
+
+int coro_loop_run_forever(struct coro_loop *loop)
+{
+    int rc = 0;
+    loop->stopping = 0;
+    while (!loop->stopping && (rc = coro_loop_run_once(loop)) > 0)
+        ;
+    loop->stopping = 0;
+    return rc < 0 ? rc : 0;
+}
+
+int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut,
+                                 coro_value *out)
+{
+    int rc;
+    while (!coro_future_done(fut)) {
+        rc = coro_loop_run_once(loop);
+        if (rc < 0)
+            return rc;
+        if (rc == 0 && !coro_future_done(fut))
+            return CORO_ESTATE;
+    }
+    return coro_future_result(fut, out);
+}
+
+void coro_loop_stop(struct coro_loop *loop)
+{
+    loop->stopping = 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Futures                                                                  */
+/* ------------------------------------------------------------------------ */
+
+void coro_future_init(struct coro_future *f, struct coro_loop *loop)
+{
+    f->loop = loop;
+    f->waiters.tail = NULL;
+    f->val.i = 0;
+    f->state = CORO_PENDING;
+    f->type = CORO_NONE;
+    f->flags = 0;
+}
+
+/* Done: every waiter joins the ready queue, in the order it came. */
+static void future_finish(struct coro_future *f, unsigned state, union coro_word val,
+                          unsigned type)
+{
+    f->state = (unsigned char)state;
+    f->val = val;
+    f->type = (unsigned char)type;
+    list_splice(&f->loop->ready, &f->waiters);
+}
+
+int coro_future_set_result(struct coro_future *f, coro_value v)
+{
+    if (f->state != CORO_PENDING)
+        return CORO_ESTATE;
+    future_finish(f, CORO_DONE, v.v, v.type);
+    return 0;
+}
+
+int coro_future_set_error(struct coro_future *f, int err)
+{
+    union coro_word w;
+    if (err == 0)
+        return CORO_EINVAL;
+    if (f->state != CORO_PENDING)
+        return CORO_ESTATE;
+    w.i = err;
+    future_finish(f, CORO_DONE, w, CORO__FAILED);
+    return 0;
+}
+
+int coro_future_cancel(struct coro_future *f)
+{
+    union coro_word w;
+    if (f->state != CORO_PENDING)
+        return CORO_ESTATE;
+    w.i = CORO_ECANCELLED;
+    future_finish(f, CORO_CANCELLED, w, CORO__FAILED);
+    return 0;
+}
+
+int coro_future_result(const struct coro_future *f, coro_value *out)
+{
+    if (f->state == CORO_PENDING)
+        return CORO_ESTATE;
+    if (f->type == CORO__FAILED)
+        return (int)f->val.i;
+    if (out) {
+        out->v = f->val;
+        out->type = f->type;
+    }
+    return 0;
+}
+
+int coro_future_add_done_callback(struct coro_future *f, struct coro_handle *h)
+{
+    if (h->u.idle)
+        return CORO_EBUSY;
+    list_push(f->state == CORO_PENDING ? &f->waiters : &f->loop->ready, h);
+    return 0;
+}
+
+int coro_future_remove_done_callback(struct coro_future *f, struct coro_handle *h)
+{
+    return list_remove(&f->waiters, h) ? 0 : CORO_ESTATE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tasks                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static struct coro_task *task_of(struct coro_handle *h)
+{
+    return (struct coro_task *)(void *)((char *)h - offsetof(struct coro_task, h));
+}
+
+#define WAITING (CORO__T_SLEEP | CORO__T_WAIT_FUT | CORO__T_WAIT_LIST)
+
+/* Ends the task: its future gets the coroutine's outcome. */
+static void task_finish(struct coro_task *t, int rc, coro_value out)
+{
+    struct coro_future *f = &t->fut;
+    f->flags = CORO__T_TASK;
+    if (rc == CORO_RETURNED)
+        coro_future_set_result(f, out);
+    else if (rc == CORO_ECANCELLED)
+        coro_future_cancel(f);
+    else
+        coro_future_set_error(f, rc);
+}
+
+/* One step: resume the coroutine with what woke it, then read what it yields
+ * to learn what to wait for (asyncio's Task.__step). */
+static void task_step(struct coro_handle *h)
+{
+    struct coro_task *t = task_of(h);
+    struct coro_future *f = &t->fut;
+    struct coro_loop *loop = f->loop;
+    coro_value in = coro_none(), out;
+    int err = 0, rc;
+    unsigned flags = f->flags;
+
+    if (flags & CORO__T_CANCEL) {
+        err = CORO_ECANCELLED;
+    } else if (flags & CORO__T_WAIT_FUT) {
+        err = coro_future_result((const struct coro_future *)f->val.p, &in);
+    } else if (flags & CORO__T_WOKEN) {
+        if (f->type == CORO__FAILED)
+            err = (int)f->val.i;
+        else {
+            in.v = f->val;
+            in.type = f->type;
+        }
+    }
+    f->flags = CORO__T_TASK | CORO__T_RUNNING;
+    f->val.i = 0;
+    f->type = CORO_NONE;
+    loop->current = t;
+    rc = err ? coro_throw(&t->co, err, &out) : coro_send(&t->co, in, &out);
+    loop->current = NULL;
+    f->flags &= (unsigned char)~CORO__T_RUNNING;
+
+    if (rc != CORO_YIELDED) {
+        task_finish(t, rc, out);
+        return;
+    }
+    if (!(f->flags & WAITING)) {
+        if (out.type == CORO_PTR && out.v.p) {
+            struct coro_future *w = (struct coro_future *)out.v.p;
+            if (w == f) {                           /* awaiting itself */
+                f->flags |= CORO__T_WOKEN;
+                f->type = CORO__FAILED;
+                f->val.i = CORO_EBUSY;
+                list_push(&loop->ready, h);
+            } else {
+                f->flags |= CORO__T_WAIT_FUT;
+                f->val.p = w;
+                list_push(w->state == CORO_PENDING ? &w->waiters : &loop->ready, h);
+            }
+        } else if (out.type == CORO_NONE) {
+            list_push(&loop->ready, h);             /* sleep(0) */
+        } else {                                    /* bad yield */
+            f->flags |= CORO__T_WOKEN;
+            f->type = CORO__FAILED;
+            f->val.i = CORO_EINVAL;
+            list_push(&loop->ready, h);
+        }
+    }
+    if (f->flags & CORO__T_CANCEL) {                /* it cancelled itself */
+        f->flags &= (unsigned char)~CORO__T_CANCEL;
+        coro_task_cancel(t);
+    }
+}
+
+int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn)
+{
+    if (!t || !loop || !fn)
+        return CORO_EINVAL;
+    coro_init(&t->co, fn);
+    coro_future_init(&t->fut, loop);
+    t->fut.flags = CORO__T_TASK;
+    coro_handle_init(&t->h, task_step);
+    list_push(&loop->ready, &t->h);
+    return 0;
+}
+
+int coro_task_cancel(struct coro_task *t)
+{
+    struct coro_future *f = &t->fut;
+    struct coro_loop *loop = f->loop;
+    unsigned flags = f->flags;
+    if (f->state != CORO_PENDING)
+        return CORO_ESTATE;
+    if (flags & CORO__T_RUNNING) {
+        f->flags |= CORO__T_CANCEL;   /* acted on when the step yields */
+        return 0;
+    }
+    if (flags & CORO__T_WAIT_FUT) {
+        struct coro_future *w = (struct coro_future *)f->val.p;
+        /* asyncio cancels what the task awaits; the task wakes when that is
+         * done, and gets CORO_ECANCELLED from it */
+        if (w->state != CORO_PENDING) {
+            f->flags |= CORO__T_CANCEL;   /* already woken: its step throws */
+            return 0;
+        }
+        if (w->flags & CORO__T_TASK)
+            return coro_task_cancel((struct coro_task *)(void *)
+                                    ((char *)w - offsetof(struct coro_task, fut)));
+        return coro_future_cancel(w);
+    } else if (flags & CORO__T_SLEEP) {
+        heap_remove(loop, &t->h);
+    } else if (flags & CORO__T_WAIT_LIST) {
+        list_remove((struct coro_list *)f->val.p, &t->h);
+    } else {
+        f->flags |= CORO__T_CANCEL;   /* already queued: its step throws */
+        return 0;
+    }
+    f->flags = CORO__T_TASK | CORO__T_CANCEL;
+    list_push(&loop->ready, &t->h);
+    return 0;
+}
+
+static struct coro_task *running_task(struct coro_loop *loop)
+{
+    struct coro_task *t = loop ? loop->current : NULL;
+    return t && (t->fut.flags & CORO__T_RUNNING) && !(t->fut.flags & WAITING) ? t : NULL;
+}
+
+int coro_loop_sleep_until_arm(struct coro_loop *loop, coro_time when)
+{
+    struct coro_task *t = running_task(loop);
+    int rc;
+    if (!t)
+        return CORO_ENOTASK;
+    if (when <= loop->now)
+        when = loop->now;
+    rc = heap_insert(loop, &t->h, when);
+    if (rc == 0)
+        t->fut.flags |= CORO__T_SLEEP;
+    return rc;
+}
+
+int coro_loop_sleep_arm(struct coro_loop *loop, coro_time ns)
+{
+    if (!running_task(loop))
+        return CORO_ENOTASK;
+    if (ns <= 0)
+        return 0;       /* sleep(0): the bare yield requeues the task */
+    return coro_loop_sleep_until_arm(loop, loop->now + ns);
+}
+
+int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list)
+{
+    struct coro_task *t = running_task(loop);
+    if (!t)
+        return CORO_ENOTASK;
+    t->fut.flags |= CORO__T_WAIT_LIST;
+    t->fut.val.p = list;
+    list_push(list, &t->h);
+    return 0;
+}
+
+struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
+                                 coro_value v, int err)
+{
+    struct coro_handle *h = list_pop(list);
+    struct coro_task *t;
+    if (!h)
+        return NULL;
+    t = task_of(h);
+    t->fut.flags = (unsigned char)((t->fut.flags & ~CORO__T_WAIT_LIST) | CORO__T_WOKEN);
+    if (err) {
+        t->fut.type = CORO__FAILED;
+        t->fut.val.i = err;
+    } else {
+        t->fut.type = v.type;
+        t->fut.val = v.v;
+    }
+    list_push(&loop->ready, h);
+    return t;
+}

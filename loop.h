@@ -1,0 +1,382 @@
+/*
+ * loop.h -- futures, tasks and the event loop on top of coro.h: asyncio's
+ * Future, Task, call_soon / call_later, sleep, run_until_complete, rebuilt
+ * without allocation. The sync primitives and the ways of waiting on several
+ * futures (gather, wait, wait_for, as_completed, shield) are declared here too.
+ *
+ * Every object is caller-owned: the loop keeps pointers to your handles,
+ * futures and tasks while they are scheduled, never copies, never allocates.
+ * The timer heap is an array you give to coro_loop_init.
+ *
+ * A TASK drives one coroutine. Its frame embeds struct coro_task first:
+ *
+ *   struct slow { struct coro_task task; int n; };      // async def slow(n):
+ *   static int slow(struct coro *co) {
+ *       struct slow *f = (struct slow *)co;
+ *       CORO_BEGIN(co);
+ *       CORO_SLEEP(co, f->task.fut.loop, CORO_SEC);      //     await asyncio.sleep(1)
+ *       printf("Slow operation %d complete\n", f->n);    //     print(...)
+ *       CORO_END(co);
+ *   }
+ *   struct slow s = { .n = 1 };
+ *   coro_task_start(&s.task, &loop, slow);               // asyncio.ensure_future(slow(1))
+ *   coro_loop_run_until_complete(&loop, &s.task.fut);
+ *
+ * What a task's coroutine yields tells the task what to wait for:
+ *   coro_ptr(future)  wait until the future is done, then resume with its
+ *                     result (or throw its error / CORO_ECANCELLED);
+ *   coro_none()       yield to the loop: every other ready task runs once first
+ *                     (asyncio.sleep(0)), unless the body armed a sleep or a
+ *                     wait on a primitive before yielding (CORO_SLEEP, the sync
+ *                     primitives' macros do);
+ *   anything else     a bad yield: CORO_EINVAL is thrown back in.
+ *
+ * The loop is single-threaded: call it from the thread that runs it.
+ */
+#ifndef CORO_LOOP_H
+#define CORO_LOOP_H
+
+#include "coro.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Time                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Monotonic time in nanoseconds. */
+typedef int64_t coro_time;
+
+#define CORO_NSEC ((coro_time)1)
+#define CORO_USEC ((coro_time)1000)
+#define CORO_MSEC ((coro_time)1000000)
+#define CORO_SEC  ((coro_time)1000000000)
+#define CORO_FOREVER ((coro_time)-1)   /* a wait with no deadline */
+
+struct coro_loop;
+struct coro_future;
+struct coro_task;
+
+/* ------------------------------------------------------------------------ */
+/* Handles: the unit of scheduled work                                      */
+/* ------------------------------------------------------------------------ */
+
+struct coro_handle;
+
+/* What a handle runs. Recover your context from `h` (embed the handle). */
+typedef void (*coro_callback)(struct coro_handle *h);
+
+/* A callback the loop can run: on the ready queue (call_soon), in the timer
+ * heap (call_later / call_at) or on a future's done list. 16 bytes on x86-64.
+ * Caller-owned; while scheduled, the loop links it and it must stay valid.
+ * Idle after coro_handle_init and again once it has run or been cancelled,
+ * when it may be scheduled again. */
+struct coro_handle {
+    union {
+        struct coro_handle *next;  /* on a list (ready queue, waiters) */
+        struct {
+            uint32_t seq;          /* in the heap: insertion order, never 0 */
+            uint32_t index;        /* in the heap: slot */
+        } heap;
+        uint64_t idle;             /* 0 when not scheduled anywhere */
+    } u;
+    coro_callback fn;
+};
+
+/* Prepares an idle handle that will run fn. */
+void coro_handle_init(struct coro_handle *h, coro_callback fn);
+
+/* A FIFO of handles (singly linked ring; the tail points at the head). */
+struct coro_list {
+    struct coro_handle *tail;
+};
+
+/* One entry of the timer heap: 16 bytes on x86-64. */
+struct coro_timer_slot {
+    coro_time when;
+    struct coro_handle *h;
+};
+
+/* ------------------------------------------------------------------------ */
+/* The loop                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Where time comes from and how the loop waits: the one place where the
+ * sleeping loop, the virtual clock, a microcontroller and the selector loop
+ * differ. `now` returns the time; `wait` blocks until `deadline` (a time of
+ * `now`, or CORO_FOREVER) or until something external happens, and returns 0,
+ * or CORO_EEMPTY when nothing can ever happen (a sleeping loop asked to wait
+ * forever), or a negative error. */
+struct coro_clock {
+    coro_time (*now)(struct coro_loop *loop);
+    int (*wait)(struct coro_loop *loop, coro_time deadline);
+};
+
+/* The real clock of a host: CLOCK_MONOTONIC, waits with nanosleep. */
+extern const struct coro_clock coro_clock_monotonic;
+/* The virtual clock: starts at 0, and a wait jumps straight to its deadline,
+ * so timers fire in order, instantly and deterministically. */
+extern const struct coro_clock coro_clock_virtual;
+
+/* The event loop: 80 bytes on x86-64, plus the timer array you give it.
+ * Fields are private. */
+struct coro_loop {
+    struct coro_list ready;         /* handles to run next iteration */
+    struct coro_list batch;         /* handles this iteration runs */
+    struct coro_timer_slot *heap;   /* 4-ary min-heap on (when, seq) */
+    uint32_t heap_len, heap_cap;
+    uint32_t seq;                   /* last timer sequence number */
+    int stopping;
+    coro_time now;                  /* cached once per iteration */
+    coro_time vnow;                 /* the virtual clock's time */
+    const struct coro_clock *clock;
+    struct coro_task *current;      /* the task running now, or NULL */
+    void *data;                     /* free for the clock or the user */
+};
+
+/* Prepares a loop with `cap` timer slots in `heap` (caller-owned; one slot per
+ * pending timer or sleeping task) and the host's monotonic clock where there
+ * is one (else the virtual clock). Returns 0, or CORO_EINVAL for a NULL loop,
+ * or a NULL heap with cap > 0. */
+int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_t cap);
+
+/* Uses `clock` from now on (e.g. &coro_clock_virtual). The cached time is
+ * re-read at once. */
+void coro_loop_set_clock(struct coro_loop *loop, const struct coro_clock *clock);
+
+/* loop.time(): the time cached at the start of this iteration. */
+static inline coro_time coro_loop_time(const struct coro_loop *loop)
+{
+    return loop->now;
+}
+
+/* loop.call_soon(h): runs h at the next iteration, after what is already
+ * queued. 0, or CORO_EBUSY if h is already scheduled (it stays so). */
+int coro_loop_call_soon(struct coro_loop *loop, struct coro_handle *h);
+
+/* loop.call_at(when, h): runs h at the first iteration whose time is at or
+ * after `when`; handles due at the same time run in the order they were
+ * scheduled. 0, CORO_EBUSY (already scheduled) or CORO_EFULL (no free timer
+ * slot); h is unchanged on error. */
+int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time when);
+
+/* loop.call_later(delay, h): call_at(loop time + delay). */
+int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay);
+
+/* handle.cancel(): unschedules h (O(log n) in the heap, O(queue) on the ready
+ * queue). 0, or CORO_ESTATE if h was not scheduled by call_soon/later/at. */
+int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h);
+
+/* Runs one iteration: waits for the first deadline (not at all if something
+ * is ready), then runs the timers that are due and everything that was ready
+ * when the iteration began. Returns 1 if it ran anything, 0 if there was
+ * nothing to do and nothing to wait for, or the clock's error. */
+int coro_loop_run_once(struct coro_loop *loop);
+
+/* loop.run_forever(): runs iterations until coro_loop_stop or until nothing
+ * is left to do. Returns 0 or the clock's error. */
+int coro_loop_run_forever(struct coro_loop *loop);
+
+/* loop.run_until_complete(fut): runs iterations until `fut` is done. Returns
+ * the future's outcome like coro_future_result (0 and *out, its error, or
+ * CORO_ECANCELLED), or CORO_ESTATE if the loop ran out of work first. `out`
+ * may be NULL. */
+int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut,
+                                 coro_value *out);
+
+/* loop.stop(): the current iteration finishes, then run_forever returns. */
+void coro_loop_stop(struct coro_loop *loop);
+
+/* ------------------------------------------------------------------------ */
+/* Futures                                                                  */
+/* ------------------------------------------------------------------------ */
+
+enum coro_future_state { CORO_PENDING = 0, CORO_DONE = 1, CORO_CANCELLED = 2 };
+
+/* asyncio.Future: pending, then done with a result or an error, or cancelled.
+ * 32 bytes on x86-64. Caller-owned; must outlive its waiters. */
+struct coro_future {
+    struct coro_loop *loop;
+    struct coro_list waiters;   /* done callbacks and waiting tasks, in order */
+    union coro_word val;        /* result; an error code when failed; a
+                                   pending task's wait state */
+    unsigned char state;        /* enum coro_future_state */
+    unsigned char type;         /* enum coro_type of val, or CORO__FAILED */
+    unsigned char flags;        /* CORO__T_* for tasks */
+};
+
+/* Prepares a pending future bound to `loop`. */
+void coro_future_init(struct coro_future *f, struct coro_loop *loop);
+
+/* future.set_result(v): done with v; its callbacks and waiting tasks are
+ * scheduled (call_soon, in the order they were added). 0, or CORO_ESTATE if
+ * it was already done (nothing changes). */
+int coro_future_set_result(struct coro_future *f, coro_value v);
+
+/* future.set_exception(err): done with error err (non-zero). 0, CORO_ESTATE
+ * if already done, CORO_EINVAL for err 0. */
+int coro_future_set_error(struct coro_future *f, int err);
+
+/* future.cancel(): cancelled, callbacks scheduled. 0, or CORO_ESTATE if it
+ * was already done. For a task, use coro_task_cancel. */
+int coro_future_cancel(struct coro_future *f);
+
+/* future.done() / future.cancelled(). */
+static inline int coro_future_done(const struct coro_future *f)
+{
+    return f->state != CORO_PENDING;
+}
+static inline int coro_future_cancelled(const struct coro_future *f)
+{
+    return f->state == CORO_CANCELLED;
+}
+
+/* future.result(): 0 and *out = the result (out may be NULL); the error it
+ * failed with; CORO_ECANCELLED if cancelled; CORO_ESTATE if still pending. */
+int coro_future_result(const struct coro_future *f, coro_value *out);
+
+/* future.add_done_callback(h): h runs (through the ready queue, never from
+ * inside set_result) once f is done; at the next iteration if it already is.
+ * 0 or CORO_EBUSY if h is already scheduled. */
+int coro_future_add_done_callback(struct coro_future *f, struct coro_handle *h);
+
+/* future.remove_done_callback(h): 0 if h was waiting on f and is removed,
+ * CORO_ESTATE otherwise. O(number of callbacks). */
+int coro_future_remove_done_callback(struct coro_future *f, struct coro_handle *h);
+
+/* ------------------------------------------------------------------------ */
+/* Tasks                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* asyncio.Task: drives the coroutine whose frame begins with it; is itself a
+ * future whose result is the coroutine's return value. 88 bytes on x86-64:
+ * the generator header (40), the future (32) and the node (16) that sits on
+ * the ready queue, on a waiter list or in the timer heap (one at a time). */
+struct coro_task {
+    struct coro co;             /* the coroutine: first, so the body's frame
+                                   cast works */
+    struct coro_future fut;     /* the task's outcome */
+    struct coro_handle h;       /* the task's place in the loop */
+};
+
+/* asyncio.ensure_future(coro()): coro_init(&t->co, fn), then schedules the
+ * first step. Initialise the frame's own fields before or after, but before
+ * the loop runs. 0, or CORO_EINVAL for NULL arguments. */
+int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn);
+
+/* task.cancel(): asks the task to stop: CORO_ECANCELLED is thrown in at its
+ * current await (a sleep ends, a wait on a primitive is withdrawn; an awaited
+ * future or task is cancelled in turn, as asyncio does). The coroutine may
+ * catch it. 0 when requested, CORO_ESTATE if the task is already done. */
+int coro_task_cancel(struct coro_task *t);
+
+/* The task running now (asyncio.current_task()), or NULL. */
+static inline struct coro_task *coro_loop_current(const struct coro_loop *loop)
+{
+    return loop->current;
+}
+
+/* The task owning a frame: the frame must begin with struct coro_task. */
+#define CORO_TASK(co) ((struct coro_task *)(void *)(co))
+
+/* ------------------------------------------------------------------------ */
+/* Awaiting, inside a task's coroutine                                      */
+/* ------------------------------------------------------------------------ */
+
+/* r = await fut: if fut is done, r is its result at once (or its error is
+ * raised); otherwise the task waits for it and resumes with its result, or
+ * with its error / CORO_ECANCELLED raised at this point. `r` is a coro_value
+ * lvalue. Expands to
+ *     if (!done(fut)) { CORO_YIELD(co, coro_ptr(fut)); r = coro_sent(co); }
+ *     else { e = coro_future_result(fut, &r); if (e) CORO_RAISE(co, e); } */
+#define CORO_AWAIT_FUTURE(co, fut, r) \
+    do { \
+        if (!coro_future_done(fut)) { \
+            CORO_YIELD(co, coro_ptr(fut)); \
+            (r) = coro_sent(co); \
+        } else if (coro__await_done((co), (fut), &(r))) { \
+            CORO__UNWIND(co); \
+        } \
+    } while (0)
+
+/* try: r = await fut / except as err: stores an error in `err` (0 if none)
+ * instead of raising it. */
+#define CORO_AWAIT_FUTURE_CATCH(co, fut, r, err) \
+    do { \
+        if (!coro_future_done(fut)) { \
+            CORO_YIELD_CATCH(co, coro_ptr(fut), err); \
+            if (!(err)) (r) = coro_sent(co); \
+        } else { \
+            (err) = coro_future_result((fut), &(r)); \
+        } \
+    } while (0)
+
+/* await asyncio.sleep(ns): the current task of `loop` sleeps ns nanoseconds
+ * (never less) on its own timer node; ns <= 0 yields to the loop once, as
+ * sleep(0) does. CORO_EFULL (no timer slot) or CORO_ENOTASK (not inside a
+ * task of this loop) is raised here. Expands to
+ *     if ((e = coro_loop_sleep_arm(loop, ns))) CORO_RAISE(co, e);
+ *     CORO_YIELD(co, coro_none()); */
+#define CORO_SLEEP(co, loop, ns) \
+    do { \
+        if (((co)->err = coro_loop_sleep_arm((loop), (ns))) != 0) \
+            CORO__UNWIND(co); \
+        CORO_YIELD(co, coro_none()); \
+    } while (0)
+
+/* The essay's sleep: `actual = yield wait_until`. The current task of `loop`
+ * sleeps until the loop time `when` (at once if it has passed); afterwards
+ * coro_loop_time(loop) is the time it woke. Raises like CORO_SLEEP. */
+#define CORO_SLEEP_UNTIL(co, loop, when) \
+    do { \
+        if (((co)->err = coro_loop_sleep_until_arm((loop), (when))) != 0) \
+            CORO__UNWIND(co); \
+        CORO_YIELD(co, coro_none()); \
+    } while (0)
+
+/* Arms the current task's timer for a sleep of `ns` (nothing for ns <= 0): the
+ * step that yields next waits for it. 0, CORO_ENOTASK, CORO_EFULL. */
+int coro_loop_sleep_arm(struct coro_loop *loop, coro_time ns);
+
+/* As coro_loop_sleep_arm, until the loop time `when`. */
+int coro_loop_sleep_until_arm(struct coro_loop *loop, coro_time when);
+
+/* Private: the error of a done future, its result in *r. */
+static inline int coro__await_done(struct coro *co, const struct coro_future *f,
+                                   coro_value *r)
+{
+    co->err = coro_future_result(f, r);
+    return co->err;
+}
+
+/* Private: tasks' flags (coro_future.flags) and the failed marker. */
+#define CORO__FAILED     0xFFu
+#define CORO__T_TASK       1u  /* this future is a task */
+#define CORO__T_SLEEP      2u  /* in the timer heap for a sleep */
+#define CORO__T_WAIT_FUT   4u  /* on a future's waiter list; val.p = future */
+#define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list */
+#define CORO__T_CANCEL    16u  /* throw CORO_ECANCELLED at the next step */
+#define CORO__T_RUNNING   32u  /* inside its step */
+#define CORO__T_WOKEN     64u  /* queued with a value or error in val/type */
+
+/* ------------------------------------------------------------------------ */
+/* For the sync primitives: a task waiting on a list of its own             */
+/* ------------------------------------------------------------------------ */
+
+/* Puts the current task on `list` (at its tail): the step that yields next
+ * waits there until coro_loop_wake (or a cancel, which takes it off). 0 or
+ * CORO_ENOTASK. */
+int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list);
+
+/* Takes the first task off `list` and schedules it to resume with v (err 0)
+ * or with err thrown in. Returns the task, or NULL if the list is empty. */
+struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
+                                 coro_value v, int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CORO_LOOP_H */
