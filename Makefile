@@ -84,7 +84,12 @@ valgrind: $(TESTS:%=$(B)/plain/%) $(DEMOS)
 demo: $(DEMOS)
 	@for d in $(DEMOS); do echo "== $$d"; $$d || exit 1; done
 
-bench: $(BENCHES)
+# Benchmark-only baselines (never dependencies of the library).
+BENCH_LIBS_bench_loop = -lev -luv
+
+bench:
+	@tests/deps.sh libev-dev libuv1-dev
+	@$(MAKE) --no-print-directory $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
 install: $(B)/libcoro.a
