@@ -16,7 +16,7 @@
 /* Lists: rings of handles with a tail pointer (O(1) push, pop and splice)  */
 /* ------------------------------------------------------------------------ */
 
-static void list_push(struct coro_list *l, struct coro_handle *h)
+void coro_list_push(struct coro_list *l, struct coro_handle *h)
 {
     if (l->tail) {
         h->u.next = l->tail->u.next;
@@ -27,7 +27,7 @@ static void list_push(struct coro_list *l, struct coro_handle *h)
     l->tail = h;
 }
 
-static struct coro_handle *list_pop(struct coro_list *l)
+struct coro_handle *coro_list_pop(struct coro_list *l)
 {
     struct coro_handle *head;
     if (!l->tail)
@@ -56,8 +56,7 @@ static void list_splice(struct coro_list *to, struct coro_list *from)
     from->tail = NULL;
 }
 
-/* Unlinks h from l: 1 if it was there, 0 if not. O(length). */
-static int list_remove(struct coro_list *l, struct coro_handle *h)
+int coro_list_remove(struct coro_list *l, struct coro_handle *h)
 {
     struct coro_handle *prev = l->tail, *cur;
     if (!prev)
@@ -252,7 +251,7 @@ int coro_loop_call_soon(struct coro_loop *loop, struct coro_handle *h)
 {
     if (h->u.idle)
         return CORO_EBUSY;
-    list_push(&loop->ready, h);
+    coro_list_push(&loop->ready, h);
     return 0;
 }
 
@@ -276,7 +275,7 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
         heap_remove(loop, h);
         return 0;
     }
-    if (list_remove(&loop->ready, h) || list_remove(&loop->batch, h))
+    if (coro_list_remove(&loop->ready, h) || coro_list_remove(&loop->batch, h))
         return 0;
     return CORO_ESTATE;
 }
@@ -300,12 +299,12 @@ int coro_loop_run_once(struct coro_loop *loop)
     while (loop->heap_len && loop->heap[0].when <= loop->now) {
         h = loop->heap[0].h;
         heap_remove(loop, h);
-        list_push(&loop->ready, h);
+        coro_list_push(&loop->ready, h);
     }
     /* this iteration runs what is ready now; what they schedule waits */
     list_splice(&loop->batch, &loop->ready);
     rc = loop->batch.tail != NULL;
-    while ((h = list_pop(&loop->batch)) != NULL)
+    while ((h = coro_list_pop(&loop->batch)) != NULL)
         h->fn(h);
     return rc;
 }
@@ -354,8 +353,8 @@ void coro_future_init(struct coro_future *f, struct coro_loop *loop)
 }
 
 /* Done: every waiter joins the ready queue, in the order it came. */
-static void future_finish(struct coro_future *f, unsigned state, union coro_word val,
-                          unsigned type)
+void coro__future_finish(struct coro_future *f, unsigned state, union coro_word val,
+                         unsigned type)
 {
     f->state = (unsigned char)state;
     f->val = val;
@@ -367,7 +366,7 @@ int coro_future_set_result(struct coro_future *f, coro_value v)
 {
     if (f->state != CORO_PENDING)
         return CORO_ESTATE;
-    future_finish(f, CORO_DONE, v.v, v.type);
+    coro__future_finish(f, CORO_DONE, v.v, v.type);
     return 0;
 }
 
@@ -379,7 +378,7 @@ int coro_future_set_error(struct coro_future *f, int err)
     if (f->state != CORO_PENDING)
         return CORO_ESTATE;
     w.i = err;
-    future_finish(f, CORO_DONE, w, CORO__FAILED);
+    coro__future_finish(f, CORO_DONE, w, CORO__FAILED);
     return 0;
 }
 
@@ -388,8 +387,13 @@ int coro_future_cancel(struct coro_future *f)
     union coro_word w;
     if (f->state != CORO_PENDING)
         return CORO_ESTATE;
+    if (f->flags & CORO__T_TASK)
+        return coro_task_cancel((struct coro_task *)(void *)
+                                ((char *)f - offsetof(struct coro_task, fut)));
+    if (f->flags)
+        return coro__cancel_kind(f);
     w.i = CORO_ECANCELLED;
-    future_finish(f, CORO_CANCELLED, w, CORO__FAILED);
+    coro__future_finish(f, CORO_CANCELLED, w, CORO__FAILED);
     return 0;
 }
 
@@ -410,13 +414,13 @@ int coro_future_add_done_callback(struct coro_future *f, struct coro_handle *h)
 {
     if (h->u.idle)
         return CORO_EBUSY;
-    list_push(f->state == CORO_PENDING ? &f->waiters : &f->loop->ready, h);
+    coro_list_push(f->state == CORO_PENDING ? &f->waiters : &f->loop->ready, h);
     return 0;
 }
 
 int coro_future_remove_done_callback(struct coro_future *f, struct coro_handle *h)
 {
-    return list_remove(&f->waiters, h) ? 0 : CORO_ESTATE;
+    return coro_list_remove(&f->waiters, h) ? 0 : CORO_ESTATE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -433,14 +437,15 @@ static struct coro_task *task_of(struct coro_handle *h)
 /* Ends the task: its future gets the coroutine's outcome. */
 static void task_finish(struct coro_task *t, int rc, coro_value out)
 {
-    struct coro_future *f = &t->fut;
-    f->flags = CORO__T_TASK;
-    if (rc == CORO_RETURNED)
-        coro_future_set_result(f, out);
-    else if (rc == CORO_ECANCELLED)
-        coro_future_cancel(f);
-    else
-        coro_future_set_error(f, rc);
+    union coro_word w;
+    t->fut.flags = CORO__T_TASK;
+    if (rc == CORO_RETURNED) {
+        coro__future_finish(&t->fut, CORO_DONE, out.v, out.type);
+        return;
+    }
+    w.i = rc;
+    coro__future_finish(&t->fut, rc == CORO_ECANCELLED ? CORO_CANCELLED : CORO_DONE, w,
+                        CORO__FAILED);
 }
 
 /* One step: resume the coroutine with what woke it, then read what it yields
@@ -485,19 +490,19 @@ static void task_step(struct coro_handle *h)
                 f->flags |= CORO__T_WOKEN;
                 f->type = CORO__FAILED;
                 f->val.i = CORO_EBUSY;
-                list_push(&loop->ready, h);
+                coro_list_push(&loop->ready, h);
             } else {
                 f->flags |= CORO__T_WAIT_FUT;
                 f->val.p = w;
-                list_push(w->state == CORO_PENDING ? &w->waiters : &loop->ready, h);
+                coro_list_push(w->state == CORO_PENDING ? &w->waiters : &loop->ready, h);
             }
         } else if (out.type == CORO_NONE) {
-            list_push(&loop->ready, h);             /* sleep(0) */
+            coro_list_push(&loop->ready, h);             /* sleep(0) */
         } else {                                    /* bad yield */
             f->flags |= CORO__T_WOKEN;
             f->type = CORO__FAILED;
             f->val.i = CORO_EINVAL;
-            list_push(&loop->ready, h);
+            coro_list_push(&loop->ready, h);
         }
     }
     if (f->flags & CORO__T_CANCEL) {                /* it cancelled itself */
@@ -514,7 +519,7 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn)
     coro_future_init(&t->fut, loop);
     t->fut.flags = CORO__T_TASK;
     coro_handle_init(&t->h, task_step);
-    list_push(&loop->ready, &t->h);
+    coro_list_push(&loop->ready, &t->h);
     return 0;
 }
 
@@ -537,20 +542,17 @@ int coro_task_cancel(struct coro_task *t)
             f->flags |= CORO__T_CANCEL;   /* already woken: its step throws */
             return 0;
         }
-        if (w->flags & CORO__T_TASK)
-            return coro_task_cancel((struct coro_task *)(void *)
-                                    ((char *)w - offsetof(struct coro_task, fut)));
         return coro_future_cancel(w);
     } else if (flags & CORO__T_SLEEP) {
         heap_remove(loop, &t->h);
     } else if (flags & CORO__T_WAIT_LIST) {
-        list_remove((struct coro_list *)f->val.p, &t->h);
+        coro_list_remove((struct coro_list *)f->val.p, &t->h);
     } else {
         f->flags |= CORO__T_CANCEL;   /* already queued: its step throws */
         return 0;
     }
     f->flags = CORO__T_TASK | CORO__T_CANCEL;
-    list_push(&loop->ready, &t->h);
+    coro_list_push(&loop->ready, &t->h);
     return 0;
 }
 
@@ -590,14 +592,14 @@ int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list)
         return CORO_ENOTASK;
     t->fut.flags |= CORO__T_WAIT_LIST;
     t->fut.val.p = list;
-    list_push(list, &t->h);
+    coro_list_push(list, &t->h);
     return 0;
 }
 
 struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
                                  coro_value v, int err)
 {
-    struct coro_handle *h = list_pop(list);
+    struct coro_handle *h = coro_list_pop(list);
     struct coro_task *t;
     if (!h)
         return NULL;
@@ -610,6 +612,6 @@ struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
         t->fut.type = v.type;
         t->fut.val = v.v;
     }
-    list_push(&loop->ready, h);
+    coro_list_push(&loop->ready, h);
     return t;
 }

@@ -88,10 +88,18 @@ struct coro_handle {
 /* Prepares an idle handle that will run fn. */
 void coro_handle_init(struct coro_handle *h, coro_callback fn);
 
-/* A FIFO of handles (singly linked ring; the tail points at the head). */
+/* A FIFO of handles (singly linked ring; the tail points at the head): the
+ * ready queue, a future's done callbacks, a primitive's waiting tasks. */
 struct coro_list {
     struct coro_handle *tail;
 };
+
+/* Appends an idle h to l. O(1). */
+void coro_list_push(struct coro_list *l, struct coro_handle *h);
+/* Takes the first handle off l (it becomes idle), or NULL. O(1). */
+struct coro_handle *coro_list_pop(struct coro_list *l);
+/* Unlinks h from l: 1 if it was there (it becomes idle), 0 if not. O(length). */
+int coro_list_remove(struct coro_list *l, struct coro_handle *h);
 
 /* One entry of the timer heap: 16 bytes on x86-64. */
 struct coro_timer_slot {
@@ -219,8 +227,10 @@ int coro_future_set_result(struct coro_future *f, coro_value v);
  * if already done, CORO_EINVAL for err 0. */
 int coro_future_set_error(struct coro_future *f, int err);
 
-/* future.cancel(): cancelled, callbacks scheduled. 0, or CORO_ESTATE if it
- * was already done. For a task, use coro_task_cancel. */
+/* future.cancel(): a plain future is cancelled at once and its callbacks are
+ * scheduled. Tasks, gathers, waits and wait_fors cancel as asyncio's do (a
+ * task is asked to stop; a gather cancels its children; ...): the same call
+ * works for all. 0, or CORO_ESTATE if it was already done. */
 int coro_future_cancel(struct coro_future *f);
 
 /* future.done() / future.cancelled(). */
@@ -360,6 +370,10 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
 #define CORO__T_CANCEL    16u  /* throw CORO_ECANCELLED at the next step */
 #define CORO__T_RUNNING   32u  /* inside its step */
 #define CORO__T_WOKEN     64u  /* queued with a value or error in val/type */
+/* Kinds of futures that are not tasks (CORO__T_TASK clear): */
+#define CORO__K_WAIT       2u  /* struct coro_wait (gather, wait, as_completed) */
+#define CORO__K_WAIT_FOR   4u  /* struct coro_wait_for */
+#define CORO__K_SHIELD     6u  /* struct coro_shield */
 
 /* ------------------------------------------------------------------------ */
 /* For the sync primitives: a task waiting on a list of its own             */
@@ -374,6 +388,123 @@ int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list);
  * or with err thrown in. Returns the task, or NULL if the list is empty. */
 struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
                                  coro_value v, int err);
+
+/* ------------------------------------------------------------------------ */
+/* Waiting on several futures: gather, wait, as_completed, wait_for, shield */
+/* (wait.c). Each is a future you await with CORO_AWAIT_FUTURE.             */
+/* ------------------------------------------------------------------------ */
+
+/* One watched child: a done callback on `child` that tells `outer`. 32 bytes
+ * on x86-64. Caller-owned (an array for gather / wait / as_completed). */
+struct coro_watch {
+    struct coro_handle h;
+    struct coro_future *child;
+    struct coro_future *outer;
+};
+
+/* What a coro_wait is for (asyncio's return_when, gather, as_completed). */
+enum coro_wait_mode {
+    CORO_ALL_COMPLETED = 0,
+    CORO_FIRST_COMPLETED = 1,
+    CORO_FIRST_EXCEPTION = 2,
+    CORO_GATHER = 3,
+    CORO_AS_COMPLETED = 4
+};
+
+/* gather / wait / as_completed over n children. 104 bytes on x86-64, plus
+ * n watches. Caller-owned; keep it, the watches and the children alive until
+ * it is done (when it completes it detaches its watches from the children
+ * still pending; as_completed: until every child was taken). */
+struct coro_wait {
+    struct coro_future fut;     /* the outcome */
+    struct coro_watch *watch;
+    uint32_t n, pending;        /* children, children not done yet */
+    struct coro_handle timer;   /* the timeout, if any */
+    struct coro_list done;      /* as_completed: finished, not yet taken */
+    struct coro_list waiters;   /* as_completed: the task waiting for one */
+    uint32_t taken;             /* as_completed: children taken */
+    unsigned char mode;         /* enum coro_wait_mode */
+    unsigned char cancelling;   /* gather: cancel was requested */
+    unsigned char timed_out;    /* the timeout fired */
+};
+
+/* asyncio.gather(*children): w completes when every child is done (result
+ * none: read each child's result), or with the first child's error as soon
+ * as one fails (a cancelled child counts as CORO_ECANCELLED); the other
+ * children go on. coro_future_cancel(&w->fut) cancels every child that is
+ * still pending, and w then ends with CORO_ECANCELLED. 0, CORO_EBUSY if a
+ * watch is in use, CORO_EINVAL for bad arguments. */
+int coro_gather(struct coro_wait *w, struct coro_loop *loop, struct coro_future *const *children,
+                struct coro_watch *watch, uint32_t n);
+
+/* asyncio.wait(children, timeout=, return_when=mode): w completes (result
+ * none) when `mode` holds (CORO_ALL_COMPLETED, CORO_FIRST_COMPLETED,
+ * CORO_FIRST_EXCEPTION) or after `timeout` ns (CORO_FOREVER: no timeout).
+ * Then the done set is the children with coro_future_done(), the pending set
+ * the others; children are never cancelled by it. Cancelling w stops the
+ * watching. 0, CORO_EBUSY, CORO_EFULL (no timer slot), CORO_EINVAL. */
+int coro_wait(struct coro_wait *w, struct coro_loop *loop, struct coro_future *const *children,
+              struct coro_watch *watch, uint32_t n, enum coro_wait_mode mode, coro_time timeout);
+
+/* asyncio.as_completed(children, timeout=): start watching; then take the
+ * children in the order they finish with CORO_AS_COMPLETED_NEXT. Returns as
+ * coro_wait. */
+int coro_as_completed(struct coro_wait *w, struct coro_loop *loop,
+                      struct coro_future *const *children, struct coro_watch *watch,
+                      uint32_t n, coro_time timeout);
+
+/* for f in as_completed(...): f = <the next child to finish>. Stores in `r`
+ * (a coro_value) coro_ptr(child), waiting if none has finished yet. Raises
+ * CORO_EEMPTY when all n were taken, CORO_ETIMEDOUT after the timeout.
+ * Expands to
+ *     if ((co->err = coro_as_completed_take(w, &r)) == <pending>) {
+ *         <wait on w's list>; CORO_YIELD(co, coro_none()); r = coro_sent(co);
+ *     } else if (co->err) <raise>; */
+#define CORO_AS_COMPLETED_NEXT(co, w, r) \
+    do { \
+        (co)->err = coro_as_completed_take((w), &(r)); \
+        if ((co)->err == CORO__PENDING) { \
+            if (((co)->err = coro_loop_wait_on((w)->fut.loop, &(w)->waiters)) != 0) \
+                CORO__UNWIND(co); \
+            CORO_YIELD(co, coro_none()); \
+            (r) = coro_sent(co); \
+        } else if ((co)->err) { \
+            CORO__UNWIND(co); \
+        } \
+    } while (0)
+
+/* Takes the next finished child of an as_completed: 0 and *r = coro_ptr(it);
+ * CORO__PENDING if none yet; CORO_EEMPTY, CORO_ETIMEDOUT. */
+int coro_as_completed_take(struct coro_wait *w, coro_value *r);
+#define CORO__PENDING (-4099)
+
+/* asyncio.wait_for(inner, timeout): w completes with inner's outcome if
+ * inner is done within `timeout` ns; otherwise inner is cancelled and, once
+ * it has finished, w fails with CORO_ETIMEDOUT (or has inner's result if
+ * inner caught the cancellation and returned, as asyncio does). Cancelling
+ * w cancels inner. 80 bytes on x86-64. 0, CORO_EBUSY, CORO_EFULL. */
+struct coro_wait_for {
+    struct coro_future fut;
+    struct coro_watch watch;
+    struct coro_handle timer;
+    unsigned char timed_out, cancelling;
+};
+int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_future *inner,
+                  coro_time timeout);
+
+/* asyncio.shield(inner): s completes with inner's outcome; cancelling s
+ * (or the task awaiting it) does not cancel inner. 64 bytes on x86-64; keep
+ * it alive until inner is done. 0 or CORO_EBUSY. */
+struct coro_shield {
+    struct coro_future fut;
+    struct coro_watch watch;
+};
+int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_future *inner);
+
+/* Private: wait.c's side of coro_future_cancel for its kinds. */
+int coro__cancel_kind(struct coro_future *f);
+void coro__future_finish(struct coro_future *f, unsigned state, union coro_word val,
+                         unsigned type);
 
 #ifdef __cplusplus
 }

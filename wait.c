@@ -1,0 +1,276 @@
+/*
+ * wait.c -- waiting on several futures: gather, wait, as_completed,
+ * wait_for, shield. Each is a future of its own that watches its children
+ * through done callbacks (struct coro_watch) and completes when asyncio's
+ * rule for it holds. See loop.h.
+ */
+#include "loop.h"
+
+#define container_of(p, type, member) \
+    ((type *)(void *)((char *)(p) - offsetof(type, member)))
+
+static void finish_result(struct coro_future *f, coro_value v)
+{
+    coro__future_finish(f, CORO_DONE, v.v, v.type);
+}
+
+static void finish_error(struct coro_future *f, int err)
+{
+    union coro_word w;
+    w.i = err;
+    coro__future_finish(f, err == CORO_ECANCELLED && f->flags != CORO__K_WAIT ?
+                        CORO_CANCELLED : CORO_DONE, w, CORO__FAILED);
+}
+
+/* Starts a watch: `fn` runs when `child` is done. */
+static int watch_start(struct coro_watch *w, struct coro_future *outer,
+                       struct coro_future *child, coro_callback fn)
+{
+    coro_handle_init(&w->h, fn);
+    w->child = child;
+    w->outer = outer;
+    return coro_future_add_done_callback(child, &w->h);
+}
+
+/* ---- gather, wait, as_completed ---------------------------------------- */
+
+/* Detaches the watches from the children (wherever the callback is: on a
+ * child's list or already on the ready queue) and the timer. */
+static void wait_stop(struct coro_wait *w)
+{
+    uint32_t i;
+    for (i = 0; i < w->n; i++)
+        if (coro_future_remove_done_callback(w->watch[i].child, &w->watch[i].h))
+            coro_loop_cancel(w->fut.loop, &w->watch[i].h);
+    coro_loop_cancel(w->fut.loop, &w->timer);
+}
+
+/* A child of a coro_wait is done. */
+static void wait_child_done(struct coro_handle *h)
+{
+    struct coro_watch *cw = (struct coro_watch *)(void *)h;
+    struct coro_wait *w = (struct coro_wait *)(void *)cw->outer;
+    int err = coro_future_result(cw->child, NULL);
+
+    w->pending--;
+    if (w->mode == CORO_AS_COMPLETED) {
+        /* to the task waiting for the next, else kept in finishing order */
+        if (!coro_loop_wake(w->fut.loop, &w->waiters, coro_ptr(cw->child), 0))
+            coro_list_push(&w->done, h);
+        else if (++w->taken == w->n)
+            finish_result(&w->fut, coro_none());
+        if (w->pending == 0)
+            coro_loop_cancel(w->fut.loop, &w->timer);
+        return;
+    }
+    if (coro_future_done(&w->fut))
+        return;
+    if (w->mode == CORO_GATHER) {
+        if (err) {
+            wait_stop(w);
+            finish_error(&w->fut, err);
+        } else if (w->pending == 0) {
+            if (w->cancelling)
+                finish_error(&w->fut, CORO_ECANCELLED);
+            else
+                finish_result(&w->fut, coro_none());
+        }
+        return;
+    }
+    if (w->pending == 0 || w->mode == CORO_FIRST_COMPLETED ||
+        (w->mode == CORO_FIRST_EXCEPTION && err)) {
+        wait_stop(w);
+        finish_result(&w->fut, coro_none());
+    }
+}
+
+static void wait_timeout(struct coro_handle *h)
+{
+    struct coro_wait *w = container_of(h, struct coro_wait, timer);
+    if (w->mode == CORO_AS_COMPLETED) {
+        /* whoever waits for the next child gets the timeout */
+        w->timed_out = 1;       /* this take and every later one */
+        while (coro_loop_wake(w->fut.loop, &w->waiters, coro_none(), CORO_ETIMEDOUT))
+            ;
+    }
+    wait_stop(w);
+    finish_result(&w->fut, coro_none());
+}
+
+static int wait_start(struct coro_wait *w, struct coro_loop *loop,
+                      struct coro_future *const *children, struct coro_watch *watch,
+                      uint32_t n, enum coro_wait_mode mode, coro_time timeout)
+{
+    uint32_t i;
+    int rc;
+    if (!w || !loop || (n && (!children || !watch)))
+        return CORO_EINVAL;
+    for (i = 0; i < n; i++)
+        if (!children[i] || watch[i].h.u.idle)
+            return watch[i].h.u.idle ? CORO_EBUSY : CORO_EINVAL;
+    coro_future_init(&w->fut, loop);
+    w->fut.flags = CORO__K_WAIT;
+    w->watch = watch;
+    w->n = w->pending = n;
+    w->done.tail = NULL;
+    w->waiters.tail = NULL;
+    w->taken = 0;
+    w->mode = (unsigned char)mode;
+    w->cancelling = w->timed_out = 0;
+    coro_handle_init(&w->timer, wait_timeout);
+    if (timeout != CORO_FOREVER && (rc = coro_loop_call_later(loop, &w->timer, timeout)) != 0)
+        return rc;
+    for (i = 0; i < n; i++)
+        watch_start(&watch[i], &w->fut, children[i], wait_child_done);
+    if (n == 0 && mode != CORO_AS_COMPLETED) {
+        coro_loop_cancel(loop, &w->timer);
+        finish_result(&w->fut, coro_none());
+    }
+    return 0;
+}
+
+int coro_gather(struct coro_wait *w, struct coro_loop *loop, struct coro_future *const *children,
+                struct coro_watch *watch, uint32_t n)
+{
+    return wait_start(w, loop, children, watch, n, CORO_GATHER, CORO_FOREVER);
+}
+
+int coro_wait(struct coro_wait *w, struct coro_loop *loop, struct coro_future *const *children,
+              struct coro_watch *watch, uint32_t n, enum coro_wait_mode mode, coro_time timeout)
+{
+    if (mode > CORO_FIRST_EXCEPTION)
+        return CORO_EINVAL;
+    return wait_start(w, loop, children, watch, n, mode, timeout);
+}
+
+int coro_as_completed(struct coro_wait *w, struct coro_loop *loop,
+                      struct coro_future *const *children, struct coro_watch *watch,
+                      uint32_t n, coro_time timeout)
+{
+    return wait_start(w, loop, children, watch, n, CORO_AS_COMPLETED, timeout);
+}
+
+int coro_as_completed_take(struct coro_wait *w, coro_value *r)
+{
+    struct coro_handle *h;
+    if (w->timed_out)
+        return CORO_ETIMEDOUT;
+    h = coro_list_pop(&w->done);
+    if (h) {
+        *r = coro_ptr(((struct coro_watch *)(void *)h)->child);
+        w->taken++;
+    } else if (w->taken == w->n || w->fut.state != CORO_PENDING) {
+        return CORO_EEMPTY;
+    } else {
+        return CORO__PENDING;
+    }
+    if (w->taken == w->n)
+        finish_result(&w->fut, coro_none());
+    return 0;
+}
+
+/* ---- wait_for ----------------------------------------------------------- */
+
+static void wait_for_inner_done(struct coro_handle *h)
+{
+    struct coro_watch *cw = (struct coro_watch *)(void *)h;
+    struct coro_wait_for *w = (struct coro_wait_for *)(void *)cw->outer;
+    coro_value v;
+    int err = coro_future_result(cw->child, &v);
+    coro_loop_cancel(w->fut.loop, &w->timer);
+    if (coro_future_done(&w->fut))
+        return;
+    if (w->cancelling)
+        finish_error(&w->fut, CORO_ECANCELLED);
+    else if (w->timed_out && err == CORO_ECANCELLED)
+        finish_error(&w->fut, CORO_ETIMEDOUT);
+    else if (err)
+        finish_error(&w->fut, err);
+    else
+        finish_result(&w->fut, v);
+}
+
+static void wait_for_timeout(struct coro_handle *h)
+{
+    struct coro_wait_for *w = container_of(h, struct coro_wait_for, timer);
+    w->timed_out = 1;
+    coro_future_cancel(w->watch.child);     /* then wait for it to finish */
+}
+
+int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_future *inner,
+                  coro_time timeout)
+{
+    int rc;
+    if (!w || !loop || !inner)
+        return CORO_EINVAL;
+    coro_future_init(&w->fut, loop);
+    w->fut.flags = CORO__K_WAIT_FOR;
+    w->timed_out = w->cancelling = 0;
+    coro_handle_init(&w->timer, wait_for_timeout);
+    if (timeout != CORO_FOREVER && (rc = coro_loop_call_later(loop, &w->timer, timeout)) != 0)
+        return rc;
+    rc = watch_start(&w->watch, &w->fut, inner, wait_for_inner_done);
+    if (rc)
+        coro_loop_cancel(loop, &w->timer);
+    return rc;
+}
+
+/* ---- shield ------------------------------------------------------------- */
+
+static void shield_inner_done(struct coro_handle *h)
+{
+    struct coro_watch *cw = (struct coro_watch *)(void *)h;
+    coro_value v;
+    int err = coro_future_result(cw->child, &v);
+    if (coro_future_done(cw->outer))
+        return;                             /* the shield was cancelled */
+    if (err)
+        finish_error(cw->outer, err);
+    else
+        finish_result(cw->outer, v);
+}
+
+int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_future *inner)
+{
+    if (!s || !loop || !inner)
+        return CORO_EINVAL;
+    coro_future_init(&s->fut, loop);
+    s->fut.flags = CORO__K_SHIELD;
+    return watch_start(&s->watch, &s->fut, inner, shield_inner_done);
+}
+
+/* ---- cancel ------------------------------------------------------------- */
+
+int coro__cancel_kind(struct coro_future *f)
+{
+    if (f->flags == CORO__K_WAIT) {
+        struct coro_wait *w = (struct coro_wait *)(void *)f;
+        uint32_t i;
+        if (w->mode == CORO_GATHER) {
+            int any = 0;
+            w->cancelling = 1;
+            for (i = 0; i < w->n; i++)
+                if (coro_future_cancel(w->watch[i].child) == 0)
+                    any = 1;
+            return any ? 0 : CORO_ESTATE;
+        }
+        wait_stop(w);
+        while (coro_loop_wake(f->loop, &w->waiters, coro_none(), CORO_ECANCELLED))
+            ;
+    } else if (f->flags == CORO__K_WAIT_FOR) {
+        struct coro_wait_for *w = (struct coro_wait_for *)(void *)f;
+        coro_loop_cancel(f->loop, &w->timer);
+        w->cancelling = 1;
+        coro_future_cancel(w->watch.child);
+        return 0;                           /* done once inner is */
+    } else {
+        struct coro_shield *s = (struct coro_shield *)(void *)f;
+        coro_future_remove_done_callback(s->watch.child, &s->watch.h);
+    }
+    {
+        union coro_word v;
+        v.i = CORO_ECANCELLED;
+        coro__future_finish(f, CORO_CANCELLED, v, CORO__FAILED);
+    }
+    return 0;
+}
