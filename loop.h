@@ -411,7 +411,7 @@ enum coro_wait_mode {
     CORO_AS_COMPLETED = 4
 };
 
-/* gather / wait / as_completed over n children. 104 bytes on x86-64, plus
+/* gather / wait / as_completed over n children. 88 bytes on x86-64, plus
  * n watches. Caller-owned; keep it, the watches and the children alive until
  * it is done (when it completes it detaches its watches from the children
  * still pending; as_completed: until every child was taken). */
@@ -482,7 +482,7 @@ int coro_as_completed_take(struct coro_wait *w, coro_value *r);
  * inner is done within `timeout` ns; otherwise inner is cancelled and, once
  * it has finished, w fails with CORO_ETIMEDOUT (or has inner's result if
  * inner caught the cancellation and returned, as asyncio does). Cancelling
- * w cancels inner. 80 bytes on x86-64. 0, CORO_EBUSY, CORO_EFULL. */
+ * w cancels inner. 88 bytes on x86-64. 0, CORO_EBUSY, CORO_EFULL. */
 struct coro_wait_for {
     struct coro_future fut;
     struct coro_watch watch;

@@ -1,0 +1,43 @@
+/* test_sizes.c -- the struct sizes README.md and the headers document, on
+ * x86-64 (LP64). If one changes, change the documentation with it. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "loop.h"
+
+START_TEST(test_documented_sizes_on_x86_64)
+{
+#if defined(__x86_64__)
+    ck_assert_uint_eq(sizeof(struct coro), 40);
+    ck_assert_uint_eq(sizeof(coro_value), 16);
+    ck_assert_uint_eq(sizeof(struct coro_handle), 16);
+    ck_assert_uint_eq(sizeof(struct coro_timer_slot), 16);
+    ck_assert_uint_eq(sizeof(struct coro_future), 32);
+    ck_assert_uint_eq(sizeof(struct coro_task), 88);
+    ck_assert_uint_eq(sizeof(struct coro_loop), 80);
+    ck_assert_uint_eq(sizeof(struct coro_watch), 32);
+    ck_assert_uint_eq(sizeof(struct coro_wait), 88);
+    ck_assert_uint_eq(sizeof(struct coro_wait_for), 88);
+    ck_assert_uint_eq(sizeof(struct coro_shield), 64);
+    /* a sleeping task's bookkeeping beyond its generator header: the task's
+     * future and node, and its slot in the timer heap */
+    ck_assert_uint_le(sizeof(struct coro_task) - sizeof(struct coro) +
+                      sizeof(struct coro_timer_slot), 64);
+#endif
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("sizes");
+    TCase *tc = tcase_create("x86-64");
+    SRunner *sr;
+    int failed;
+    tcase_add_test(tc, test_documented_sizes_on_x86_64);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
