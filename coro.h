@@ -179,7 +179,8 @@ typedef uint_least16_t coro_lc; /* __LINE__ of the resume point, 0 at start */
 struct coro {
     coro_fn fn;            /* the body */
     struct coro *parent;   /* the delegator yielding from us, or NULL */
-    struct coro *leaf;     /* outermost frame: innermost frame of its chain;
+    struct coro *leaf;     /* outermost frame: innermost frame of its chain
+                              (while a frame below runs: that frame);
                               a delegating body: the child it asks for */
     union coro_word val;   /* value yielded, sent, returned, or the child's result */
 #ifdef CORO_USE_LABELS
@@ -203,11 +204,13 @@ enum coro_state {
 };
 
 #define CORO__S_MASK      3u
-#define CORO__F_RUNNING   4u  /* set on the outermost frame while a send runs */
+#define CORO__F_RUNNING   4u  /* the frame a send/throw/close is running on */
 #define CORO__F_FINALLY   8u  /* the body has entered its CORO_FINALLY section */
 #define CORO__F_WHERE    16u  /* coro_where() asks the body for its file */
 #define CORO__F_STALE    32u  /* outermost frame: its innermost frame finished */
 #define CORO__F_CLOSING  64u  /* inside a close() that has not returned yet */
+#define CORO__F_CHAIN   128u  /* outermost frame: a frame below it runs (its
+                                 leaf field then points at that frame) */
 
 /* What the caller asked for: the trampoline's `op`. */
 #define CORO__OP_SEND       0
@@ -241,7 +244,16 @@ static inline void coro_init(struct coro *co, coro_fn fn)
     co->flags = CORO_CREATED;
 }
 
-static inline int coro__run(struct coro *g, coro_value v, int err, int op, coro_value *out);
+#if defined(__GNUC__)
+#define CORO__ALWAYS_INLINE inline __attribute__((always_inline))
+#define CORO__NOINLINE __attribute__((noinline))
+#else
+#define CORO__ALWAYS_INLINE inline
+#define CORO__NOINLINE
+#endif
+
+static CORO__ALWAYS_INLINE int coro__run(struct coro *g, coro_value v, int err, int op,
+                                         coro_value *out);
 
 /* g.send(v): resumes g with v as the value of its pending yield (a created g
  * accepts only coro_none()). Returns CORO_YIELDED (*out = yielded value),
@@ -516,12 +528,21 @@ static inline struct coro *coro__root(const struct coro *g)
     return (struct coro *)g;
 }
 
+/* Running: g, or a delegator above it, is the frame a send runs on. */
+static inline int coro__running(const struct coro *g)
+{
+    for (; g; g = g->parent)
+        if (g->flags & CORO__F_RUNNING)
+            return 1;
+    return 0;
+}
+
 static inline enum coro_state coro_state(const struct coro *g)
 {
     unsigned s = g->flags & CORO__S_MASK;
     if (s == CORO_CLOSED)
         return CORO_CLOSED;
-    if (coro__root(g)->flags & CORO__F_RUNNING)
+    if (coro__running(g))
         return CORO_RUNNING;
     return (enum coro_state)s;
 }
@@ -563,13 +584,19 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
             } else if ((child->flags & CORO__S_MASK) == CORO_CLOSED) {
                 coro__store(cur, coro_none());      /* StopIteration() at once */
                 cur->err = 0;
-            } else if (child == cur || child->parent || (child->flags & CORO__F_RUNNING)) {
+            } else if (child == cur || child->parent ||
+                       (child->flags & (CORO__F_RUNNING | CORO__F_CHAIN))) {
                 cur->err = CORO_EBUSY;
             } else {
                 child->parent = cur;                /* PEP 380: _y = next(_i) */
+                child->flags &= (unsigned char)~CORO__F_STALE;
                 cur = child->leaf;                  /* a child may head a chain */
                 coro__store(cur, coro_none());
                 cur->err = 0;
+                if ((cur->flags & CORO__S_MASK) == CORO_CLOSED) {
+                    rc = CORO_RETURNED;             /* it finished by a direct send */
+                    continue;
+                }
             }
         } else {
             /* cur finished: rc is CORO_RETURNED or the error that left it */
@@ -592,7 +619,9 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
         }
         rc = cur->fn(cur);
     }
-    root->flags &= (unsigned char)~CORO__F_RUNNING;
+    g->flags &= (unsigned char)~CORO__F_RUNNING;
+    root = coro__root(g);       /* g may have been detached meanwhile */
+    root->flags &= (unsigned char)~CORO__F_CHAIN;
     if (rc == CORO_YIELDED) {
         root->leaf = cur;
         if (op == CORO__OP_CLOSE)
@@ -615,7 +644,7 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
 
 /* Everything but the fast path: misuse checks, closed, created, frames sent to
  * inside a chain, a chain whose innermost frame finished, close. */
-static int coro__run_slow(struct coro *g, coro_value v, int err, int op, coro_value *out)
+static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, int op, coro_value *out)
 {
     struct coro *root, *cur;
     unsigned s;
@@ -623,19 +652,19 @@ static int coro__run_slow(struct coro *g, coro_value v, int err, int op, coro_va
         return CORO_EINVAL;
     s = g->flags & CORO__S_MASK;
     if (s == CORO_CLOSED) {
-        if (err && err != CORO_EXIT)
+        if (err && op != CORO__OP_CLOSE)
             return err;                 /* throw into a finished generator */
         if (out)
             *out = coro_none();
         return CORO_RETURNED;
     }
     root = coro__root(g);
-    if (root->flags & CORO__F_RUNNING)
+    if (coro__running(g))
         return CORO_EBUSY;
     if (s == CORO_CREATED) {
         if (err) {                      /* throw or close before the start */
             g->flags = CORO_CLOSED;
-            if (err != CORO_EXIT)
+            if (op != CORO__OP_CLOSE)
                 return err;
             if (out)
                 *out = coro_none();
@@ -644,8 +673,24 @@ static int coro__run_slow(struct coro *g, coro_value v, int err, int op, coro_va
         if (v.type != CORO_NONE)
             return CORO_EINVAL;
     }
-    root->flags = (unsigned char)((root->flags & ~CORO__F_STALE) | CORO__F_RUNNING);
     cur = root->leaf;
+    if (root->flags & CORO__F_CHAIN) {
+        /* A frame below g runs (it was sent to directly): as in CPython, its
+         * delegator gets "already executing" at its yield from and no longer
+         * delegates to it. */
+        struct coro *busy = root->leaf;
+        cur = busy->parent;
+        busy->parent = NULL;
+        root->flags &= (unsigned char)~CORO__F_CHAIN;
+        v = coro_none();
+        err = CORO_EBUSY;
+    }
+    root->flags &= (unsigned char)~CORO__F_STALE;
+    if (g != root) {
+        root->flags |= CORO__F_CHAIN;
+        root->leaf = g;
+    }
+    g->flags |= CORO__F_RUNNING;
     if (op >= CORO__OP_THROW_EXIT) {    /* each frame below g is inside a close() */
         struct coro *f;
         for (f = cur; f != g; f = f->parent)
@@ -664,17 +709,19 @@ static int coro__run_slow(struct coro *g, coro_value v, int err, int op, coro_va
     return coro__trampoline(g, root, cur, cur->fn(cur), op, out);
 }
 
-/* The fast path, inlined into each call: a suspended outermost frame that is
- * not running, resumed at its innermost frame, which yields again. */
-static inline int coro__run(struct coro *g, coro_value v, int err, int op, coro_value *out)
+/* The fast path, inlined into each call: a suspended outermost frame with no
+ * flag set, resumed at its innermost frame, which yields again. The flags are
+ * compared and then stored as a constant: a read-modify-write here would
+ * chain every resume to the one before through memory. */
+static CORO__ALWAYS_INLINE int coro__run(struct coro *g, coro_value v, int err, int op,
+                                         coro_value *out)
 {
     struct coro *cur;
     int rc;
-    if (op >= CORO__OP_THROW_EXIT || !g || g->parent ||
-        (g->flags & (CORO__S_MASK | CORO__F_RUNNING | CORO__F_STALE)) != CORO_SUSPENDED)
+    if (op >= CORO__OP_THROW_EXIT || !g || g->parent || g->flags != CORO_SUSPENDED)
         return coro__run_slow(g, v, err, op, out);
     cur = g->leaf;
-    g->flags |= CORO__F_RUNNING;
+    g->flags = CORO_SUSPENDED | CORO__F_RUNNING;
     coro__store(cur, v);
     cur->err = err;
     rc = cur->fn(cur);
