@@ -358,11 +358,13 @@ static inline coro_value coro_sent(const struct coro *co)
     ((co)->lc = __extension__ &&CORO__LABEL(n), (co)->line = (n))
 #define CORO__RESUME(n) CORO__LABEL(n):
 #define CORO__TO_FINALLY(co) ((co)->lc = NULL, (co)->line = CORO__LC_FINALLY)
+#define CORO__AT(co) ((co)->line)
 #else
 #define CORO__DISPATCH(co) switch ((co)->lc)
 #define CORO__MARK(co, n) ((co)->lc = (n))
 #define CORO__RESUME(n) case n: goto CORO__LABEL(n); CORO__LABEL(n):
 #define CORO__TO_FINALLY(co) ((co)->lc = CORO__LC_FINALLY)
+#define CORO__AT(co) ((co)->lc)
 #endif
 
 #ifndef CORO_TRACE
@@ -408,11 +410,11 @@ static inline coro_value coro_sent(const struct coro *co)
 /* try: yield v / except as err: like CORO_YIELD, but an error thrown in is
  * stored in `err` (an int lvalue; 0 if none) instead of unwinding. Re-raise
  * what you do not handle with CORO_RAISE. */
-#define CORO_YIELD_CATCH(co, value, err) \
+#define CORO_YIELD_CATCH(co, value, caught) \
     do { \
         coro__store((co), (value)); \
         CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
-        (err) = (co)->err; \
+        (caught) = (co)->err; \
         (co)->err = 0; \
     } while (0)
 
@@ -435,18 +437,18 @@ static inline coro_value coro_sent(const struct coro *co)
 /* try: r = yield from sub / except as err: like CORO_YIELD_FROM, but an error
  * leaving `sub` is stored in `err` (0 if none; then `r` is set) instead of
  * unwinding. */
-#define CORO_YIELD_FROM_CATCH(co, sub, r, err) \
+#define CORO_YIELD_FROM_CATCH(co, sub, r, caught) \
     do { \
         (co)->leaf = (sub); \
         CORO__SUSPEND(co, CORO__DELEGATE, __LINE__); \
-        (err) = (co)->err; \
+        (caught) = (co)->err; \
         (co)->err = 0; \
-        if (!(err)) (r) = coro_sent(co); \
+        if (!(caught)) (r) = coro_sent(co); \
     } while (0)
 
 /* r = await sub: the same as CORO_YIELD_FROM (PEP 492 on top of PEP 380). */
 #define CORO_AWAIT(co, sub, r) CORO_YIELD_FROM(co, sub, r)
-#define CORO_AWAIT_CATCH(co, sub, r, err) CORO_YIELD_FROM_CATCH(co, sub, r, err)
+#define CORO_AWAIT_CATCH(co, sub, r, caught) CORO_YIELD_FROM_CATCH(co, sub, r, caught)
 
 /* return v: finishes with v (the caller sees CORO_RETURNED and v), after the
  * CORO_FINALLY section. Inside that section, it replaces a pending error, as
@@ -470,27 +472,35 @@ static inline coro_value coro_sent(const struct coro *co)
  * completion, CORO_RETURN, an unhandled error and close. Inside it, the
  * pending error is coro_pending(co) (CORO_EXIT when closing). Expands to
  *     <return none>; goto coro__finally; case CORO__LC_FINALLY: coro__finally:
- *     if (already in finally) return <pending>; <mark in finally>; */
+ *     if (already in finally) return <pending>;
+ *     <mark in finally>; co->lc = CORO__LC_FINALLY; */
 #define CORO_FINALLY(co) \
         coro__store((co), coro_none()); \
         goto coro__finally; \
     case CORO__LC_FINALLY: \
     coro__finally: \
-        if ((co)->flags & CORO__F_FINALLY) \
+        if ((co)->flags & CORO__F_FINALLY) { \
+            CORO_TRACE(co, __FILE__, __LINE__, "finish"); \
             return coro__finish(co); \
-        (co)->flags |= CORO__F_FINALLY;
+        } \
+        (co)->flags |= CORO__F_FINALLY; \
+        CORO__TO_FINALLY(co);
 
 /* The error in flight inside CORO_FINALLY (0 if none); also the error just
  * caught. Without a CORO_FINALLY section, nothing to read. */
 #define coro_pending(co) ((co)->err)
 
-/* Closes the body: falling off the end returns none. Expands to
- *     if (not in finally) <return none>; } return <value or error>; */
+/* Closes the body: falling off the end returns none (so does a cleanup
+ * section that yielded: the value sent to that yield is not returned).
+ * Expands to
+ *     if (not in finally, or it yielded there) <return none>; }
+ *     return co->err ? co->err : CORO_RETURNED; */
 #define CORO_END(co) \
-        if (!((co)->flags & CORO__F_FINALLY)) \
+        if (!((co)->flags & CORO__F_FINALLY) || CORO__AT(co) != CORO__LC_FINALLY) \
             coro__store((co), coro_none()); \
     } \
     if (0) goto coro__top; \
+    CORO_TRACE(co, __FILE__, __LINE__, "finish"); \
     return coro__finish(co)
 
 /* ------------------------------------------------------------------------ */
