@@ -86,17 +86,12 @@ void coro_handle_init(struct coro_handle *h, coro_callback fn)
 }
 
 /* ------------------------------------------------------------------------ */
-/* The timer heap: 4-ary, flat array of (when, handle), ordered by (when,   */
-/* seq); each handle knows its slot, so cancel is O(log n)                  */
+/* The timer heap: 4-ary, a flat array of (when, handle) ordered by when;   */
+/* each handle knows its slot, so cancel is O(log n). Equal deadlines are   */
+/* put in scheduling order when they fall due (fire_due), not in the heap:  */
+/* comparing sequence numbers inside the heap would read every tied        */
+/* handle's memory, a cache miss per comparison.                           */
 /* ------------------------------------------------------------------------ */
-
-static int slot_before(const struct coro_timer_slot *a, const struct coro_timer_slot *b)
-{
-    if (a->when != b->when)
-        return a->when < b->when;
-    /* equal deadlines: first scheduled first (wrap-safe) */
-    return (int32_t)(a->h->u.heap.seq - b->h->u.heap.seq) < 0;
-}
 
 static void heap_place(struct coro_loop *loop, uint32_t i, struct coro_timer_slot s)
 {
@@ -108,7 +103,7 @@ static void heap_up(struct coro_loop *loop, uint32_t i, struct coro_timer_slot s
 {
     while (i > 0) {
         uint32_t parent = (i - 1) / 4;
-        if (!slot_before(&s, &loop->heap[parent]))
+        if (s.when >= loop->heap[parent].when)
             break;
         heap_place(loop, i, loop->heap[parent]);
         i = parent;
@@ -126,9 +121,9 @@ static void heap_down(struct coro_loop *loop, uint32_t i, struct coro_timer_slot
         best = c;
         end = c + 4 < n ? c + 4 : n;
         for (k = c + 1; k < end; k++)
-            if (slot_before(&loop->heap[k], &loop->heap[best]))
+            if (loop->heap[k].when < loop->heap[best].when)
                 best = k;
-        if (!slot_before(&loop->heap[best], &s))
+        if (loop->heap[best].when >= s.when)
             break;
         heap_place(loop, i, loop->heap[best]);
         i = best;
@@ -156,17 +151,74 @@ static int heap_insert(struct coro_loop *loop, struct coro_handle *h, coro_time 
     return 0;
 }
 
-static void heap_remove(struct coro_loop *loop, struct coro_handle *h)
+/* Takes slot i out of the heap (the handle keeps its sequence number). */
+static void heap_take(struct coro_loop *loop, uint32_t i)
 {
-    uint32_t i = h->u.heap.index;
     struct coro_timer_slot last = loop->heap[--loop->heap_len];
     if (i < loop->heap_len) {
-        if (i > 0 && slot_before(&last, &loop->heap[(i - 1) / 4]))
+        if (i > 0 && last.when < loop->heap[(i - 1) / 4].when)
             heap_up(loop, i, last);
         else
             heap_down(loop, i, last);
     }
+}
+
+static void heap_remove(struct coro_loop *loop, struct coro_handle *h)
+{
+    heap_take(loop, h->u.heap.index);
     h->u.idle = 0;
+}
+
+/* Sorts slots a[0..n) on `when` (here: a sequence key), in place. */
+static void sort_slots(struct coro_timer_slot *a, uint32_t n)
+{
+    uint32_t i, end, root, child;
+    struct coro_timer_slot t;
+    for (end = n, i = n / 2; end > 1;) {      /* heapsort: no allocation */
+        if (i > 0) {
+            root = --i;
+        } else {
+            t = a[--end];
+            a[end] = a[0];
+            a[0] = t;
+            root = 0;
+        }
+        for (t = a[root]; (child = 2 * root + 1) < end; root = child) {
+            if (child + 1 < end && a[child + 1].when > a[child].when)
+                child++;
+            if (a[child].when <= t.when)
+                break;
+            a[root] = a[child];
+        }
+        a[root] = t;
+    }
+}
+
+/* Moves the timers due at loop->now to the ready queue, by deadline and, for
+ * equal deadlines, in the order they were scheduled. The slots the heap frees
+ * while shrinking hold the due timers meanwhile. */
+static void fire_due(struct coro_loop *loop)
+{
+    struct coro_timer_slot *due;
+    uint32_t n = loop->heap_len, k = 0, i, j, m;
+    while (loop->heap_len && loop->heap[0].when <= loop->now) {
+        struct coro_timer_slot top = loop->heap[0];
+        heap_take(loop, 0);
+        loop->heap[n - ++k] = top;              /* due[k-1], reversed */
+    }
+    due = loop->heap + (n - k);                 /* latest deadline first */
+    for (i = k; i > 0; i = j) {                 /* each run of one deadline */
+        coro_time when = due[i - 1].when;
+        for (j = i - 1; j > 0 && due[j - 1].when == when; j--)
+            ;
+        if (i - j > 1) {                        /* a tie: scheduling order */
+            for (m = j; m < i; m++)
+                due[m].when = (int32_t)(due[m].h->u.heap.seq - loop->seq);
+            sort_slots(due + j, i - j);
+        }
+        for (m = j; m < i; m++)
+            coro_list_push(&loop->ready, due[m].h);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -295,12 +347,7 @@ int coro_loop_run_once(struct coro_loop *loop)
         }
     }
     loop->now = loop->clock->now(loop);
-    /* timers that are due join the ready queue in (when, seq) order */
-    while (loop->heap_len && loop->heap[0].when <= loop->now) {
-        h = loop->heap[0].h;
-        heap_remove(loop, h);
-        coro_list_push(&loop->ready, h);
-    }
+    fire_due(loop);
     /* this iteration runs what is ready now; what they schedule waits */
     list_splice(&loop->batch, &loop->ready);
     rc = loop->batch.tail != NULL;
@@ -544,6 +591,10 @@ int coro_task_cancel(struct coro_task *t)
         }
         return coro_future_cancel(w);
     } else if (flags & CORO__T_SLEEP) {
+        if (!heap_contains(loop, &t->h)) {
+            f->flags |= CORO__T_CANCEL;   /* its timer fired: it is queued */
+            return 0;
+        }
         heap_remove(loop, &t->h);
     } else if (flags & CORO__T_WAIT_LIST) {
         coro_list_remove((struct coro_list *)f->val.p, &t->h);
