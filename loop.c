@@ -585,11 +585,11 @@ int coro_task_cancel(struct coro_task *t)
         struct coro_future *w = (struct coro_future *)f->val.p;
         /* asyncio cancels what the task awaits; the task wakes when that is
          * done, and gets CORO_ECANCELLED from it */
-        if (w->state != CORO_PENDING) {
-            f->flags |= CORO__T_CANCEL;   /* already woken: its step throws */
-            return 0;
-        }
-        return coro_future_cancel(w);
+        /* if that cannot be cancelled (or is already done), the step that
+         * resumes the task throws instead */
+        if (w->state != CORO_PENDING || coro_future_cancel(w) != 0)
+            f->flags |= CORO__T_CANCEL;
+        return 0;
     } else if (flags & CORO__T_SLEEP) {
         if (!heap_contains(loop, &t->h)) {
             f->flags |= CORO__T_CANCEL;   /* its timer fired: it is queued */

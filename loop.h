@@ -395,7 +395,10 @@ struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
 /* ------------------------------------------------------------------------ */
 
 /* One watched child: a done callback on `child` that tells `outer`. 32 bytes
- * on x86-64. Caller-owned (an array for gather / wait / as_completed). */
+ * on x86-64. Caller-owned (an array for gather / wait / as_completed); zero
+ * it before its first use (static and calloc'd memory are): a watch that
+ * looks in use is refused with CORO_EBUSY. The same holds for the watch and
+ * timer inside struct coro_wait_for and struct coro_shield. */
 struct coro_watch {
     struct coro_handle h;
     struct coro_future *child;
@@ -442,7 +445,8 @@ int coro_gather(struct coro_wait *w, struct coro_loop *loop, struct coro_future 
  * CORO_FIRST_EXCEPTION) or after `timeout` ns (CORO_FOREVER: no timeout).
  * Then the done set is the children with coro_future_done(), the pending set
  * the others; children are never cancelled by it. Cancelling w stops the
- * watching. 0, CORO_EBUSY, CORO_EFULL (no timer slot), CORO_EINVAL. */
+ * watching. 0, CORO_EBUSY, CORO_EFULL (no timer slot), CORO_EINVAL (also for
+ * n == 0, as asyncio.wait([]) raises ValueError). */
 int coro_wait(struct coro_wait *w, struct coro_loop *loop, struct coro_future *const *children,
               struct coro_watch *watch, uint32_t n, enum coro_wait_mode mode, coro_time timeout);
 
@@ -455,7 +459,8 @@ int coro_as_completed(struct coro_wait *w, struct coro_loop *loop,
 
 /* for f in as_completed(...): f = <the next child to finish>. Stores in `r`
  * (a coro_value) coro_ptr(child), waiting if none has finished yet. Raises
- * CORO_EEMPTY when all n were taken, CORO_ETIMEDOUT after the timeout.
+ * CORO_EEMPTY when all n were taken, CORO_ETIMEDOUT after the timeout (once
+ * the children that finished before it were taken).
  * Expands to
  *     if ((co->err = coro_as_completed_take(w, &r)) == <pending>) {
  *         <wait on w's list>; CORO_YIELD(co, coro_none()); r = coro_sent(co);

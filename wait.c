@@ -78,7 +78,7 @@ static void wait_child_done(struct coro_handle *h)
         return;
     }
     if (w->pending == 0 || w->mode == CORO_FIRST_COMPLETED ||
-        (w->mode == CORO_FIRST_EXCEPTION && err)) {
+        (w->mode == CORO_FIRST_EXCEPTION && err && !coro_future_cancelled(cw->child))) {
         wait_stop(w);
         finish_result(&w->fut, coro_none());
     }
@@ -122,7 +122,7 @@ static int wait_start(struct coro_wait *w, struct coro_loop *loop,
         return rc;
     for (i = 0; i < n; i++)
         watch_start(&watch[i], &w->fut, children[i], wait_child_done);
-    if (n == 0 && mode != CORO_AS_COMPLETED) {
+    if (n == 0) {
         coro_loop_cancel(loop, &w->timer);
         finish_result(&w->fut, coro_none());
     }
@@ -138,7 +138,7 @@ int coro_gather(struct coro_wait *w, struct coro_loop *loop, struct coro_future 
 int coro_wait(struct coro_wait *w, struct coro_loop *loop, struct coro_future *const *children,
               struct coro_watch *watch, uint32_t n, enum coro_wait_mode mode, coro_time timeout)
 {
-    if (mode > CORO_FIRST_EXCEPTION)
+    if (mode > CORO_FIRST_EXCEPTION || n == 0)     /* asyncio.wait([]): ValueError */
         return CORO_EINVAL;
     return wait_start(w, loop, children, watch, n, mode, timeout);
 }
@@ -152,13 +152,12 @@ int coro_as_completed(struct coro_wait *w, struct coro_loop *loop,
 
 int coro_as_completed_take(struct coro_wait *w, coro_value *r)
 {
-    struct coro_handle *h;
-    if (w->timed_out)
-        return CORO_ETIMEDOUT;
-    h = coro_list_pop(&w->done);
-    if (h) {
+    struct coro_handle *h = coro_list_pop(&w->done);
+    if (h) {                        /* finished ones first, even after a timeout */
         *r = coro_ptr(((struct coro_watch *)(void *)h)->child);
         w->taken++;
+    } else if (w->timed_out) {
+        return CORO_ETIMEDOUT;
     } else if (w->taken == w->n || w->fut.state != CORO_PENDING) {
         return CORO_EEMPTY;
     } else {
@@ -203,6 +202,8 @@ int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_f
     int rc;
     if (!w || !loop || !inner)
         return CORO_EINVAL;
+    if (w->watch.h.u.idle || w->timer.u.idle)
+        return CORO_EBUSY;
     coro_future_init(&w->fut, loop);
     w->fut.flags = CORO__K_WAIT_FOR;
     w->timed_out = w->cancelling = 0;
@@ -234,6 +235,8 @@ int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_futur
 {
     if (!s || !loop || !inner)
         return CORO_EINVAL;
+    if (s->watch.h.u.idle)
+        return CORO_EBUSY;
     coro_future_init(&s->fut, loop);
     s->fut.flags = CORO__K_SHIELD;
     return watch_start(&s->watch, &s->fut, inner, shield_inner_done);
@@ -247,12 +250,10 @@ int coro__cancel_kind(struct coro_future *f)
         struct coro_wait *w = (struct coro_wait *)(void *)f;
         uint32_t i;
         if (w->mode == CORO_GATHER) {
-            int any = 0;
-            w->cancelling = 1;
             for (i = 0; i < w->n; i++)
                 if (coro_future_cancel(w->watch[i].child) == 0)
-                    any = 1;
-            return any ? 0 : CORO_ESTATE;
+                    w->cancelling = 1;
+            return w->cancelling ? 0 : CORO_ESTATE;
         }
         wait_stop(w);
         while (coro_loop_wake(f->loop, &w->waiters, coro_none(), CORO_ECANCELLED))
