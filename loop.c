@@ -316,7 +316,7 @@ int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time w
 
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay)
 {
-    return coro_loop_call_at(loop, h, loop->now + (delay > 0 ? delay : 0));
+    return coro_loop_call_at(loop, h, loop->now + delay);
 }
 
 int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
@@ -334,12 +334,11 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
 
 int coro_loop_run_once(struct coro_loop *loop)
 {
-    int rc;
     struct coro_handle *h;
     if (!loop->ready.tail) {
         coro_time deadline = loop->heap_len ? loop->heap[0].when : CORO_FOREVER;
         if (deadline == CORO_FOREVER || deadline > loop->now) {
-            rc = loop->clock->wait(loop, deadline);
+            int rc = loop->clock->wait(loop, deadline);
             if (rc == CORO_EEMPTY)
                 return 0;
             if (rc < 0)
@@ -350,18 +349,17 @@ int coro_loop_run_once(struct coro_loop *loop)
     fire_due(loop);
     /* this iteration runs what is ready now; what they schedule waits */
     list_splice(&loop->batch, &loop->ready);
-    rc = loop->batch.tail != NULL;
     while ((h = coro_list_pop(&loop->batch)) != NULL)
         h->fn(h);
-    return rc;
+    return 1;
 }
 
 int coro_loop_run_forever(struct coro_loop *loop)
 {
-    int rc = 0;
-    loop->stopping = 0;
-    while (!loop->stopping && (rc = coro_loop_run_once(loop)) > 0)
-        ;
+    int rc;
+    do                          /* a stop() before the call still runs one */
+        rc = coro_loop_run_once(loop);
+    while (rc > 0 && !loop->stopping);
     loop->stopping = 0;
     return rc < 0 ? rc : 0;
 }
@@ -374,9 +372,13 @@ int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut
         rc = coro_loop_run_once(loop);
         if (rc < 0)
             return rc;
-        if (rc == 0 && !coro_future_done(fut))
+        if (rc == 0)
             return CORO_ESTATE;
     }
+    /* asyncio stops through a done callback of fut: what fut's completion
+     * made ready still runs, one more iteration */
+    if (loop->ready.tail)
+        coro_loop_run_once(loop);
     return coro_future_result(fut, out);
 }
 
@@ -506,6 +508,13 @@ static void task_step(struct coro_handle *h)
     int err = 0, rc;
     unsigned flags = f->flags;
 
+    if (flags & CORO__T_SLEEP) {
+        /* its timer fell due: as asyncio's sleep (a future a timer sets),
+         * the task resumes at the next iteration */
+        f->flags &= (unsigned char)~CORO__T_SLEEP;
+        coro_list_push(&loop->ready, h);
+        return;
+    }
     if (flags & CORO__T_CANCEL) {
         err = CORO_ECANCELLED;
     } else if (flags & CORO__T_WAIT_FUT) {
@@ -527,6 +536,8 @@ static void task_step(struct coro_handle *h)
     f->flags &= (unsigned char)~CORO__T_RUNNING;
 
     if (rc != CORO_YIELDED) {
+        if (rc == CORO_RETURNED && (f->flags & CORO__T_CANCEL))
+            rc = CORO_ECANCELLED;       /* cancelled right before it returned */
         task_finish(t, rc, out);
         return;
     }

@@ -170,7 +170,8 @@ int coro_loop_call_soon(struct coro_loop *loop, struct coro_handle *h);
  * slot); h is unchanged on error. */
 int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time when);
 
-/* loop.call_later(delay, h): call_at(loop time + delay). */
+/* loop.call_later(delay, h): call_at(loop time + delay); a negative delay is
+ * a deadline in the past, due at the next iteration in deadline order. */
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay);
 
 /* handle.cancel(): unschedules h (O(log n) in the heap, O(queue) on the ready
@@ -179,22 +180,24 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h);
 
 /* Runs one iteration: waits for the first deadline (not at all if something
  * is ready), then runs the timers that are due and everything that was ready
- * when the iteration began. Returns 1 if it ran anything, 0 if there was
- * nothing to do and nothing to wait for, or the clock's error. */
+ * when the iteration began. Returns 1, or 0 if there was nothing to run and
+ * nothing to wait for, or the clock's error. */
 int coro_loop_run_once(struct coro_loop *loop);
 
 /* loop.run_forever(): runs iterations until coro_loop_stop or until nothing
  * is left to do. Returns 0 or the clock's error. */
 int coro_loop_run_forever(struct coro_loop *loop);
 
-/* loop.run_until_complete(fut): runs iterations until `fut` is done. Returns
+/* loop.run_until_complete(fut): runs iterations until `fut` is done, and then
+ * the iteration that runs what its completion made ready. Returns
  * the future's outcome like coro_future_result (0 and *out, its error, or
  * CORO_ECANCELLED), or CORO_ESTATE if the loop ran out of work first. `out`
  * may be NULL. */
 int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut,
                                  coro_value *out);
 
-/* loop.stop(): the current iteration finishes, then run_forever returns. */
+/* loop.stop(): the current iteration finishes, then run_forever returns;
+ * called before run_forever, that runs one iteration. */
 void coro_loop_stop(struct coro_loop *loop);
 
 /* ------------------------------------------------------------------------ */
