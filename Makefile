@@ -23,7 +23,7 @@ TESTS     = $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all test demo bench install uninstall deps portability compile-fail valgrind clean
+.PHONY: all test demo bench install uninstall deps valgrind clean
 all: $(DEMOS) $(BENCHES) $(B)/libcoro.a
 
 $(B)/libcoro.a: $(LIB_OBJS)
@@ -58,22 +58,12 @@ test: deps
 	@$(MAKE) --no-print-directory test-run
 
 .PHONY: test-run
-test-run: $(TESTS:%=$(B)/plain/%) $(TESTS:%=$(B)/asan/%) $(DEMOS) portability compile-fail
-	@set -e; for t in $(TESTS); do \
-	    echo "== $$t (plain)"; $(B)/plain/$$t; \
-	    echo "== $$t (asan+ubsan)"; $(B)/asan/$$t; \
-	done
-	@tests/demos.sh $(B)/demos
-	@echo "make test: all suites passed"
+test-run: $(TESTS:%=$(B)/plain/%) $(TESTS:%=$(B)/asan/%) $(DEMOS)
+	@tests/run.sh $(B) $(TESTS)
 
-# The header compiles as C99 and C++ with gcc and clang, with either backend,
-# and for an ATmega328P when avr-gcc is there.
-portability:
-	@tests/portability.sh "$(WARN)"
-
-# Two suspension points on one line must fail to compile, naming the rule.
-compile-fail:
-	@tests/compile_fail.sh
+# (tests/run.sh also runs tests/portability.sh: the header compiles as C99
+# and C++ with gcc and clang, both backends, and for an ATmega328P; and
+# tests/compile_fail.sh: two suspension points on one line fail to compile.)
 
 valgrind: $(TESTS:%=$(B)/plain/%) $(DEMOS)
 	@set -e; for t in $(TESTS); do \

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Runs every check of `make test` and ends with one line that sums them:
+# "total: N passed, M failed". Exits non-zero if anything failed.
+# Usage: tests/run.sh BUILD_DIR SUITE...   (suites built in BUILD/plain and
+# BUILD/asan by the Makefile)
+b=$1; shift
+here=$(dirname "$0")
+pass=0 fail=0
+count() { # adds the "N passed, M failed" or Check summary in $1 to the totals
+    p=$(printf '%s\n' "$1" | sed -n 's/^[a-z-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
+    f=$(printf '%s\n' "$1" | sed -n 's/^[a-z-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
+    if [ -z "$p" ]; then    # Check: "100%: Checks: 53, Failures: 0, Errors: 0"
+        set -- $(printf '%s\n' "$1" | sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\)$/\1 \2 \3/p' | tail -1)
+        p=$((${1:-0} - ${2:-0} - ${3:-0})); f=$((${2:-0} + ${3:-0}))
+    fi
+    pass=$((pass + p)); fail=$((fail + f))
+}
+run() { # label command...
+    label=$1; shift
+    echo "== $label"
+    out=$("$@" 2>&1); rc=$?
+    printf '%s\n' "$out"
+    count "$out"
+    [ $rc -eq 0 ] || { [ "$f" -gt 0 ] || fail=$((fail + 1)); }
+}
+for t in "$@"; do
+    run "$t (plain)" "$b/plain/$t"
+    run "$t (asan+ubsan)" "$b/asan/$t"
+done
+run "demo outputs" "$here/demos.sh" "$b/demos"
+run "portability" "$here/portability.sh" "-Wall -Wextra -pedantic -Werror"
+run "two yields on one line" "$here/compile_fail.sh"
+echo "total: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
