@@ -12,9 +12,9 @@ SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 B        = build
 
 # Library sources (coro.h is header-only; the loop adds loop.c).
-LIB_SRCS  = $(wildcard loop.c sync.c wait.c selectors/*.c)
+LIB_SRCS  = $(wildcard loop.c wait.c sync.c io.c selectors/*.c)
 LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/obj/%.o)
-HEADERS   = coro.h $(wildcard loop.h selectors/*.h)
+HEADERS   = coro.h $(wildcard loop.h sync.h io.h selectors/*.h)
 
 DEMOS     = $(patsubst demos/%.c,$(B)/demos/%,$(wildcard demos/*.c))
 BENCHES   = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))

@@ -97,6 +97,10 @@ extern "C" {
 #define CORO_EFULL      (-4088) /* a fixed-capacity heap or queue is full */
 #define CORO_EEMPTY     (-4087) /* nothing to take (QueueEmpty) */
 #define CORO_ENOTASK    (-4086) /* awaiting a future outside a task */
+#define CORO_ENOKEY     (-4085) /* KeyError: the fd is not registered */
+#define CORO_EEXIST     (-4084) /* KeyError: the fd is already registered */
+#define CORO_ERANGE     (-4083) /* ValueError: an fd the backend cannot take
+                                   (select: at or above FD_SETSIZE) */
 #define CORO_ERROR_MIN  (-4096) /* codes in [CORO_ERROR_MIN, -4000) are coro's */
 
 /* Returns the name of a status or library error code ("CORO_EBUSY"), "user
@@ -155,6 +159,19 @@ static inline coro_value coro_ptr(void *p)
     r.type = CORO_PTR;
     return r;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Time, for the loop and the selectors                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Monotonic time in nanoseconds. */
+typedef int64_t coro_time;
+
+#define CORO_NSEC ((coro_time)1)
+#define CORO_USEC ((coro_time)1000)
+#define CORO_MSEC ((coro_time)1000000)
+#define CORO_SEC  ((coro_time)1000000000)
+#define CORO_FOREVER ((coro_time)-1)   /* a wait with no deadline */
 
 /* ------------------------------------------------------------------------ */
 /* The frame header                                                         */
@@ -798,6 +815,9 @@ static inline const char *coro_strerror(int code)
     case CORO_EFULL:      return "CORO_EFULL";
     case CORO_EEMPTY:     return "CORO_EEMPTY";
     case CORO_ENOTASK:    return "CORO_ENOTASK";
+    case CORO_ENOKEY:     return "CORO_ENOKEY";
+    case CORO_EEXIST:     return "CORO_EEXIST";
+    case CORO_ERANGE:     return "CORO_ERANGE";
     default:              return code > 0 ? "user error" : "errno";
     }
 }

@@ -516,7 +516,7 @@ static void task_step(struct coro_handle *h)
         return;
     }
     if (flags & CORO__T_CANCEL) {
-        err = CORO_ECANCELLED;
+        err = CORO_ECANCELLED;          /* a woken task keeps its value: */
     } else if (flags & CORO__T_WAIT_FUT) {
         err = coro_future_result((const struct coro_future *)f->val.p, &in);
     } else if (flags & CORO__T_WOKEN) {
@@ -527,13 +527,18 @@ static void task_step(struct coro_handle *h)
             in.type = f->type;
         }
     }
-    f->flags = CORO__T_TASK | CORO__T_RUNNING;
-    f->val.i = 0;
-    f->type = CORO_NONE;
+    /* while it runs, a task woken by coro_loop_wake keeps the value it was
+     * handed in val (coro_loop_woken), even if a cancel is thrown instead */
+    f->flags = (unsigned char)(CORO__T_TASK | CORO__T_RUNNING |
+                               (flags & CORO__T_WOKEN ? CORO__T_HANDED : 0));
+    if (!(flags & CORO__T_WOKEN)) {
+        f->val.i = 0;
+        f->type = CORO_NONE;
+    }
     loop->current = t;
     rc = err ? coro_throw(&t->co, err, &out) : coro_send(&t->co, in, &out);
     loop->current = NULL;
-    f->flags &= (unsigned char)~CORO__T_RUNNING;
+    f->flags &= (unsigned char)~(CORO__T_RUNNING | CORO__T_HANDED);
 
     if (rc != CORO_YIELDED) {
         if (rc == CORO_RETURNED && (f->flags & CORO__T_CANCEL))
@@ -656,6 +661,18 @@ int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list)
     t->fut.val.p = list;
     coro_list_push(list, &t->h);
     return 0;
+}
+
+int coro_loop_woken(const struct coro_loop *loop, coro_value *v)
+{
+    const struct coro_task *t = loop->current;
+    if (!t || !(t->fut.flags & CORO__T_HANDED))
+        return 0;
+    if (v) {
+        v->v = t->fut.val;
+        v->type = t->fut.type;
+    }
+    return 1;
 }
 
 struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,

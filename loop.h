@@ -42,19 +42,6 @@
 extern "C" {
 #endif
 
-/* ------------------------------------------------------------------------ */
-/* Time                                                                     */
-/* ------------------------------------------------------------------------ */
-
-/* Monotonic time in nanoseconds. */
-typedef int64_t coro_time;
-
-#define CORO_NSEC ((coro_time)1)
-#define CORO_USEC ((coro_time)1000)
-#define CORO_MSEC ((coro_time)1000000)
-#define CORO_SEC  ((coro_time)1000000000)
-#define CORO_FOREVER ((coro_time)-1)   /* a wait with no deadline */
-
 struct coro_loop;
 struct coro_future;
 struct coro_task;
@@ -373,6 +360,8 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
 #define CORO__T_CANCEL    16u  /* throw CORO_ECANCELLED at the next step */
 #define CORO__T_RUNNING   32u  /* inside its step */
 #define CORO__T_WOKEN     64u  /* queued with a value or error in val/type */
+#define CORO__T_HANDED   128u  /* running after coro_loop_wake: val/type hold
+                                  what it was handed */
 /* Kinds of futures that are not tasks (CORO__T_TASK clear): */
 #define CORO__K_WAIT       2u  /* struct coro_wait (gather, wait, as_completed) */
 #define CORO__K_WAIT_FOR   4u  /* struct coro_wait_for */
@@ -391,6 +380,15 @@ int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list);
  * or with err thrown in. Returns the task, or NULL if the list is empty. */
 struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
                                  coro_value v, int err);
+
+/* Inside the running task, right after its wait resumed: 1 if it was woken
+ * by coro_loop_wake (*v, if v is not NULL, = the value or, for an error, the
+ * code with type CORO__FAILED), 0 if not (it was cancelled while still on
+ * the list). A task woken and then cancelled before it ran gets
+ * CORO_ECANCELLED at its wait but still answers 1 here, so a primitive can
+ * pass on what it had handed it (the lock, a permit, an item). Valid until
+ * the task waits again. */
+int coro_loop_woken(const struct coro_loop *loop, coro_value *v);
 
 /* ------------------------------------------------------------------------ */
 /* Waiting on several futures: gather, wait, as_completed, wait_for, shield */
