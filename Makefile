@@ -14,7 +14,9 @@ B        = build
 # Library sources (coro.h is header-only; the loop adds loop.c).
 LIB_SRCS  = $(wildcard loop.c wait.c sync.c io.c selectors/*.c)
 LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/obj/%.o)
-HEADERS   = coro.h $(wildcard loop.h sync.h io.h selectors/*.h)
+TOP_HEADERS = coro.h $(wildcard loop.h sync.h io.h)
+SEL_HEADERS = $(wildcard selectors/*.h)
+HEADERS   = $(TOP_HEADERS) $(SEL_HEADERS)
 
 DEMOS     = $(patsubst demos/%.c,$(B)/demos/%,$(wildcard demos/*.c))
 BENCHES   = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
@@ -83,8 +85,9 @@ bench:
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
 install: $(B)/libcoro.a
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(HEADERS) $(DESTDIR)$(PREFIX)/include/
+	install -d $(DESTDIR)$(PREFIX)/include/selectors $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 $(TOP_HEADERS) $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(SEL_HEADERS) $(DESTDIR)$(PREFIX)/include/selectors/
 	install -m 644 $(B)/libcoro.a $(DESTDIR)$(PREFIX)/lib/
 	sed 's|@PREFIX@|$(PREFIX)|' coro.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coro.pc
 
