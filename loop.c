@@ -497,6 +497,15 @@ static void task_finish(struct coro_task *t, int rc, coro_value out)
                         CORO__FAILED);
 }
 
+/* Queues the task to have err thrown in at its next step. */
+static void task_throw_soon(struct coro_task *t, int err)
+{
+    t->fut.flags |= CORO__T_WOKEN;
+    t->fut.type = CORO__FAILED;
+    t->fut.val.i = err;
+    coro_list_push(&t->fut.loop->ready, &t->h);
+}
+
 /* One step: resume the coroutine with what woke it, then read what it yields
  * to learn what to wait for (asyncio's Task.__step). */
 static void task_step(struct coro_handle *h)
@@ -516,7 +525,7 @@ static void task_step(struct coro_handle *h)
         return;
     }
     if (flags & CORO__T_CANCEL) {
-        err = CORO_ECANCELLED;          /* a woken task keeps its value: */
+        err = CORO_ECANCELLED;
     } else if (flags & CORO__T_WAIT_FUT) {
         err = coro_future_result((const struct coro_future *)f->val.p, &in);
     } else if (flags & CORO__T_WOKEN) {
@@ -549,23 +558,17 @@ static void task_step(struct coro_handle *h)
     if (!(f->flags & WAITING)) {
         if (out.type == CORO_PTR && out.v.p) {
             struct coro_future *w = (struct coro_future *)out.v.p;
-            if (w == f) {                           /* awaiting itself */
-                f->flags |= CORO__T_WOKEN;
-                f->type = CORO__FAILED;
-                f->val.i = CORO_EBUSY;
-                coro_list_push(&loop->ready, h);
+            if (w == f) {
+                task_throw_soon(t, CORO_EBUSY);     /* awaiting itself */
             } else {
                 f->flags |= CORO__T_WAIT_FUT;
                 f->val.p = w;
                 coro_list_push(w->state == CORO_PENDING ? &w->waiters : &loop->ready, h);
             }
         } else if (out.type == CORO_NONE) {
-            coro_list_push(&loop->ready, h);             /* sleep(0) */
-        } else {                                    /* bad yield */
-            f->flags |= CORO__T_WOKEN;
-            f->type = CORO__FAILED;
-            f->val.i = CORO_EINVAL;
-            coro_list_push(&loop->ready, h);
+            coro_list_push(&loop->ready, h);        /* sleep(0) */
+        } else {
+            task_throw_soon(t, CORO_EINVAL);        /* a bad yield */
         }
     }
     if (f->flags & CORO__T_CANCEL) {                /* it cancelled itself */
@@ -600,9 +603,8 @@ int coro_task_cancel(struct coro_task *t)
     if (flags & CORO__T_WAIT_FUT) {
         struct coro_future *w = (struct coro_future *)f->val.p;
         /* asyncio cancels what the task awaits; the task wakes when that is
-         * done, and gets CORO_ECANCELLED from it */
-        /* if that cannot be cancelled (or is already done), the step that
-         * resumes the task throws instead */
+         * done and gets CORO_ECANCELLED from it. If it cannot be cancelled
+         * (or is done already), the step that resumes the task throws. */
         if (w->state != CORO_PENDING || coro_future_cancel(w) != 0)
             f->flags |= CORO__T_CANCEL;
         return 0;

@@ -10,67 +10,34 @@
  *
  * What a woken task was handed (the lock, a permit, a value, a slot, a
  * notification) must not be lost if it is cancelled before it runs: its step
- * then throws CORO_ECANCELLED and the value it was woken with is gone. So an
- * object remembers the tasks it woke (struct coro__woken): they resume in the
- * order they were woken, because the ready queue is FIFO and a cancel does
- * not move a queued task, so the one resuming is the head of that list if it
- * is on it at all. A task cancelled while it was still waiting is not there.
+ * then throws CORO_ECANCELLED instead. So the helper the macro calls once the
+ * wait resumed asks coro_loop_woken whether the task had been woken, and if
+ * it was but fails, passes on what it was handed. All an object keeps is how
+ * many of the tasks it woke have not run yet (the lock: which one), so that
+ * nothing barges past them.
  */
 #include <limits.h>
 
 #include "sync.h"
 
-/* ------------------------------------------------------------------------ */
-/* Woken tasks                                                              */
-/* ------------------------------------------------------------------------ */
-
-/* A woken task's link to the next one woken after it: the value it was woken
- * with, which stays in its future until its step runs (and which the macros
- * ignore). */
-static struct coro_task *woken_link(const struct coro_task *t)
+/* Wakes the first task of `list`, if any, and counts it in *n. 1 or 0. */
+static int wake_one(struct coro_loop *loop, struct coro_list *list, size_t *n)
 {
-    return (struct coro_task *)t->fut.val.p;
-}
-
-/* Wakes the first task of `list` (if any) and remembers it, last, on `w`.
- * Returns the task or NULL. */
-static struct coro_task *wake_one(struct coro_loop *loop, struct coro_list *list,
-                                  struct coro__woken *w)
-{
-    struct coro_task *t = coro_loop_wake(loop, list, coro_ptr(NULL), 0);
-    if (!t)
-        return NULL;
-    t->fut.val.p = NULL;
-    if (w->tail) {
-        w->tail->fut.val.p = t;          /* the tail has not run: its value is ours */
-        if (w->tail == w->head)
-            w->next = t;
-    } else {
-        w->head = t;
-    }
-    w->tail = t;
-    w->n++;
-    return t;
-}
-
-/* The task `t` resumes from a wait: 1 if it was woken through `w` (it is the
- * head, and leaves the list), 0 if not (it was cancelled while waiting). */
-static int woken_take(struct coro__woken *w, const struct coro_task *t)
-{
-    if (!t || t != w->head)
+    if (!coro_loop_wake(loop, list, coro_none(), 0))
         return 0;
-    w->head = w->next;
-    w->next = w->head ? woken_link(w->head) : NULL;
-    if (!w->head)
-        w->tail = NULL;
-    w->n--;
+    ++*n;
     return 1;
 }
 
-static void woken_init(struct coro__woken *w)
+/* The current task resumes from a wait on a list whose woken tasks *n
+ * counts: 1 if it was woken (it leaves the count), 0 if it was cancelled
+ * while it waited. */
+static int resumed_woken(struct coro_loop *loop, size_t *n)
 {
-    w->head = w->next = w->tail = NULL;
-    w->n = 0;
+    if (!coro_loop_woken(loop, NULL))
+        return 0;
+    --*n;
+    return 1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -116,8 +83,7 @@ int coro__lock_try(struct coro_lock *lock)
 
 int coro__lock_resume(struct coro_lock *lock, int err)
 {
-    struct coro_task *t = coro_loop_current(lock->loop);
-    if (t && t == lock->woken)
+    if (coro_loop_woken(lock->loop, NULL))
         lock->woken = NULL;
     if (!err) {
         lock->locked = 1;
@@ -166,13 +132,12 @@ int coro_condition_init(struct coro_condition *c, struct coro_lock *lock)
         return CORO_EINVAL;
     c->lock = lock;
     c->waiters.tail = NULL;
-    woken_init(&c->woken);
     return 0;
 }
 
 static void condition_wake(struct coro_condition *c, size_t n)
 {
-    while (n-- > 0 && wake_one(c->lock->loop, &c->waiters, &c->woken))
+    while (n-- > 0 && coro_loop_wake(c->lock->loop, &c->waiters, coro_none(), 0))
         ;
 }
 
@@ -217,7 +182,7 @@ int coro__condition_wait_resume(struct coro_condition *c, struct coro_condition_
         w->err = e;                 /* cancelled again: wait for it again */
     } else {
         /* back from the wait for a notification (or cancelled in it) */
-        if (woken_take(&c->woken, coro_loop_current(lock->loop)))
+        if (coro_loop_woken(lock->loop, NULL))
             w->state |= CW_NOTIFIED;
         w->err = e;
         w->state |= CW_LOCK;
@@ -249,7 +214,7 @@ int coro_semaphore_init(struct coro_semaphore *s, struct coro_loop *loop, int va
         return CORO_EINVAL;
     s->loop = loop;
     s->waiters.tail = NULL;
-    woken_init(&s->woken);
+    s->woken = 0;
     s->value = value;
     s->bound = bounded ? value : -1;
     return 0;
@@ -281,7 +246,7 @@ int coro__semaphore_try(struct coro_semaphore *s)
 
 int coro__semaphore_resume(struct coro_semaphore *s, int err)
 {
-    int woken = woken_take(&s->woken, coro_loop_current(s->loop));
+    int woken = resumed_woken(s->loop, &s->woken);
     if (err) {
         if (woken) {                /* give the permit it was handed on */
             s->value++;
@@ -312,8 +277,8 @@ int coro_queue_init(struct coro_queue *q, struct coro_loop *loop, coro_value *sl
     q->getters.tail = NULL;
     q->putters.tail = NULL;
     q->joiners.tail = NULL;
-    woken_init(&q->got);
-    woken_init(&q->put);
+    q->got = 0;
+    q->put = 0;
     return 0;
 }
 
@@ -370,7 +335,7 @@ int coro_queue_get_nowait(struct coro_queue *q, coro_value *out)
 
 int coro__queue_put_resume(struct coro_queue *q, int err)
 {
-    int woken = woken_take(&q->put, coro_loop_current(q->loop));
+    int woken = resumed_woken(q->loop, &q->put);
     if (err && woken)
         queue_wake_putter(q);       /* the slot it was promised goes on */
     return err;
@@ -378,7 +343,7 @@ int coro__queue_put_resume(struct coro_queue *q, int err)
 
 int coro__queue_get_resume(struct coro_queue *q, int err)
 {
-    int woken = woken_take(&q->got, coro_loop_current(q->loop));
+    int woken = resumed_woken(q->loop, &q->got);
     if (err && woken)
         queue_wake_getter(q);       /* the value it was promised goes on */
     return err;

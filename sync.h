@@ -88,18 +88,6 @@
 extern "C" {
 #endif
 
-/* Private: the tasks an object has woken (handed something to) that have not
- * run yet, in the order it woke them, which is the order they will run in.
- * 32 bytes on x86-64. `head` is the next of them to resume. Each links to
- * the one woken after it through the value it was woken with, which stays in
- * its future until its step runs (the macros ignore that value); `next`
- * keeps the head's link, since the head's step clears it before the object
- * sees the head resume. */
-struct coro__woken {
-    struct coro_task *head, *next, *tail;
-    size_t n;
-};
-
 /* ------------------------------------------------------------------------ */
 /* Lock                                                                     */
 /* ------------------------------------------------------------------------ */
@@ -217,12 +205,11 @@ static inline int coro_event_is_set(const struct coro_event *ev)
 
 /* asyncio.Condition(lock): a condition variable over a caller-owned lock
  * (acquire and release that lock directly: CORO_LOCK_ACQUIRE,
- * coro_lock_release, coro_lock_locked). 48 bytes on x86-64. Fields are
+ * coro_lock_release, coro_lock_locked). 16 bytes on x86-64. Fields are
  * private. */
 struct coro_condition {
     struct coro_lock *lock;
     struct coro_list waiters;      /* tasks waiting for a notification */
-    struct coro__woken woken;      /* notified, have not run yet */
 };
 
 /* Condition(lock): prepares a condition over `lock` (which fixes the loop).
@@ -288,12 +275,12 @@ int coro__condition_wait_resume(struct coro_condition *c, struct coro_condition_
 /* Semaphore and BoundedSemaphore                                           */
 /* ------------------------------------------------------------------------ */
 
-/* asyncio.Semaphore / BoundedSemaphore: a counter of permits. 56 bytes on
+/* asyncio.Semaphore / BoundedSemaphore: a counter of permits. 32 bytes on
  * x86-64. Fields are private. */
 struct coro_semaphore {
     struct coro_loop *loop;
     struct coro_list waiters;      /* tasks waiting for a permit */
-    struct coro__woken woken;      /* handed a permit, have not run yet */
+    size_t woken;                  /* handed a permit, have not run yet */
     int value;                     /* free permits */
     int bound;                     /* initial value if bounded, else -1 */
 };
@@ -307,7 +294,7 @@ int coro_semaphore_init(struct coro_semaphore *s, struct coro_loop *loop, int va
  * tasks wait or have been handed a permit and not run yet. */
 static inline int coro_semaphore_locked(const struct coro_semaphore *s)
 {
-    return s->value == 0 || s->waiters.tail != NULL || s->woken.n != 0;
+    return s->value == 0 || s->waiters.tail != NULL || s->woken != 0;
 }
 
 /* The number of free permits (semaphore._value). As in 3.11, a permit handed
@@ -355,7 +342,7 @@ int coro__semaphore_resume(struct coro_semaphore *s, int err);
 /* ------------------------------------------------------------------------ */
 
 /* asyncio.Queue(maxsize=cap): a FIFO of at most `cap` values stored in the
- * caller's array. 136 bytes on x86-64, plus the array. Fields are private. */
+ * caller's array. 88 bytes on x86-64, plus the array. Fields are private. */
 struct coro_queue {
     struct coro_loop *loop;
     coro_value *slots;             /* the caller's array of cap values */
@@ -364,8 +351,8 @@ struct coro_queue {
     struct coro_list getters;      /* tasks waiting for an item */
     struct coro_list putters;      /* tasks waiting for a free slot */
     struct coro_list joiners;      /* tasks waiting in join */
-    struct coro__woken got;        /* getters promised an item, not run yet */
-    struct coro__woken put;        /* putters promised a slot, not run yet */
+    size_t got;                    /* getters promised an item, not run yet */
+    size_t put;                    /* putters promised a slot, not run yet */
 };
 
 /* Queue(maxsize=cap) over slots[0..cap-1] (caller-owned; must outlive the
@@ -384,14 +371,14 @@ static inline size_t coro_queue_size(const struct coro_queue *q)
  * value is promised to a woken getter that has not run yet. */
 static inline int coro_queue_empty(const struct coro_queue *q)
 {
-    return q->len <= q->got.n;
+    return q->len <= q->got;
 }
 
 /* queue.full(): 1 if coro_queue_put_nowait would fail: no free slot, or every
  * free slot is promised to a woken putter that has not run yet. */
 static inline int coro_queue_full(const struct coro_queue *q)
 {
-    return q->len + q->put.n >= q->cap;
+    return q->len + q->put >= q->cap;
 }
 
 /* queue.put_nowait(v): appends v (the value is copied) and wakes the first
