@@ -54,7 +54,7 @@ $(B)/asan/%: tests/%.c $(wildcard tests/*.h) $(HEADERS) $(LIB_SRCS)
 	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) $< $(LIB_SRCS) -o $@ $(CHECK_LIBS)
 
 deps:
-	@tests/deps.sh check pkg-config
+	@tests/deps.sh check pkg-config valgrind
 
 test: deps
 	@$(MAKE) --no-print-directory test-run

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs every check of `make test` and ends with one line that sums them:
+# Runs every check of `make test` (each suite plain, under ASan+UBSan and
+# under valgrind) and ends with one line that sums them:
 # "total: N passed, M failed". Exits non-zero if anything failed.
 # Usage: tests/run.sh BUILD_DIR SUITE...   (suites built in BUILD/plain and
 # BUILD/asan by the Makefile)
@@ -26,6 +27,10 @@ run() { # label command...
 for t in "$@"; do
     run "$t (plain)" "$b/plain/$t"
     run "$t (asan+ubsan)" "$b/asan/$t"
+    if command -v valgrind >/dev/null; then
+        run "$t (valgrind)" env CK_FORK=no valgrind -q --error-exitcode=1 \
+            --leak-check=full --errors-for-leak-kinds=all "$b/plain/$t"
+    fi
 done
 run "demo outputs" "$here/demos.sh" "$b/demos"
 run "portability" "$here/portability.sh" "-Wall -Wextra -pedantic -Werror"
