@@ -78,6 +78,7 @@ demo: $(DEMOS)
 
 # Benchmark-only baselines (never dependencies of the library).
 BENCH_LIBS_bench_loop = -lev -luv
+BENCH_LIBS_bench_echo = -luv
 
 bench:
 	@tests/deps.sh libev-dev libuv1-dev

@@ -82,7 +82,8 @@ struct coro_sel {
 int coro_sel_open(struct coro_sel *sel, const char *backend, int max_fds);
 
 /* selector.close(): frees the tables and the backend's fd. The registered
- * fds are not closed (they are yours). Safe to call twice. */
+ * fds are not closed (they are yours). Safe to call twice; every call on a
+ * closed selector returns CORO_EINVAL (get_key and coro_sel_name: NULL). */
 void coro_sel_close(struct coro_sel *sel);
 
 /* The backend's name: "select", "poll", "epoll", "kqueue". */
@@ -103,7 +104,10 @@ int coro_sel_register(struct coro_sel *sel, int fd, unsigned events, void *data)
 int coro_sel_modify(struct coro_sel *sel, int fd, unsigned events, void *data);
 
 /* selector.unregister(fd): 0 or CORO_ENOKEY. Call it before closing fd. An fd
- * closed while registered is still unregistered cleanly. */
+ * closed while registered is still unregistered cleanly; but with epoll, an
+ * fd closed while a dup of it stays open leaves the kernel watching the
+ * open file, and a select with CORO_FOREVER may then wake for it again and
+ * again (CPython has the same trap). */
 int coro_sel_unregister(struct coro_sel *sel, int fd);
 
 /* selector.get_key(fd): the key, or NULL if fd is not registered. The
@@ -113,9 +117,12 @@ const struct coro_sel_key *coro_sel_get_key(const struct coro_sel *sel, int fd);
 /* selector.select(timeout): waits until a registered fd is ready or timeout
  * ns have passed (CORO_FOREVER: no limit; 0: do not wait), never less
  * (rounded up to the backend's resolution); EINTR is retried with what is
- * left. Fills ready[0..max) and returns how many (0: timed out), or -errno.
- * An fd closed while registered is reported ready (read and write) so that
- * its owner finds out, never a crash. */
+ * left; a negative timeout other than CORO_FOREVER does not wait. Fills
+ * ready[0..max) and returns how many (0: timed out), or -errno, or
+ * CORO_EINVAL (max < 1, ready NULL, a closed selector). An fd closed while
+ * registered never crashes anything: select and poll report it ready (read
+ * and write) so that its owner finds out; epoll and kqueue drop it. When more
+ * fds are ready than max, later calls start where this one stopped. */
 int coro_sel_select(struct coro_sel *sel, struct coro_sel_event *ready, int max,
                     coro_time timeout);
 
