@@ -233,7 +233,7 @@ static coro_time virtual_now(struct coro_loop *loop)
 static int virtual_wait(struct coro_loop *loop, coro_time deadline)
 {
     if (deadline == CORO_FOREVER)
-        return CORO_EEMPTY;
+        return CORO_EEMPTY;             /* nothing could ever happen */
     if (deadline > loop->vnow)
         loop->vnow = deadline;
     return 0;
@@ -255,10 +255,11 @@ static int monotonic_wait(struct coro_loop *loop, coro_time deadline)
     struct timespec ts;
     if (deadline == CORO_FOREVER)
         return CORO_EEMPTY;
+    if (deadline <= loop->now)
+        return 0;                       /* due already: no system call */
     /* an absolute deadline: EINTR resumes with what is left, never early */
     ts.tv_sec = (time_t)(deadline / CORO_SEC);
     ts.tv_nsec = (long)(deadline % CORO_SEC);
-    (void)loop;
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
         ;
     return 0;
@@ -335,16 +336,15 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
 int coro_loop_run_once(struct coro_loop *loop)
 {
     struct coro_handle *h;
-    if (!loop->ready.tail) {
-        coro_time deadline = loop->heap_len ? loop->heap[0].when : CORO_FOREVER;
-        if (deadline == CORO_FOREVER || deadline > loop->now) {
-            int rc = loop->clock->wait(loop, deadline);
-            if (rc == CORO_EEMPTY)
-                return 0;
-            if (rc < 0)
-                return rc;
-        }
-    }
+    coro_time deadline = loop->ready.tail ? loop->now       /* don't wait */
+                       : loop->heap_len ? loop->heap[0].when : CORO_FOREVER;
+    /* every iteration asks the clock, as asyncio's selects with timeout 0
+     * when something is ready: a selector then still sees its fds */
+    int rc = loop->clock->wait(loop, deadline);
+    if (rc == CORO_EEMPTY)
+        return 0;
+    if (rc < 0)
+        return rc;
     loop->now = loop->clock->now(loop);
     fire_due(loop);
     /* this iteration runs what is ready now; what they schedule waits */
@@ -518,8 +518,8 @@ static void task_step(struct coro_handle *h)
     unsigned flags = f->flags;
 
     if (flags & CORO__T_SLEEP) {
-        /* its timer fell due: as asyncio's sleep (a future a timer sets),
-         * the task resumes at the next iteration */
+        /* its timer fell due (or coro__loop_wake_next woke it): as asyncio's
+         * sleep (a future that a timer sets), it resumes at the next one */
         f->flags &= (unsigned char)~CORO__T_SLEEP;
         coro_list_push(&loop->ready, h);
         return;
@@ -663,6 +663,14 @@ int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list)
     t->fut.val.p = list;
     coro_list_push(list, &t->h);
     return 0;
+}
+
+struct coro_task *coro__loop_wake_next(struct coro_loop *loop, struct coro_list *list)
+{
+    struct coro_task *t = coro_loop_wake(loop, list, coro_none(), 0);
+    if (t)
+        t->fut.flags |= CORO__T_SLEEP;  /* not in the heap: requeued once */
+    return t;
 }
 
 int coro_loop_woken(const struct coro_loop *loop, coro_value *v)

@@ -100,8 +100,10 @@ struct coro_timer_slot {
 
 /* Where time comes from and how the loop waits: the one place where the
  * sleeping loop, the virtual clock, a microcontroller and the selector loop
- * differ. `now` returns the time; `wait` blocks until `deadline` (a time of
- * `now`, or CORO_FOREVER) or until something external happens, and returns 0,
+ * differ. `now` returns the time; `wait` is called once per iteration and
+ * blocks until `deadline` (a time of `now`; the cached loop time when
+ * something is ready already: then it must not block; or CORO_FOREVER) or
+ * until something external happens, and returns 0,
  * or CORO_EEMPTY when nothing can ever happen (a sleeping loop asked to wait
  * forever), or a negative error. */
 struct coro_clock {
@@ -354,7 +356,8 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
 /* Private: tasks' flags (coro_future.flags) and the failed marker. */
 #define CORO__FAILED     0xFFu
 #define CORO__T_TASK       1u  /* this future is a task */
-#define CORO__T_SLEEP      2u  /* in the timer heap for a sleep */
+#define CORO__T_SLEEP      2u  /* in the timer heap for a sleep; out of it,
+                                  queued to be requeued once */
 #define CORO__T_WAIT_FUT   4u  /* on a future's waiter list; val.p = future */
 #define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list */
 #define CORO__T_CANCEL    16u  /* throw CORO_ECANCELLED at the next step */
@@ -380,6 +383,11 @@ int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list);
  * or with err thrown in. Returns the task, or NULL if the list is empty. */
 struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
                                  coro_value v, int err);
+
+/* As coro_loop_wake with none, for a wake during the wait step (I/O): the
+ * task resumes one iteration later, after the batch that runs now, as a
+ * task woken through a future would. */
+struct coro_task *coro__loop_wake_next(struct coro_loop *loop, struct coro_list *list);
 
 /* Inside the running task, right after its wait resumed: 1 if it was woken
  * by coro_loop_wake (*v, if v is not NULL, = the value or, for an error, the

@@ -1,0 +1,397 @@
+/*
+ * io.c -- the selector loop (a loop whose wait step is a selector), fds as
+ * awaitables, and asyncio's sock_* helpers. See io.h.
+ */
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/eventfd.h>
+#endif
+
+#include "io.h"
+
+#define container_of(p, type, member) \
+    ((type *)(void *)((char *)(p) - offsetof(type, member)))
+
+static struct coro_io_loop *io_loop(const struct coro_loop *loop)
+{
+    return (struct coro_io_loop *)loop->data;
+}
+
+/* ---- interest: what io wants from the selector -------------------------- */
+
+/* Registers, modifies or unregisters io's fd to match `wanted`. */
+static int set_interest(struct coro_io *io, unsigned wanted)
+{
+    struct coro_sel *sel;
+    int rc = 0;
+    if (wanted == io->events)
+        return 0;
+    if (!io_loop(io->loop))
+        return CORO_EINVAL;             /* the loop has no selector */
+    sel = &io_loop(io->loop)->sel;
+    if (!wanted)
+        rc = coro_sel_unregister(sel, io->fd);
+    else if (!io->events)
+        rc = coro_sel_register(sel, io->fd, wanted, io);
+    else
+        rc = coro_sel_modify(sel, io->fd, wanted, io);
+    if (rc == 0 || !wanted)
+        io->events = (unsigned short)wanted;
+    return rc;
+}
+
+/* What io still wants: a direction nobody waits on is dropped lazily, when
+ * the selector reports it (as asyncio drops a cancelled reader). */
+static unsigned wanted(const struct coro_io *io)
+{
+    return io->woken |
+           (io->readers.tail || io->on_read ? CORO_EVENT_READ : 0) |
+           (io->writers.tail || io->on_write ? CORO_EVENT_WRITE : 0);
+}
+
+/* Puts io on the loop's list of ios to look at before the next select. */
+static void check_later(struct coro_io_loop *iol, struct coro_io *io)
+{
+    if (!io->checking) {
+        io->checking = 1;
+        io->check_next = iol->check;
+        iol->check = io;
+    }
+}
+
+void coro_io_init(struct coro_io *io, struct coro_loop *loop, int fd)
+{
+    io->fd = fd;
+    io->events = 0;
+    io->checking = 0;
+    io->woken = 0;
+    io->check_next = NULL;
+    io->loop = loop;
+    io->readers.tail = io->writers.tail = NULL;
+    io->on_read = io->on_write = NULL;
+}
+
+static int add_callback(struct coro_io *io, struct coro_handle **slot, struct coro_handle *h,
+                        unsigned event)
+{
+    int rc;
+    if (*slot)
+        return CORO_EBUSY;
+    rc = set_interest(io, io->events | event);
+    if (rc == 0)
+        *slot = h;
+    return rc;
+}
+
+int coro_io_add_reader(struct coro_io *io, struct coro_handle *h)
+{
+    return add_callback(io, &io->on_read, h, CORO_EVENT_READ);
+}
+
+int coro_io_add_writer(struct coro_io *io, struct coro_handle *h)
+{
+    return add_callback(io, &io->on_write, h, CORO_EVENT_WRITE);
+}
+
+static int remove_callback(struct coro_io *io, struct coro_handle **slot)
+{
+    if (!*slot)
+        return CORO_ENOKEY;
+    coro_loop_cancel(io->loop, *slot);      /* if it is queued, it won't run */
+    *slot = NULL;
+    set_interest(io, wanted(io));
+    return 0;
+}
+
+int coro_io_remove_reader(struct coro_io *io)
+{
+    return remove_callback(io, &io->on_read);
+}
+
+int coro_io_remove_writer(struct coro_io *io)
+{
+    return remove_callback(io, &io->on_write);
+}
+
+void coro_io_close(struct coro_io *io)
+{
+    if (io->checking) {
+        struct coro_io **p = &io_loop(io->loop)->check;
+        while (*p != io)
+            p = &(*p)->check_next;
+        *p = io->check_next;
+        io->checking = 0;
+    }
+    if (io->on_read)
+        coro_io_remove_reader(io);
+    if (io->on_write)
+        coro_io_remove_writer(io);
+    while (coro_loop_wake(io->loop, &io->readers, coro_none(), -EBADF))
+        ;
+    while (coro_loop_wake(io->loop, &io->writers, coro_none(), -EBADF))
+        ;
+    set_interest(io, 0);
+    io->fd = -1;        /* a task woken by it but not yet run gets -EBADF too */
+}
+
+int coro_io_wait(struct coro_io *io, unsigned event)
+{
+    int rc;
+    if (event != CORO_EVENT_READ && event != CORO_EVENT_WRITE)
+        return CORO_EINVAL;
+    if (!io->loop->data)
+        return CORO_EINVAL;             /* the loop has no selector */
+    if (io->fd < 0)
+        return -EBADF;                  /* closed by coro_io_close */
+    if (!coro_loop_current(io->loop))
+        return CORO_ENOTASK;
+    rc = set_interest(io, io->events | event);
+    if (rc)
+        return rc;
+    /* if this fails (no task), the interest is dropped when it fires */
+    return coro_loop_wait_on(io->loop, event == CORO_EVENT_READ ? &io->readers : &io->writers);
+}
+
+int coro_io_resumed(struct coro_io *io, unsigned event, int err)
+{
+    if (coro_loop_woken(io->loop, NULL))
+        io->woken &= (unsigned char)~event;     /* the next waiter may go */
+    if (io->fd < 0)
+        return -EBADF;
+    if (err)                                    /* cancelled while waiting */
+        set_interest(io, io->events & wanted(io));
+    return err;
+}
+
+/* ---- the selector loop's wait step -------------------------------------- */
+
+/* Schedules what a ready fd wakes: the first waiting task, the callback. */
+static void dispatch(struct coro_loop *loop, const struct coro_sel_event *ev)
+{
+    struct coro_io_loop *iol = io_loop(loop);
+    const struct coro_sel_key *key = coro_sel_get_key(&iol->sel, ev->fd);
+    struct coro_io *io = (struct coro_io *)ev->data;
+    unsigned events, unwanted;
+    if (!key || key->data != ev->data)
+        return;                 /* unregistered earlier in this batch */
+    events = ev->events & key->events;
+    /* a direction nobody waits on any more is dropped now; one that a task
+     * waits on stays registered, since that task usually waits again */
+    unwanted = events & ~wanted(io);
+    /* The first waiting task resumes at the next iteration, as asyncio's
+     * sock_* do through a future that the fd's callback sets. Until it has
+     * run, the fd may still look ready: nobody else is woken for it. */
+    if ((events & CORO_EVENT_READ) && !(io->woken & CORO_EVENT_READ) &&
+        coro__loop_wake_next(loop, &io->readers)) {
+        io->woken |= CORO_EVENT_READ;
+        check_later(iol, io);
+    }
+    if ((events & CORO_EVENT_WRITE) && !(io->woken & CORO_EVENT_WRITE) &&
+        coro__loop_wake_next(loop, &io->writers)) {
+        io->woken |= CORO_EVENT_WRITE;
+        check_later(iol, io);
+    }
+    if ((events & CORO_EVENT_READ) && io->on_read)
+        coro_loop_call_soon(loop, io->on_read);         /* once per iteration */
+    if ((events & CORO_EVENT_WRITE) && io->on_write)
+        coro_loop_call_soon(loop, io->on_write);
+    if (unwanted)
+        set_interest(io, io->events & ~unwanted);
+}
+
+static coro_time io_now(struct coro_loop *loop)
+{
+    return coro_clock_monotonic.now(loop);
+}
+
+static int io_wait(struct coro_loop *loop, coro_time deadline)
+{
+    struct coro_io_loop *iol = io_loop(loop);
+    coro_time timeout = CORO_FOREVER;
+    int n, i;
+    /* Once the tasks that fds woke have run, an fd none of them waits on
+     * again leaves the selector, before it could keep the wait going. */
+    {
+        struct coro_io **p = &iol->check;
+        while (*p) {
+            struct coro_io *io = *p;
+            if (io->woken) {
+                p = &io->check_next;            /* not yet run: next time */
+            } else {
+                *p = io->check_next;
+                io->checking = 0;
+                set_interest(io, io->events & wanted(io));
+            }
+        }
+    }
+    if (deadline != CORO_FOREVER) {
+        timeout = deadline - io_now(loop);
+        if (timeout < 0)
+            timeout = 0;
+    } else if (iol->sel.count <= 1 && !iol->on_wakeup) {
+        return CORO_EEMPTY;     /* only the wakeup fd, and nobody listens */
+    }
+    n = coro_sel_select(&iol->sel, iol->events, CORO_IO_BATCH, timeout);
+    if (n < 0)
+        return n;
+    for (i = 0; i < n; i++)
+        dispatch(loop, &iol->events[i]);
+    return 0;
+}
+
+static const struct coro_clock io_clock = { io_now, io_wait };
+
+/* ---- wakeup ------------------------------------------------------------- */
+
+static void wake_drain(struct coro_handle *h)
+{
+    struct coro_io_loop *iol = container_of(h, struct coro_io_loop, wake_drain);
+    char buf[64];
+    while (read(iol->wake_fd[0], buf, sizeof buf) > 0)
+        ;
+    if (iol->on_wakeup)
+        coro_loop_call_soon(iol->wake.loop, iol->on_wakeup);
+}
+
+int coro_loop_wakeup(struct coro_loop *loop)
+{
+    struct coro_io_loop *iol = io_loop(loop);
+    uint64_t one = 1;
+    int saved = errno;
+    ssize_t n;
+    if (!iol)
+        return CORO_EINVAL;
+    n = write(iol->wake_fd[1], &one, iol->wake_fd[0] == iol->wake_fd[1] ? sizeof one : 1);
+    n = (n < 0 && errno != EAGAIN) ? -errno : 0;    /* EAGAIN: one is pending */
+    errno = saved;
+    return (int)n;
+}
+
+int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const char *backend,
+                      int max_fds)
+{
+    int rc;
+    if (!iol || !loop)
+        return CORO_EINVAL;
+    rc = coro_sel_open(&iol->sel, backend, max_fds);
+    if (rc)
+        return rc;
+#ifdef __linux__
+    iol->wake_fd[0] = iol->wake_fd[1] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (iol->wake_fd[0] < 0)
+#else
+    if (pipe(iol->wake_fd) < 0 || coro_sock_nonblocking(iol->wake_fd[0]) ||
+        coro_sock_nonblocking(iol->wake_fd[1]))
+#endif
+    {
+        rc = -errno;
+        coro_sel_close(&iol->sel);
+        return rc;
+    }
+    iol->on_wakeup = NULL;
+    iol->check = NULL;
+    loop->data = iol;
+    coro_io_init(&iol->wake, loop, iol->wake_fd[0]);
+    coro_handle_init(&iol->wake_drain, wake_drain);
+    rc = coro_io_add_reader(&iol->wake, &iol->wake_drain);
+    if (rc) {
+        coro_io_loop_close(iol, loop);
+        return rc;
+    }
+    coro_loop_set_clock(loop, &io_clock);
+    return 0;
+}
+
+void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop)
+{
+    coro_io_close(&iol->wake);
+    close(iol->wake_fd[0]);
+    if (iol->wake_fd[1] != iol->wake_fd[0])
+        close(iol->wake_fd[1]);
+    coro_sel_close(&iol->sel);
+    loop->data = NULL;
+    coro_loop_set_clock(loop, &coro_clock_monotonic);
+}
+
+/* ---- sockets ------------------------------------------------------------ */
+
+int coro_sock_nonblocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        return -errno;
+    return 0;
+}
+
+static int would_block(int e)
+{
+    return e == EAGAIN || e == EWOULDBLOCK;
+}
+
+ssize_t coro_sock_try_recv(struct coro_io *io, void *buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = recv(io->fd, buf, len, 0);
+        if (n >= 0)
+            return n;
+        if (errno != EINTR)
+            return would_block(errno) ? CORO__PENDING : -errno;
+    }
+}
+
+ssize_t coro_sock_try_send(struct coro_io *io, const void *buf, size_t len)
+{
+#ifdef MSG_NOSIGNAL
+    const int flags = MSG_NOSIGNAL;         /* -EPIPE, not SIGPIPE */
+#else
+    const int flags = 0;
+#endif
+    for (;;) {
+        ssize_t n = send(io->fd, buf, len, flags);
+        if (n >= 0)
+            return n;
+        if (errno != EINTR)
+            return would_block(errno) ? CORO__PENDING : -errno;
+    }
+}
+
+int coro_sock_try_accept(struct coro_io *io)
+{
+    for (;;) {
+#ifdef __linux__
+        int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+#else
+        int fd = accept(io->fd, NULL, NULL);
+        if (fd >= 0 && coro_sock_nonblocking(fd) < 0) {
+            int e = -errno;
+            close(fd);
+            return e;
+        }
+#endif
+        if (fd >= 0)
+            return fd;
+        if (errno != EINTR && errno != ECONNABORTED)
+            return would_block(errno) ? CORO__PENDING : -errno;
+    }
+}
+
+int coro_sock_try_connect(struct coro_io *io, const struct sockaddr *addr, socklen_t len)
+{
+    if (connect(io->fd, addr, len) == 0)
+        return 0;
+    return errno == EINPROGRESS || errno == EINTR ? CORO__PENDING : -errno;
+}
+
+int coro_sock_connect_result(struct coro_io *io)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        return -errno;
+    return -err;
+}

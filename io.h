@@ -1,0 +1,209 @@
+/*
+ * io.h -- the selector loop: the loop of loop.h with a selector attached, so
+ * that it waits in select / poll / epoll / kqueue with the next timer as the
+ * timeout, and runs what became readable or writable in the same iteration
+ * as the timers and callbacks. On top, asyncio's add_reader / add_writer and
+ * sock_connect / sock_accept / sock_recv / sock_sendall as awaits that a
+ * task's coroutine writes top to bottom.
+ *
+ *   static struct coro_loop loop;
+ *   static struct coro_io_loop iol;
+ *   coro_loop_init(&loop, timers, n);
+ *   coro_io_loop_open(&iol, &loop, NULL, 4096);      // DefaultSelector, fds < 4096
+ *   ...tasks that CORO_SOCK_RECV / CORO_SOCK_SENDALL...
+ *   coro_loop_run_forever(&loop);
+ *   coro_io_loop_close(&iol);
+ *
+ * POSIX only (sockets, pipes); the embedded builds leave this file out.
+ */
+#ifndef CORO_IO_H
+#define CORO_IO_H
+
+#include <errno.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include "loop.h"
+#include "selectors/selectors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A file descriptor the loop watches. 56 bytes on x86-64. Caller-owned; keep
+ * it while the fd is registered, and call coro_io_close (or remove its reader
+ * and writer) before closing the fd. */
+struct coro_io {
+    int fd;
+    unsigned short events;          /* registered with the selector */
+    unsigned char checking;         /* on the loop's list of ios to check */
+    unsigned char woken;            /* events whose woken task has not run */
+    struct coro_io *check_next;     /* that list */
+    struct coro_loop *loop;
+    struct coro_list readers;       /* tasks waiting until fd is readable */
+    struct coro_list writers;       /* tasks waiting until fd is writable */
+    struct coro_handle *on_read;    /* add_reader's callback, or NULL */
+    struct coro_handle *on_write;   /* add_writer's callback, or NULL */
+};
+
+/* What the selector loop adds to a loop: its selector, a batch of events,
+ * and the wakeup fd. About 1.1 KB on x86-64. Caller-owned. */
+#define CORO_IO_BATCH 64
+struct coro_io_loop {
+    struct coro_sel sel;
+    struct coro_sel_event events[CORO_IO_BATCH];
+    struct coro_io wake;            /* the read end of the wakeup fd */
+    struct coro_handle wake_drain;  /* drains it */
+    int wake_fd[2];                 /* eventfd (both ends the same) or a pipe */
+    struct coro_handle *on_wakeup;  /* runs after each coro_loop_wakeup */
+    struct coro_io *check;          /* ios whose task woke: still wanted? */
+};
+
+/* Attaches a selector to `loop` (opened with `backend`, NULL for the best
+ * here, for fds below max_fds) and a wakeup fd: from now on the loop waits in
+ * the selector, on the monotonic clock. 0, CORO_EINVAL or -errno (nothing is
+ * left open then). */
+int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const char *backend,
+                      int max_fds);
+
+/* Detaches and closes the selector and the wakeup fd; the loop goes back to
+ * the monotonic clock. Registered fds are yours: close them first. */
+void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop);
+
+/* loop.call_soon_threadsafe, signal-safe too: makes the loop's wait return
+ * and then run iol->on_wakeup (if set) once, however many wakeups came. The
+ * only function here that may be called from another thread or a signal
+ * handler. 0 or -errno. */
+int coro_loop_wakeup(struct coro_loop *loop);
+
+/* Prepares `io` for fd on `loop` (nothing is registered yet). */
+void coro_io_init(struct coro_io *io, struct coro_loop *loop, int fd);
+
+/* loop.add_reader(fd, cb) / add_writer: h runs at every iteration in which
+ * the fd is readable (writable) until removed; level-triggered. One callback
+ * per direction: 0, CORO_EBUSY if one is set, -errno or a selector code. */
+int coro_io_add_reader(struct coro_io *io, struct coro_handle *h);
+int coro_io_add_writer(struct coro_io *io, struct coro_handle *h);
+
+/* loop.remove_reader(fd) / remove_writer: 0, or CORO_ENOKEY if none was set. */
+int coro_io_remove_reader(struct coro_io *io);
+int coro_io_remove_writer(struct coro_io *io);
+
+/* Before close(fd): removes the callbacks, unregisters the fd, and every
+ * task waiting on it, or woken by it but not yet resumed, gets -EBADF at its
+ * await. io->fd is -1 afterwards; coro_io_init it again to reuse it. */
+void coro_io_close(struct coro_io *io);
+
+/* Puts the current task on io's readers (events CORO_EVENT_READ) or writers
+ * (CORO_EVENT_WRITE) and registers the interest: the step that yields next
+ * waits until the fd is ready (or the task is cancelled). 0, CORO_ENOTASK
+ * (nothing registered), CORO_EINVAL (bad event, a loop without selector),
+ * -EBADF (io closed), or a selector code / -errno. */
+int coro_io_wait(struct coro_io *io, unsigned event);
+
+/* await readable / writable: suspends until io's fd is ready. Raises
+ * CORO_ECANCELLED, -EBADF (io closed meanwhile), or what coro_io_wait
+ * returns. Expands to
+ *     if ((co->err = coro_io_wait(io, event))) <raise>;
+ *     co->val = none; co->lc = N; return CORO_YIELDED; case N:
+ *     if ((co->err = coro_io_resumed(io, event, co->err))) <raise>; */
+#define CORO_IO_WAIT(co, io, event) \
+    do { \
+        if (((co)->err = coro_io_wait((io), (event))) != 0) \
+            CORO__UNWIND(co); \
+        coro__store((co), coro_none()); \
+        CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
+        if (((co)->err = coro_io_resumed((io), (event), (co)->err)) != 0) \
+            CORO__UNWIND(co); \
+    } while (0)
+
+/* Private: the task's wait on io for `event` resumed with err (0, or a
+ * cancel): lets the next waiter be woken, drops an interest nobody waits on
+ * any more after a cancel; returns err, or -EBADF if io was closed. */
+int coro_io_resumed(struct coro_io *io, unsigned event, int err);
+
+/* ------------------------------------------------------------------------ */
+/* asyncio's sock_* helpers, for a non-blocking socket in a task            */
+/* ------------------------------------------------------------------------ */
+
+/* Private: one non-blocking attempt each; CORO__PENDING when it would block,
+ * else the result (>= 0) or -errno. */
+ssize_t coro_sock_try_recv(struct coro_io *io, void *buf, size_t len);
+ssize_t coro_sock_try_send(struct coro_io *io, const void *buf, size_t len);
+int coro_sock_try_accept(struct coro_io *io);
+int coro_sock_try_connect(struct coro_io *io, const struct sockaddr *addr, socklen_t len);
+int coro_sock_connect_result(struct coro_io *io);
+
+/* Makes fd non-blocking (and close-on-exec). 0 or -errno. */
+int coro_sock_nonblocking(int fd);
+
+/* r = await loop.sock_recv(sock, len): r (a ssize_t lvalue) = bytes read into
+ * buf, 0 at end of stream. Errors (-ECONNRESET, ...) are raised here.
+ * Expands to
+ *     while ((r = coro_sock_try_recv(io, buf, len)) == <pending>)
+ *         CORO_IO_WAIT(co, io, CORO_EVENT_READ);
+ *     if (r < 0) <raise (int)r>; */
+#define CORO_SOCK_RECV(co, io, buf, len, r) \
+    do { \
+        while (((r) = coro_sock_try_recv((io), (buf), (len))) == CORO__PENDING) \
+            CORO_IO_WAIT(co, io, CORO_EVENT_READ); \
+        if ((r) < 0) { \
+            (co)->err = (int)(r); \
+            CORO__UNWIND(co); \
+        } \
+    } while (0)
+
+/* await loop.sock_sendall(sock, buf): sends all len bytes, waiting while the
+ * peer does not read; `sent` (a size_t lvalue in the frame) counts progress.
+ * Errors (-EPIPE, -ECONNRESET) are raised here. Expands to
+ *     for (sent = 0; sent < len;) {
+ *         n = coro_sock_try_send(io, buf + sent, len - sent);
+ *         if (n == <pending>) CORO_IO_WAIT(co, io, CORO_EVENT_WRITE);
+ *         else if (n < 0) <raise>; else sent += n;
+ *     } */
+#define CORO_SOCK_SENDALL(co, io, buf, len, sent) \
+    do { \
+        for ((sent) = 0; (sent) < (len);) { \
+            (co)->err = (int)coro_sock_try_send((io), (const char *)(buf) + (sent), \
+                                                (len) - (sent)); \
+            if ((co)->err == CORO__PENDING) \
+                CORO_IO_WAIT(co, io, CORO_EVENT_WRITE); \
+            else if ((co)->err < 0) \
+                CORO__UNWIND(co); \
+            else \
+                (sent) += (size_t)(co)->err; \
+        } \
+        (co)->err = 0; \
+    } while (0)
+
+/* fd = await loop.sock_accept(sock): fd (an int lvalue) = the accepted
+ * connection, non-blocking. Errors (-EMFILE, ...) are raised here; the
+ * listening socket stays usable. */
+#define CORO_SOCK_ACCEPT(co, io, fd) \
+    do { \
+        while (((fd) = coro_sock_try_accept(io)) == CORO__PENDING) \
+            CORO_IO_WAIT(co, io, CORO_EVENT_READ); \
+        if ((fd) < 0) { \
+            (co)->err = (fd); \
+            CORO__UNWIND(co); \
+        } \
+    } while (0)
+
+/* await loop.sock_connect(sock, addr): connects io's non-blocking socket.
+ * Errors (-ECONNREFUSED, ...) are raised here. */
+#define CORO_SOCK_CONNECT(co, io, addr, addrlen) \
+    do { \
+        (co)->err = coro_sock_try_connect((io), (addr), (addrlen)); \
+        if ((co)->err == CORO__PENDING) { \
+            CORO_IO_WAIT(co, io, CORO_EVENT_WRITE); \
+            (co)->err = coro_sock_connect_result(io); \
+        } \
+        if ((co)->err) \
+            CORO__UNWIND(co); \
+    } while (0)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CORO_IO_H */
