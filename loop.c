@@ -194,9 +194,13 @@ static void sort_slots(struct coro_timer_slot *a, uint32_t n)
     }
 }
 
+static void task_step(struct coro_handle *h);
+
 /* Moves the timers due at loop->now to the ready queue, by deadline and, for
  * equal deadlines, in the order they were scheduled. The slots the heap frees
- * while shrinking hold the due timers meanwhile. */
+ * while shrinking hold the due timers meanwhile. A task whose sleep ended
+ * goes to loop->next instead: it resumes at the next iteration, as it would
+ * in asyncio, where its sleep is a future that the timer sets. */
 static void fire_due(struct coro_loop *loop)
 {
     struct coro_timer_slot *due;
@@ -216,8 +220,12 @@ static void fire_due(struct coro_loop *loop)
                 due[m].when = (int32_t)(due[m].h->u.heap.seq - loop->seq);
             sort_slots(due + j, i - j);
         }
-        for (m = j; m < i; m++)
-            coro_list_push(&loop->ready, due[m].h);
+        for (m = j; m < i; m++) {
+            struct coro_handle *h = due[m].h;
+            /* (a task keeps CORO__T_SLEEP until its step: the flag is
+             * in another cache line, and its step resets the flags) */
+            coro_list_push(h->fn == task_step ? &loop->next : &loop->ready, h);
+        }
     }
 }
 
@@ -278,6 +286,7 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
         return CORO_EINVAL;
     loop->ready.tail = NULL;
     loop->batch.tail = NULL;
+    loop->next.tail = NULL;
     loop->heap = heap;
     loop->heap_len = 0;
     loop->heap_cap = cap;
@@ -347,8 +356,10 @@ int coro_loop_run_once(struct coro_loop *loop)
         return rc;
     loop->now = loop->clock->now(loop);
     fire_due(loop);
-    /* this iteration runs what is ready now; what they schedule waits */
+    /* this iteration runs what is ready now; what they schedule waits, after
+     * the tasks that timers and fds woke for the next one */
     list_splice(&loop->batch, &loop->ready);
+    list_splice(&loop->ready, &loop->next);
     while ((h = coro_list_pop(&loop->batch)) != NULL)
         h->fn(h);
     return 1;
@@ -517,13 +528,6 @@ static void task_step(struct coro_handle *h)
     int err = 0, rc;
     unsigned flags = f->flags;
 
-    if (flags & CORO__T_SLEEP) {
-        /* its timer fell due (or coro__loop_wake_next woke it): as asyncio's
-         * sleep (a future that a timer sets), it resumes at the next one */
-        f->flags &= (unsigned char)~CORO__T_SLEEP;
-        coro_list_push(&loop->ready, h);
-        return;
-    }
     if (flags & CORO__T_CANCEL) {
         err = CORO_ECANCELLED;
     } else if (flags & CORO__T_WAIT_FUT) {
@@ -665,14 +669,6 @@ int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list)
     return 0;
 }
 
-struct coro_task *coro__loop_wake_next(struct coro_loop *loop, struct coro_list *list)
-{
-    struct coro_task *t = coro_loop_wake(loop, list, coro_none(), 0);
-    if (t)
-        t->fut.flags |= CORO__T_SLEEP;  /* not in the heap: requeued once */
-    return t;
-}
-
 int coro_loop_woken(const struct coro_loop *loop, coro_value *v)
 {
     const struct coro_task *t = loop->current;
@@ -685,8 +681,9 @@ int coro_loop_woken(const struct coro_loop *loop, coro_value *v)
     return 1;
 }
 
-struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
-                                 coro_value v, int err)
+/* Takes the first task off `list` and queues it on `to` with v or err. */
+static struct coro_task *wake_onto(struct coro_list *list, struct coro_list *to,
+                                   coro_value v, int err)
 {
     struct coro_handle *h = coro_list_pop(list);
     struct coro_task *t;
@@ -701,6 +698,17 @@ struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
         t->fut.type = v.type;
         t->fut.val = v.v;
     }
-    coro_list_push(&loop->ready, h);
+    coro_list_push(to, h);
     return t;
+}
+
+struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
+                                 coro_value v, int err)
+{
+    return wake_onto(list, &loop->ready, v, err);
+}
+
+struct coro_task *coro__loop_wake_next(struct coro_loop *loop, struct coro_list *list)
+{
+    return wake_onto(list, &loop->next, coro_none(), 0);
 }

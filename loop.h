@@ -117,11 +117,13 @@ extern const struct coro_clock coro_clock_monotonic;
  * so timers fire in order, instantly and deterministically. */
 extern const struct coro_clock coro_clock_virtual;
 
-/* The event loop: 80 bytes on x86-64, plus the timer array you give it.
+/* The event loop: 88 bytes on x86-64, plus the timer array you give it.
  * Fields are private. */
 struct coro_loop {
     struct coro_list ready;         /* handles to run next iteration */
     struct coro_list batch;         /* handles this iteration runs */
+    struct coro_list next;          /* tasks woken in the wait step or by a
+                                       timer: they run next iteration */
     struct coro_timer_slot *heap;   /* 4-ary min-heap on (when, seq) */
     uint32_t heap_len, heap_cap;
     uint32_t seq;                   /* last timer sequence number */
@@ -356,8 +358,8 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
 /* Private: tasks' flags (coro_future.flags) and the failed marker. */
 #define CORO__FAILED     0xFFu
 #define CORO__T_TASK       1u  /* this future is a task */
-#define CORO__T_SLEEP      2u  /* in the timer heap for a sleep; out of it,
-                                  queued to be requeued once */
+#define CORO__T_SLEEP      2u  /* in the timer heap for a sleep (or just out
+                                  of it, queued for its step) */
 #define CORO__T_WAIT_FUT   4u  /* on a future's waiter list; val.p = future */
 #define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list */
 #define CORO__T_CANCEL    16u  /* throw CORO_ECANCELLED at the next step */
