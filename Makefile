@@ -60,7 +60,7 @@ test: deps
 	@$(MAKE) --no-print-directory test-run
 
 .PHONY: test-run
-test-run: $(TESTS:%=$(B)/plain/%) $(TESTS:%=$(B)/asan/%) $(DEMOS)
+test-run: $(TESTS:%=$(B)/plain/%) $(TESTS:%=$(B)/asan/%) $(DEMOS) $(B)/tests/echo_clients
 	@tests/run.sh $(B) $(TESTS)
 
 # (tests/run.sh also runs tests/portability.sh: the header compiles as C99
@@ -73,8 +73,12 @@ valgrind: $(TESTS:%=$(B)/plain/%) $(DEMOS)
 	        --errors-for-leak-kinds=all $(B)/plain/$$t; done
 	@echo "make valgrind: clean"
 
-demo: $(DEMOS)
-	@for d in $(DEMOS); do echo "== $$d"; $$d || exit 1; done
+$(B)/tests/%: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $< -o $@
+
+demo: $(DEMOS) $(B)/tests/echo_clients
+	@demos/run.sh $(B)
 
 # Benchmark-only baselines (never dependencies of the library).
 BENCH_LIBS_bench_loop = -lev -luv

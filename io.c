@@ -117,8 +117,9 @@ int coro_io_remove_writer(struct coro_io *io)
     return remove_callback(io, &io->on_write);
 }
 
-void coro_io_close(struct coro_io *io)
+int coro_io_close(struct coro_io *io)
 {
+    int fd = io->fd;
     if (io->checking) {
         struct coro_io **p = &io_loop(io->loop)->check;
         while (*p != io)
@@ -136,6 +137,7 @@ void coro_io_close(struct coro_io *io)
         ;
     set_interest(io, 0);
     io->fd = -1;        /* a task woken by it but not yet run gets -EBADF too */
+    return fd;
 }
 
 int coro_io_wait(struct coro_io *io, unsigned event)
@@ -309,11 +311,11 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
 void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop)
 {
     coro_io_close(&iol->wake);
+    loop->data = NULL;                  /* before its fds go */
     close(iol->wake_fd[0]);
     if (iol->wake_fd[1] != iol->wake_fd[0])
         close(iol->wake_fd[1]);
     coro_sel_close(&iol->sel);
-    loop->data = NULL;
     coro_loop_set_clock(loop, &coro_clock_monotonic);
 }
 

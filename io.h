@@ -12,7 +12,7 @@
  *   coro_io_loop_open(&iol, &loop, NULL, 4096);      // DefaultSelector, fds < 4096
  *   ...tasks that CORO_SOCK_RECV / CORO_SOCK_SENDALL...
  *   coro_loop_run_forever(&loop);
- *   coro_io_loop_close(&iol);
+ *   coro_io_loop_close(&iol, &loop);
  *
  * POSIX only (sockets, pipes); the embedded builds leave this file out.
  */
@@ -67,7 +67,8 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
                       int max_fds);
 
 /* Detaches and closes the selector and the wakeup fd; the loop goes back to
- * the monotonic clock. Registered fds are yours: close them first. */
+ * the monotonic clock. Registered fds are yours: close them first. No
+ * coro_loop_wakeup may run meanwhile (join the threads that call it). */
 void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop);
 
 /* loop.call_soon_threadsafe, signal-safe too: makes the loop's wait return
@@ -91,8 +92,9 @@ int coro_io_remove_writer(struct coro_io *io);
 
 /* Before close(fd): removes the callbacks, unregisters the fd, and every
  * task waiting on it, or woken by it but not yet resumed, gets -EBADF at its
- * await. io->fd is -1 afterwards; coro_io_init it again to reuse it. */
-void coro_io_close(struct coro_io *io);
+ * await. Returns the fd, which stays open and yours: close(coro_io_close(&io)).
+ * io->fd is -1 afterwards; coro_io_init it again to reuse it. */
+int coro_io_close(struct coro_io *io);
 
 /* Puts the current task on io's readers (events CORO_EVENT_READ) or writers
  * (CORO_EVENT_WRITE) and registers the interest: the step that yields next

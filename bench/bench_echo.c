@@ -241,8 +241,7 @@ static int conn_body(struct coro *co)
     CORO_FINALLY(co);
     if (coro_pending(co))
         me->errors++;
-    coro_io_close(&c->io);
-    close(c->io.fd);
+    close(coro_io_close(&c->io));
     me->open--;
     CORO_END(co);
 }

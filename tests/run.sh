@@ -33,6 +33,7 @@ for t in "$@"; do
     fi
 done
 run "demo outputs" "$here/demos.sh" "$b/demos"
+run "network demos" env ECHO_CLIENTS="$b/tests/echo_clients" "$here/net.sh" "$b/demos"
 run "portability" "$here/portability.sh" "-Wall -Wextra -pedantic -Werror"
 run "two yields on one line" "$here/compile_fail.sh"
 echo "total: $pass passed, $fail failed"

@@ -1,0 +1,350 @@
+/*
+ * slowpoetry.c -- the slow poetry server (tests/reference/slowpoetry.py) on
+ * the selector loop: it sends a file NUM_BYTES at a time, one chunk every
+ * DELAY seconds, then closes the connection; unlike the Python one, which
+ * serves its clients one after the other, it serves many at once, a task per
+ * connection.
+ *
+ *   slowpoetry [--port P] [--num-bytes N] [--delay SECONDS] [--max-clients M]
+ *              [--close-after BYTES [--reset]] FILE
+ *
+ * Listens on 127.0.0.1 only; prints `serving FILE on port P` (P: the port the
+ * OS chose for --port 0) and exits once M clients were served (default 1000).
+ * --close-after BYTES closes each connection once that many bytes are sent:
+ * a peer that goes away in the middle of the poem, for the crawlers' tests;
+ * with --reset it hangs up with a TCP reset (RST) instead of a FIN.
+ *
+ * The Python it follows (as asyncio would write slowpoetry.py's loop body):
+ *
+ *   async def serve(sock):
+ *       try:                                   # read the request, if the client
+ *           await asyncio.wait_for(loop.sock_recv(sock, 4096), 0.2)   # sends one
+ *       except asyncio.TimeoutError:
+ *           pass
+ *       for i in range(0, len(poem), num_bytes):
+ *           await loop.sock_sendall(sock, poem[i:i + num_bytes])
+ *           await asyncio.sleep(delay)
+ *       sock.close()
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "io.h"
+#include "sync.h"
+
+#define MAX_CONCURRENT 1024     /* connections served at once; more wait */
+
+#define container_of(p, type, member) \
+    ((type *)(void *)((char *)(p) - offsetof(type, member)))
+
+static struct coro_loop loop;
+static struct coro_io_loop iol;
+static struct coro_semaphore slots;     /* asyncio.Semaphore(MAX_CONCURRENT) */
+
+static char *poem;                      /* poem = open(file, 'rb').read() */
+static size_t poem_len, num_bytes = 10, close_after;
+static int reset;                       /* --reset */
+static coro_time delay = 100 * CORO_MSEC;
+static long max_clients = 1000, served, live;
+
+static const char *errstr(int err)
+{
+    return err < 0 && err > -4000 ? strerror(-err) : coro_strerror(err);
+}
+
+/* ---- a connection ------------------------------------------------------- */
+
+/* loop.sock_recv(sock, 4096), as a task that wait_for can time out. */
+struct request {
+    struct coro_task task;
+    struct coro_io *io;
+    ssize_t n;
+    char buf[512];                      /* the request is read and dropped */
+};
+
+static int read_request(struct coro *co)
+{
+    struct request *f = (struct request *)co;
+    CORO_BEGIN(co);
+    CORO_SOCK_RECV(co, f->io, f->buf, sizeof f->buf, f->n);
+    CORO_RETURN(co, coro_int(f->n));
+    CORO_END(co);
+}
+
+/* async def serve(sock): */
+struct poet {
+    struct coro_task task;
+    struct coro_io io;                  /* sock */
+    struct coro_handle done;            /* task.add_done_callback(served) */
+    struct request request;
+    struct coro_wait_for wait_for;
+    coro_value r;
+    int err, ignored;
+    size_t i, len, sent;
+};
+
+static int serve(struct coro *co)
+{
+    struct poet *f = (struct poet *)co;
+    CORO_BEGIN(co);
+    f->request.io = &f->io;                                 /* try: */
+    coro_task_start(&f->request.task, &loop, read_request); /*   await asyncio.wait_for( */
+    co->err = coro_wait_for(&f->wait_for, &loop, &f->request.task.fut, /* sock_recv(sock, 4096), */
+                            200 * CORO_MSEC);               /*     0.2) */
+    if (co->err) {                      /* no timer slot: give up the request */
+        f->err = co->err;
+        coro_task_cancel(&f->request.task);
+        CORO_AWAIT_FUTURE_CATCH(co, &f->request.task.fut, f->r, f->ignored);
+        CORO_RAISE(co, f->err);         /* once the request task is done */
+    }
+    CORO_AWAIT_FUTURE_CATCH(co, &f->wait_for.fut, f->r, f->err);
+    if (f->err && f->err != CORO_ETIMEDOUT)                 /* except asyncio.TimeoutError: */
+        CORO_RAISE(co, f->err);                             /*     pass */
+    for (f->i = 0; f->i < poem_len; f->i += num_bytes) {    /* for i in range(0, len(poem), num_bytes): */
+        f->len = poem_len - f->i < num_bytes ? poem_len - f->i : num_bytes;
+        CORO_SOCK_SENDALL(co, &f->io, poem + f->i, f->len, f->sent); /* await loop.sock_sendall(sock, poem[i:i + num_bytes]) */
+        CORO_SLEEP(co, &loop, delay);                       /*     await asyncio.sleep(delay) */
+        if (close_after && f->i + f->len >= close_after) {  /* (--close-after: hang up early, */
+            if (reset) {                                    /*  --reset: with an RST) */
+                struct linger l;
+                l.l_onoff = 1;
+                l.l_linger = 0;
+                setsockopt(f->io.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            }
+            break;
+        }
+    }
+    CORO_FINALLY(co);
+    close(coro_io_close(&f->io));                           /* sock.close() */
+    CORO_END(co);
+}
+
+/* The done callback of a connection: served += 1, and free its frame. */
+static void forget(struct coro_handle *h)
+{
+    struct poet *p = container_of(h, struct poet, done);
+    int err = coro_future_result(&p->task.fut, NULL);
+    if (err && err != -ECONNRESET && err != -EPIPE)
+        fprintf(stderr, "slowpoetry: client: %s\n", errstr(err));
+    free(p);
+    live--;
+    coro_semaphore_release(&slots);
+    if (++served >= max_clients)
+        coro_loop_stop(&loop);
+}
+
+/* ---- the accept task ----------------------------------------------------- */
+
+/* sock, _ = await loop.sock_accept(srv), as a generator of its own so that
+ * the accept task can catch what it raises (EMFILE). */
+struct accept_one {
+    struct coro co;
+    struct coro_io *srv;
+    int fd;
+};
+
+static int accept_one(struct coro *co)
+{
+    struct accept_one *f = (struct accept_one *)co;
+    CORO_BEGIN(co);
+    CORO_SOCK_ACCEPT(co, f->srv, f->fd);
+    CORO_RETURN(co, coro_int(f->fd));
+    CORO_END(co);
+}
+
+/* while served < max_clients: sock, _ = srv.accept(); serve(sock) */
+struct acceptor {
+    struct coro_task task;
+    struct coro_io io;                  /* srv */
+    struct accept_one accept;
+    coro_value r;
+    int err;
+    long accepted;
+};
+
+static int acceptor(struct coro *co)
+{
+    struct acceptor *f = (struct acceptor *)co;
+    struct poet *p;
+    CORO_BEGIN(co);
+    while (f->accepted < max_clients) {
+        CORO_SEMAPHORE_ACQUIRE(co, &slots);         /* at most MAX_CONCURRENT at once */
+        f->accept.srv = &f->io;
+        coro_init(&f->accept.co, accept_one);
+        CORO_AWAIT_CATCH(co, &f->accept.co, f->r, f->err);
+        if (f->err) {
+            coro_semaphore_release(&slots);
+            if (f->err != -EMFILE && f->err != -ENFILE && f->err != -ENOBUFS &&
+                f->err != -ENOMEM)
+                CORO_RAISE(co, f->err);
+            CORO_SLEEP(co, &loop, 100 * CORO_MSEC); /* out of fds: try again later */
+            continue;
+        }
+        p = (struct poet *)calloc(1, sizeof *p);
+        if (!p) {
+            close((int)f->r.v.i);
+            coro_semaphore_release(&slots);
+            continue;
+        }
+        f->accepted++;
+        live++;
+        coro_io_init(&p->io, &loop, (int)f->r.v.i);
+        coro_task_start(&p->task, &loop, serve);    /* loop.create_task(serve(sock)) */
+        coro_handle_init(&p->done, forget);
+        coro_future_add_done_callback(&p->task.fut, &p->done);
+    }
+    CORO_END(co);
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static int listen_on(int port, int *bound)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);      /* srv = socket.socket() */
+    if (fd < 0)
+        return -errno;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 || /* SO_REUSEADDR */
+        bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||    /* srv.bind(('127.0.0.1', port)) */
+        listen(fd, 128) < 0 ||                              /* srv.listen(128) */
+        getsockname(fd, (struct sockaddr *)&a, &len) < 0 || coro_sock_nonblocking(fd) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    *bound = ntohs(a.sin_port);
+    return fd;
+}
+
+/* poem = open(file, 'rb').read() */
+static int read_file(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    size_t cap = 4096;
+    if (!fp)
+        return -errno;
+    poem = (char *)malloc(cap);
+    while (poem) {
+        poem_len += fread(poem + poem_len, 1, cap - poem_len, fp);
+        if (poem_len < cap)
+            break;
+        {
+            char *bigger = (char *)realloc(poem, cap * 2);
+            if (!bigger) {
+                free(poem);
+                poem = NULL;
+            }
+            poem = bigger;
+            cap *= 2;
+        }
+    }
+    if (!poem || ferror(fp)) {
+        fclose(fp);
+        return -ENOMEM;
+    }
+    fclose(fp);
+    return 0;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: slowpoetry [--port P] [--num-bytes N] [--delay SECONDS] "
+                    "[--max-clients M] [--close-after BYTES [--reset]] FILE\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    static struct coro_timer_slot timers[2 * MAX_CONCURRENT + 8];
+    static struct acceptor a;
+    const char *file = NULL;
+    int i, rc, fd, port = 0;
+
+    for (i = 1; i < argc; i++) {
+        char *end = NULL;
+        if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
+            long v = strtol(argv[++i], &end, 10);
+            if (v < 0 || v > 65535)
+                usage();
+            port = (int)v;
+        } else if (strcmp(argv[i], "--num-bytes") == 0 && i + 1 < argc) {
+            long v = strtol(argv[++i], &end, 10);
+            if (v < 1)
+                usage();
+            num_bytes = (size_t)v;
+        } else if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc) {
+            double v = strtod(argv[++i], &end);
+            if (!(v >= 0 && v < 1e6))
+                usage();
+            delay = (coro_time)(v * (double)CORO_SEC);
+        } else if (strcmp(argv[i], "--max-clients") == 0 && i + 1 < argc) {
+            max_clients = strtol(argv[++i], &end, 10);
+            if (max_clients < 1)
+                usage();
+        } else if (strcmp(argv[i], "--close-after") == 0 && i + 1 < argc) {
+            long v = strtol(argv[++i], &end, 10);
+            if (v < 1)
+                usage();
+            close_after = (size_t)v;
+        } else if (strcmp(argv[i], "--reset") == 0) {
+            reset = 1;
+        } else if (argv[i][0] == '-' || file) {
+            usage();
+        } else {
+            file = argv[i];
+        }
+        if (end && (end == argv[i] || *end))
+            usage();
+    }
+    if (!file)
+        usage();
+    if ((rc = read_file(file)) != 0) {
+        fprintf(stderr, "slowpoetry: %s: %s\n", file, errstr(rc));
+        return 1;
+    }
+
+    signal(SIGPIPE, SIG_IGN);
+    coro_loop_init(&loop, timers, sizeof timers / sizeof timers[0]);
+    coro_semaphore_init(&slots, &loop, MAX_CONCURRENT, 0);
+    if ((rc = coro_io_loop_open(&iol, &loop, NULL, 4096)) != 0) {
+        fprintf(stderr, "slowpoetry: selector: %s\n", errstr(rc));
+        free(poem);
+        return 1;
+    }
+    if ((fd = listen_on(port, &port)) < 0) {
+        fprintf(stderr, "slowpoetry: port %d: %s\n", port, errstr(fd));
+        coro_io_loop_close(&iol, &loop);
+        free(poem);
+        return 1;
+    }
+    printf("serving %s on port %d\n", file, port);      /* print('serving', ..., flush=True) */
+    fflush(stdout);
+
+    coro_io_init(&a.io, &loop, fd);
+    coro_task_start(&a.task, &loop, acceptor);
+    rc = coro_loop_run_forever(&loop);                  /* until max_clients were served */
+    if (rc)
+        fprintf(stderr, "slowpoetry: loop: %s\n", errstr(rc));
+    if (!coro_future_done(&a.task.fut))
+        coro_task_cancel(&a.task);
+    while (!coro_future_done(&a.task.fut) || live)
+        if (coro_loop_run_once(&loop) <= 0)
+            break;
+    coro_io_close(&a.io);
+    close(fd);
+    coro_io_loop_close(&iol, &loop);
+    free(poem);
+    return rc ? 1 : 0;
+}
