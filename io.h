@@ -140,7 +140,10 @@ int coro_sock_connect_result(struct coro_io *io);
 int coro_sock_nonblocking(int fd);
 
 /* r = await loop.sock_recv(sock, len): r (a ssize_t lvalue) = bytes read into
- * buf, 0 at end of stream. Errors (-ECONNRESET, ...) are raised here.
+ * buf, 0 at end of stream. Errors (-ECONNRESET, ...) are raised here. It
+ * tries a recv first, as asyncio does; in a request/response loop, after
+ * sending a reply, CORO_IO_WAIT for readability first: it saves the recv
+ * that could only say EAGAIN (demos/echo_server.c does).
  * Expands to
  *     while ((r = coro_sock_try_recv(io, buf, len)) == <pending>)
  *         CORO_IO_WAIT(co, io, CORO_EVENT_READ);
