@@ -13,9 +13,6 @@
 
 #include "io.h"
 
-#define container_of(p, type, member) \
-    ((type *)(void *)((char *)(p) - offsetof(type, member)))
-
 static struct coro_io_loop *io_loop(const struct coro_loop *loop)
 {
     return (struct coro_io_loop *)loop->data;
@@ -251,7 +248,7 @@ static const struct coro_clock io_clock = { io_now, io_wait };
 
 static void wake_drain(struct coro_handle *h)
 {
-    struct coro_io_loop *iol = container_of(h, struct coro_io_loop, wake_drain);
+    struct coro_io_loop *iol = CORO__CONTAINER_OF(h, struct coro_io_loop, wake_drain);
     char buf[64];
     while (read(iol->wake_fd[0], buf, sizeof buf) > 0)
         ;

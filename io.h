@@ -110,14 +110,7 @@ int coro_io_wait(struct coro_io *io, unsigned event);
  *     co->val = none; co->lc = N; return CORO_YIELDED; case N:
  *     if ((co->err = coro_io_resumed(io, event, co->err))) <raise>; */
 #define CORO_IO_WAIT(co, io, event) \
-    do { \
-        if (((co)->err = coro_io_wait((io), (event))) != 0) \
-            CORO__UNWIND(co); \
-        coro__store((co), coro_none()); \
-        CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
-        if (((co)->err = coro_io_resumed((io), (event), (co)->err)) != 0) \
-            CORO__UNWIND(co); \
-    } while (0)
+    CORO__WAIT(co, coro_io_wait((io), (event)), coro_io_resumed((io), (event), (co)->err))
 
 /* Private: the task's wait on io for `event` resumed with err (0, or a
  * cancel): lets the next waiter be woken, drops an interest nobody waits on

@@ -448,8 +448,7 @@ int coro_future_cancel(struct coro_future *f)
     if (f->state != CORO_PENDING)
         return CORO_ESTATE;
     if (f->flags & CORO__T_TASK)
-        return coro_task_cancel((struct coro_task *)(void *)
-                                ((char *)f - offsetof(struct coro_task, fut)));
+        return coro_task_cancel(CORO__CONTAINER_OF(f, struct coro_task, fut));
     if (f->flags)
         return coro__cancel_kind(f);
     w.i = CORO_ECANCELLED;
@@ -489,7 +488,7 @@ int coro_future_remove_done_callback(struct coro_future *f, struct coro_handle *
 
 static struct coro_task *task_of(struct coro_handle *h)
 {
-    return (struct coro_task *)(void *)((char *)h - offsetof(struct coro_task, h));
+    return CORO__CONTAINER_OF(h, struct coro_task, h);
 }
 
 #define WAITING (CORO__T_SLEEP | CORO__T_WAIT_FUT | CORO__T_WAIT_LIST)

@@ -282,6 +282,10 @@ static inline struct coro_task *coro_loop_current(const struct coro_loop *loop)
     return loop->current;
 }
 
+/* Private: the struct of type `type` whose `member` is at p. */
+#define CORO__CONTAINER_OF(p, type, member) \
+    ((type *)(void *)((char *)(p) - offsetof(type, member)))
+
 /* The task owning a frame: the frame must begin with struct coro_task. */
 #define CORO_TASK(co) ((struct coro_task *)(void *)(co))
 
@@ -323,21 +327,29 @@ static inline struct coro_task *coro_loop_current(const struct coro_loop *loop)
  * task of this loop) is raised here. Expands to
  *     if ((e = coro_loop_sleep_arm(loop, ns))) CORO_RAISE(co, e);
  *     CORO_YIELD(co, coro_none()); */
-#define CORO_SLEEP(co, loop, ns) \
-    do { \
-        if (((co)->err = coro_loop_sleep_arm((loop), (ns))) != 0) \
-            CORO__UNWIND(co); \
-        CORO_YIELD(co, coro_none()); \
-    } while (0)
+#define CORO_SLEEP(co, loop, ns) CORO__WAIT(co, coro_loop_sleep_arm((loop), (ns)), (co)->err)
 
 /* The essay's sleep: `actual = yield wait_until`. The current task of `loop`
  * sleeps until the loop time `when` (at once if it has passed); afterwards
  * coro_loop_time(loop) is the time it woke. Raises like CORO_SLEEP. */
 #define CORO_SLEEP_UNTIL(co, loop, when) \
+    CORO__WAIT(co, coro_loop_sleep_until_arm((loop), (when)), (co)->err)
+
+/* Private: the shape of every wait on the loop (sleeps, the sync primitives,
+ * fds): `arm` registers the current task (0, or an error to raise here), the
+ * body suspends, and once it resumes `resumed` settles the wait (it may read
+ * (co)->err, the error thrown in; 0, or the error to raise). Expands to
+ *     if ((co->err = arm)) <raise>;
+ *     co->val = none; co->lc = N; return CORO_YIELDED; case N:
+ *     if ((co->err = resumed)) <raise>; */
+#define CORO__WAIT(co, arm, resumed) \
     do { \
-        if (((co)->err = coro_loop_sleep_until_arm((loop), (when))) != 0) \
+        if (((co)->err = (arm)) != 0) \
             CORO__UNWIND(co); \
-        CORO_YIELD(co, coro_none()); \
+        coro__store((co), coro_none()); \
+        CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
+        if (((co)->err = (resumed)) != 0) \
+            CORO__UNWIND(co); \
     } while (0)
 
 /* Arms the current task's timer for a sleep of `ns` (nothing for ns <= 0): the
@@ -480,9 +492,7 @@ int coro_as_completed(struct coro_wait *w, struct coro_loop *loop,
     do { \
         (co)->err = coro_as_completed_take((w), &(r)); \
         if ((co)->err == CORO__PENDING) { \
-            if (((co)->err = coro_loop_wait_on((w)->fut.loop, &(w)->waiters)) != 0) \
-                CORO__UNWIND(co); \
-            CORO_YIELD(co, coro_none()); \
+            CORO__WAIT(co, coro_loop_wait_on((w)->fut.loop, &(w)->waiters), (co)->err); \
             (r) = coro_sent(co); \
         } else if ((co)->err) { \
             CORO__UNWIND(co); \

@@ -131,12 +131,7 @@ int coro_lock_release(struct coro_lock *lock);
 #define CORO_LOCK_ACQUIRE(co, lock) \
     do { \
         if (!coro__lock_try(lock)) { \
-            if (((co)->err = coro_loop_wait_on((lock)->loop, &(lock)->waiters)) != 0) \
-                CORO__UNWIND(co); \
-            coro__store((co), coro_none()); \
-            CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
-            if (((co)->err = coro__lock_resume((lock), (co)->err)) != 0) \
-                CORO__UNWIND(co); \
+            CORO__WAIT(co, coro_loop_wait_on((lock)->loop, &(lock)->waiters), coro__lock_resume((lock), (co)->err)); \
         } \
     } while (0)
 
@@ -190,12 +185,7 @@ static inline int coro_event_is_set(const struct coro_event *ev)
 #define CORO_EVENT_WAIT(co, ev) \
     do { \
         if (!(ev)->set) { \
-            if (((co)->err = coro_loop_wait_on((ev)->loop, &(ev)->waiters)) != 0) \
-                CORO__UNWIND(co); \
-            coro__store((co), coro_none()); \
-            CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
-            if ((co)->err) \
-                CORO__UNWIND(co); \
+            CORO__WAIT(co, coro_loop_wait_on((ev)->loop, &(ev)->waiters), (co)->err); \
         } \
     } while (0)
 
@@ -323,12 +313,7 @@ int coro_semaphore_release(struct coro_semaphore *s);
 #define CORO_SEMAPHORE_ACQUIRE(co, s) \
     do { \
         if (!coro__semaphore_try(s)) { \
-            if (((co)->err = coro_loop_wait_on((s)->loop, &(s)->waiters)) != 0) \
-                CORO__UNWIND(co); \
-            coro__store((co), coro_none()); \
-            CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
-            if (((co)->err = coro__semaphore_resume((s), (co)->err)) != 0) \
-                CORO__UNWIND(co); \
+            CORO__WAIT(co, coro_loop_wait_on((s)->loop, &(s)->waiters), coro__semaphore_resume((s), (co)->err)); \
         } \
     } while (0)
 
@@ -411,12 +396,7 @@ int coro_queue_task_done(struct coro_queue *q);
 #define CORO_QUEUE_PUT(co, q, v) \
     do { \
         if (coro__queue_put_blocked(q)) { \
-            if (((co)->err = coro_loop_wait_on((q)->loop, &(q)->putters)) != 0) \
-                CORO__UNWIND(co); \
-            coro__store((co), coro_none()); \
-            CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
-            if (((co)->err = coro__queue_put_resume((q), (co)->err)) != 0) \
-                CORO__UNWIND(co); \
+            CORO__WAIT(co, coro_loop_wait_on((q)->loop, &(q)->putters), coro__queue_put_resume((q), (co)->err)); \
         } \
         coro__queue_push((q), (v)); \
     } while (0)
@@ -435,12 +415,7 @@ int coro_queue_task_done(struct coro_queue *q);
 #define CORO_QUEUE_GET(co, q, r) \
     do { \
         if (coro__queue_get_blocked(q)) { \
-            if (((co)->err = coro_loop_wait_on((q)->loop, &(q)->getters)) != 0) \
-                CORO__UNWIND(co); \
-            coro__store((co), coro_none()); \
-            CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
-            if (((co)->err = coro__queue_get_resume((q), (co)->err)) != 0) \
-                CORO__UNWIND(co); \
+            CORO__WAIT(co, coro_loop_wait_on((q)->loop, &(q)->getters), coro__queue_get_resume((q), (co)->err)); \
         } \
         (r) = coro__queue_pop(q); \
     } while (0)
@@ -457,12 +432,7 @@ int coro_queue_task_done(struct coro_queue *q);
 #define CORO_QUEUE_JOIN(co, q) \
     do { \
         if ((q)->unfinished) { \
-            if (((co)->err = coro_loop_wait_on((q)->loop, &(q)->joiners)) != 0) \
-                CORO__UNWIND(co); \
-            coro__store((co), coro_none()); \
-            CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
-            if ((co)->err) \
-                CORO__UNWIND(co); \
+            CORO__WAIT(co, coro_loop_wait_on((q)->loop, &(q)->joiners), (co)->err); \
         } \
     } while (0)
 

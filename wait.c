@@ -6,9 +6,6 @@
  */
 #include "loop.h"
 
-#define container_of(p, type, member) \
-    ((type *)(void *)((char *)(p) - offsetof(type, member)))
-
 static void finish_result(struct coro_future *f, coro_value v)
 {
     coro__future_finish(f, CORO_DONE, v.v, v.type);
@@ -86,7 +83,7 @@ static void wait_child_done(struct coro_handle *h)
 
 static void wait_timeout(struct coro_handle *h)
 {
-    struct coro_wait *w = container_of(h, struct coro_wait, timer);
+    struct coro_wait *w = CORO__CONTAINER_OF(h, struct coro_wait, timer);
     if (w->mode == CORO_AS_COMPLETED) {
         /* whoever waits for the next child gets the timeout */
         w->timed_out = 1;       /* this take and every later one */
@@ -191,7 +188,7 @@ static void wait_for_inner_done(struct coro_handle *h)
 
 static void wait_for_timeout(struct coro_handle *h)
 {
-    struct coro_wait_for *w = container_of(h, struct coro_wait_for, timer);
+    struct coro_wait_for *w = CORO__CONTAINER_OF(h, struct coro_wait_for, timer);
     w->timed_out = 1;
     coro_future_cancel(w->watch.child);     /* then wait for it to finish */
 }
