@@ -28,6 +28,10 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 .PHONY: all test demo bench install uninstall deps valgrind clean
 all: $(DEMOS) $(BENCHES) $(B)/libcoro.a
 
+# Each further area keeps its rules in a file of its own under mk/
+# (fuzz.mk: make fuzz; embedded.mk: make embedded; ...).
+include $(sort $(wildcard mk/*.mk))
+
 $(B)/libcoro.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $(LIB_OBJS)
@@ -45,13 +49,14 @@ $(B)/bench/%: bench/%.c $(HEADERS) $(B)/libcoro.a
 	$(CC) $(ALL_CFLAGS) $< $(B)/libcoro.a -o $@ $(BENCH_LIBS_$*)
 
 # ---- tests: each suite in a plain build and in an ASan+UBSan build ----------
+# A suite may add flags of its own: TEST_CFLAGS_test_x = -DSOMETHING.
 $(B)/plain/%: tests/%.c $(wildcard tests/*.h) $(HEADERS) $(LIB_SRCS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $< $(LIB_SRCS) -o $@ $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$*) $(CHECK_CFLAGS) $< $(LIB_SRCS) -o $@ $(CHECK_LIBS)
 
 $(B)/asan/%: tests/%.c $(wildcard tests/*.h) $(HEADERS) $(LIB_SRCS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) $(CHECK_CFLAGS) $< $(LIB_SRCS) -o $@ $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$*) $(SAN) $(CHECK_CFLAGS) $< $(LIB_SRCS) -o $@ $(CHECK_LIBS)
 
 deps:
 	@tests/deps.sh check pkg-config valgrind
@@ -60,9 +65,13 @@ test: deps
 	@$(MAKE) --no-print-directory test-run
 
 .PHONY: test-run
-test-run: $(TESTS:%=$(B)/plain/%) $(TESTS:%=$(B)/asan/%) $(DEMOS) $(B)/tests/echo_clients
-	@tests/run.sh $(B) $(TESTS)
+test-run: $(TESTS:%=$(B)/plain/%) $(TESTS:%=$(B)/asan/%) $(DEMOS) $(B)/tests/echo_clients \
+          $(FUZZERS:%=$(B)/plain/%) $(FUZZERS:%=$(B)/asan/%) $(TEST_EXTRA)
+	@FUZZERS="$(FUZZERS)" TEST_SCRIPTS="$(TEST_SCRIPTS)" tests/run.sh $(B) $(TESTS)
 
+# An mk/*.mk file adds to the run with TEST_EXTRA (targets to build first)
+# and TEST_SCRIPTS (scripts run as `SCRIPT BUILD_DIR`, each ending with a line
+# "NAME: N passed, M failed").
 # (tests/run.sh also runs tests/portability.sh: the header compiles as C99
 # and C++ with gcc and clang, both backends, and for an ATmega328P; and
 # tests/compile_fail.sh: two suspension points on one line fail to compile.)

@@ -32,9 +32,15 @@ for t in "$@"; do
             --leak-check=full --errors-for-leak-kinds=all "$b/plain/$t"
     fi
 done
+for f in $FUZZERS; do # the fuzz targets over their corpora and regressions
+    set -- $(ls -d "$here/../fuzz/corpus/$f/"* "$here/../fuzz/regress/$f/"* 2>/dev/null)
+    run "$f corpus (plain)" "$b/plain/$f" "$@"
+    run "$f corpus (asan+ubsan)" "$b/asan/$f" "$@"
+done
 run "demo outputs" "$here/demos.sh" "$b/demos"
 run "network demos" env ECHO_CLIENTS="$b/tests/echo_clients" "$here/net.sh" "$b/demos"
 run "portability" "$here/portability.sh" "-Wall -Wextra -pedantic -Werror"
 run "two yields on one line" "$here/compile_fail.sh"
+for s in $TEST_SCRIPTS; do run "$s" "$s" "$b"; done
 echo "total: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
