@@ -41,6 +41,7 @@ run "demo outputs" "$here/demos.sh" "$b/demos"
 run "network demos" env ECHO_CLIENTS="$b/tests/echo_clients" "$here/net.sh" "$b/demos"
 run "portability" "$here/portability.sh" "-Wall -Wextra -pedantic -Werror"
 run "two yields on one line" "$here/compile_fail.sh"
+run "tests the README names" "$here/readme_tests.sh"
 for s in $TEST_SCRIPTS; do run "$s" "$s" "$b"; done
 echo "total: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
