@@ -69,6 +69,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#if defined(__GNUC__)
+#define CORO__ALWAYS_INLINE inline __attribute__((always_inline))
+#define CORO__NOINLINE __attribute__((noinline))
+#else
+#define CORO__ALWAYS_INLINE inline
+#define CORO__NOINLINE
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -131,14 +138,14 @@ typedef struct coro_value {
 } coro_value;
 
 /* Constructors: coro_int(5), coro_double(0.5), coro_ptr(p), coro_none(). */
-static inline coro_value coro_none(void)
+static CORO__ALWAYS_INLINE coro_value coro_none(void)
 {
     coro_value r;
     r.v.i = 0;
     r.type = CORO_NONE;
     return r;
 }
-static inline coro_value coro_int(intptr_t i)
+static CORO__ALWAYS_INLINE coro_value coro_int(intptr_t i)
 {
     coro_value r;
     r.v.i = i;
@@ -261,15 +268,8 @@ static inline void coro_init(struct coro *co, coro_fn fn)
     co->flags = CORO_CREATED;
 }
 
-#if defined(__GNUC__)
-#define CORO__ALWAYS_INLINE inline __attribute__((always_inline))
-#define CORO__NOINLINE __attribute__((noinline))
-#else
-#define CORO__ALWAYS_INLINE inline
-#define CORO__NOINLINE
-#endif
 
-static CORO__ALWAYS_INLINE int coro__run(struct coro *g, coro_value v, int err, int op,
+static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, unsigned char vt, int err, int op,
                                          coro_value *out);
 
 /* g.send(v): resumes g with v as the value of its pending yield (a created g
@@ -279,15 +279,15 @@ static CORO__ALWAYS_INLINE int coro__run(struct coro *g, coro_value v, int err, 
  * CORO_EINVAL (non-none value to a created g), CORO_EBUSY (g or its chain is
  * running). `out` may be NULL. In a yield-from chain, the innermost frame is
  * resumed directly, whatever the depth. */
-static inline int coro_send(struct coro *g, coro_value v, coro_value *out)
+static CORO__ALWAYS_INLINE int coro_send(struct coro *g, coro_value v, coro_value *out)
 {
-    return coro__run(g, v, 0, CORO__OP_SEND, out);
+    return coro__run(g, v.v, v.type, 0, CORO__OP_SEND, out);
 }
 
 /* next(g): coro_send(g, coro_none(), out). */
 static inline int coro_next(struct coro *g, coro_value *out)
 {
-    return coro__run(g, coro_none(), 0, CORO__OP_SEND, out);
+    return coro__run(g, coro_none().v, CORO_NONE, 0, CORO__OP_SEND, out);
 }
 
 /* g.throw(err): raises err (non-zero, not CORO_YIELDED) at g's suspension
@@ -300,7 +300,7 @@ static inline int coro_throw(struct coro *g, int err, coro_value *out)
 {
     if (err == 0 || err == CORO_YIELDED)
         return CORO_EINVAL;
-    return coro__run(g, coro_none(), err,
+    return coro__run(g, coro_none().v, CORO_NONE, err,
                      err == CORO_EXIT ? CORO__OP_THROW_EXIT : CORO__OP_THROW, out);
 }
 
@@ -337,7 +337,7 @@ static inline unsigned coro_where(struct coro *g, const char **file);
 
 /* The value the body was resumed with: what was sent into the last CORO_YIELD
  * (none after next()), or the child's return value after CORO_YIELD_FROM. */
-static inline coro_value coro_sent(const struct coro *co)
+static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 {
     coro_value r;
     r.v = co->val;
@@ -524,7 +524,7 @@ static inline coro_value coro_sent(const struct coro *co)
 /* Implementation                                                           */
 /* ------------------------------------------------------------------------ */
 
-static inline void coro__store(struct coro *co, coro_value v)
+static CORO__ALWAYS_INLINE void coro__store(struct coro *co, coro_value v)
 {
     co->val = v.v;
     co->type = v.type;
@@ -535,7 +535,7 @@ static inline int coro__finish(const struct coro *co)
     return co->err ? co->err : CORO_RETURNED;
 }
 
-static inline void coro__out(const struct coro *co, coro_value *out)
+static CORO__ALWAYS_INLINE void coro__out(const struct coro *co, coro_value *out)
 {
     if (out) {
         out->v = co->val;
@@ -740,16 +740,21 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
  * flag set, resumed at its innermost frame, which yields again. The flags are
  * compared and then stored as a constant: a read-modify-write here would
  * chain every resume to the one before through memory. */
-static CORO__ALWAYS_INLINE int coro__run(struct coro *g, coro_value v, int err, int op,
+static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, unsigned char vt, int err, int op,
                                          coro_value *out)
 {
     struct coro *cur;
     int rc;
-    if (op >= CORO__OP_THROW_EXIT || !g || g->parent || g->flags != CORO_SUSPENDED)
+    if (op >= CORO__OP_THROW_EXIT || !g || g->parent || g->flags != CORO_SUSPENDED) {
+        coro_value v;
+        v.v = vv;
+        v.type = vt;
         return coro__run_slow(g, v, err, op, out);
+    }
     cur = g->leaf;
     g->flags = CORO_SUSPENDED | CORO__F_RUNNING;
-    coro__store(cur, v);
+    cur->val = vv;
+    cur->type = vt;
     cur->err = err;
     rc = cur->fn(cur);
     if (rc != CORO_YIELDED)
@@ -761,7 +766,7 @@ static CORO__ALWAYS_INLINE int coro__run(struct coro *g, coro_value v, int err, 
 
 static inline int coro_close(struct coro *g, coro_value *out)
 {
-    return coro__run(g, coro_none(), CORO_EXIT, CORO__OP_CLOSE, out);
+    return coro__run(g, coro_none().v, CORO_NONE, CORO_EXIT, CORO__OP_CLOSE, out);
 }
 
 static inline unsigned coro_where(struct coro *g, const char **file)
