@@ -76,11 +76,8 @@ test-run: $(TESTS:%=$(B)/plain/%) $(TESTS:%=$(B)/asan/%) $(DEMOS) $(B)/tests/ech
 # and C++ with gcc and clang, both backends, and for an ATmega328P; and
 # tests/compile_fail.sh: two suspension points on one line fail to compile.)
 
-valgrind: $(TESTS:%=$(B)/plain/%) $(DEMOS)
-	@set -e; for t in $(TESTS); do \
-	    CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full \
-	        --errors-for-leak-kinds=all $(B)/plain/$$t; done
-	@echo "make valgrind: clean"
+# The whole suite under memcheck: see mk/valgrind.mk.
+valgrind: valgrind-all
 
 $(B)/tests/%: tests/%.c
 	@mkdir -p $(@D)
