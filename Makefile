@@ -16,7 +16,7 @@ LIB_SRCS  = $(wildcard loop.c wait.c sync.c io.c selectors/*.c)
 LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/obj/%.o)
 TOP_HEADERS = coro.h $(wildcard loop.h sync.h io.h)
 SEL_HEADERS = $(wildcard selectors/*.h)
-HEADERS   = $(TOP_HEADERS) $(SEL_HEADERS)
+HEADERS   = $(TOP_HEADERS) $(SEL_HEADERS) coro_sys.h   # coro_sys.h: private, not installed
 
 DEMOS     = $(patsubst demos/%.c,$(B)/demos/%,$(wildcard demos/*.c))
 BENCHES   = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))

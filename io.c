@@ -12,6 +12,7 @@
 #endif
 
 #include "io.h"
+#include "coro_sys.h"           /* the system calls, as a fault seam */
 
 static struct coro_io_loop *io_loop(const struct coro_loop *loop)
 {
@@ -335,7 +336,7 @@ static int would_block(int e)
 ssize_t coro_sock_try_recv(struct coro_io *io, void *buf, size_t len)
 {
     for (;;) {
-        ssize_t n = recv(io->fd, buf, len, 0);
+        ssize_t n = CORO_SYS_RECV(io->fd, buf, len, 0);
         if (n >= 0)
             return n;
         if (errno != EINTR)
@@ -351,7 +352,7 @@ ssize_t coro_sock_try_send(struct coro_io *io, const void *buf, size_t len)
     const int flags = 0;
 #endif
     for (;;) {
-        ssize_t n = send(io->fd, buf, len, flags);
+        ssize_t n = CORO_SYS_SEND(io->fd, buf, len, flags);
         if (n >= 0)
             return n;
         if (errno != EINTR)
@@ -363,9 +364,9 @@ int coro_sock_try_accept(struct coro_io *io)
 {
     for (;;) {
 #ifdef __linux__
-        int fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = CORO_SYS_ACCEPT4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 #else
-        int fd = accept(io->fd, NULL, NULL);
+        int fd = CORO_SYS_ACCEPT(io->fd, NULL, NULL);
         if (fd >= 0 && coro_sock_nonblocking(fd) < 0) {
             int e = -errno;
             close(fd);
@@ -381,7 +382,7 @@ int coro_sock_try_accept(struct coro_io *io)
 
 int coro_sock_try_connect(struct coro_io *io, const struct sockaddr *addr, socklen_t len)
 {
-    if (connect(io->fd, addr, len) == 0)
+    if (CORO_SYS_CONNECT(io->fd, addr, len) == 0)
         return 0;
     return errno == EINPROGRESS || errno == EINTR ? CORO__PENDING : -errno;
 }
@@ -390,7 +391,7 @@ int coro_sock_connect_result(struct coro_io *io)
 {
     int err = 0;
     socklen_t len = sizeof err;
-    if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+    if (CORO_SYS_GETSOCKOPT(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
         return -errno;
     return -err;
 }

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "selectors.h"
+#include "../coro_sys.h"        /* the system calls, as a fault seam */
 
 static uint32_t to_epoll(unsigned events)
 {
@@ -72,7 +73,7 @@ static int ctl(struct coro_sel *sel, int op, int fd, unsigned events)
     memset(&ev, 0, sizeof ev);             /* valgrind: the padding too */
     ev.events = to_epoll(events);
     ev.data.fd = fd;
-    return epoll_ctl(sel->fd, op, fd, &ev) == 0 ? 0 : -errno;
+    return CORO_SYS_EPOLL_CTL(sel->fd, op, fd, &ev) == 0 ? 0 : -errno;
 }
 
 static int ep_add(struct coro_sel *sel, int fd, unsigned events)
@@ -104,7 +105,7 @@ static int ep_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, in
 
     if (max > sel->max_fds)                /* no more than max_fds can be ready */
         max = sel->max_fds;
-    r = epoll_wait(sel->fd, evs, max, timeout_ms);
+    r = CORO_SYS_EPOLL_WAIT(sel->fd, evs, max, timeout_ms);
     if (r < 0)
         return -errno;
     for (i = 0; i < r; i++) {

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "selectors.h"
+#include "../coro_sys.h"        /* the system calls, as a fault seam */
 
 struct kq_state {
     struct kevent *evs;                    /* 2 * max_fds: read and write */
@@ -98,7 +99,7 @@ static int change(struct coro_sel *sel, int fd, int filter, int flags)
     struct kevent kev;
     memset(&kev, 0, sizeof kev);
     EV_SET(&kev, (uintptr_t)fd, filter, flags, 0, 0, 0);
-    return kevent(sel->fd, &kev, 1, NULL, 0, NULL) == -1 ? -errno : 0;
+    return CORO_SYS_KEVENT_CTL(sel->fd, &kev, 1, NULL, 0, NULL) == -1 ? -errno : 0;
 }
 
 /* Sets fd's filters from old to new: adds first, then deletes. An add that
@@ -167,7 +168,7 @@ static int kq_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, in
      * did not fit would wait for a whole round. An fd ready both ways gets one
      * kevent per filter, merged here when both come in the same call. */
     nev = max > 2 * sel->max_fds ? 2 * sel->max_fds : max;
-    r = kevent(sel->fd, NULL, 0, s->evs, nev, tsp);
+    r = CORO_SYS_KEVENT_WAIT(sel->fd, NULL, 0, s->evs, nev, tsp);
     if (r < 0)
         return -errno;
     for (i = 0; i < r; i++) {

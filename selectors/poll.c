@@ -19,6 +19,7 @@
 #include <stdlib.h>
 
 #include "selectors.h"
+#include "../coro_sys.h"        /* the system calls, as a fault seam */
 
 struct poll_state {
     struct pollfd *pfd;                    /* pfd[0..n): the registered fds */
@@ -108,7 +109,7 @@ static int poll_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, 
     struct poll_state *s = (struct poll_state *)sel->state;
     int i, k, n = 0, r;
 
-    r = poll(s->pfd, (nfds_t)s->n, timeout_ms);
+    r = CORO_SYS_POLL(s->pfd, (nfds_t)s->n, timeout_ms);
     if (r < 0)
         return -errno;
     /* More ready than max: the next wait goes on after the last one

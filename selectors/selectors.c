@@ -19,6 +19,9 @@
 #include <time.h>
 
 #include "selectors.h"
+/* the fault seam's table lives here (only in -DCORO_FAULTS builds) */
+#define CORO_SYS_DEFINE 1
+#include "../coro_sys.h"
 
 extern const struct coro_sel_backend coro_sel_backend_select;
 extern const struct coro_sel_backend coro_sel_backend_poll;
