@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "selectors.h"
+#include "../coro_sys.h"        /* the system calls, as a fault seam */
 
 struct select_state {
     fd_set rd, wr;                         /* what is registered */
@@ -88,54 +89,27 @@ static int sel_remove(struct coro_sel *sel, int fd, unsigned old_events)
     return 0;
 }
 
-/* After EBADF: the registered fds that are closed, reported ready. */
-static int closed_fds(struct select_state *s, struct coro_sel_event *out, int max)
+/* Reports up to max of the fds set in rd or wr (with closed_only: only those
+ * that are closed, as READ|WRITE), starting after the last fd the previous
+ * call reported, so that low fds cannot starve the others when more than
+ * max are ready. After select's EBADF this is how a registered fd that was
+ * closed gets reported. */
+static int scan(struct select_state *s, const fd_set *rd, const fd_set *wr,
+                int closed_only, struct coro_sel_event *out, int max)
 {
-    int fd, n = 0;
-    for (fd = 0; fd <= s->max_fd && n < max; fd++) {
-        if (!FD_ISSET(fd, &s->rd) && !FD_ISSET(fd, &s->wr))
-            continue;
-        if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
-            out[n].fd = fd;
-            out[n].events = CORO_EVENT_READ | CORO_EVENT_WRITE;
-            out[n].data = NULL;
-            n++;
-        }
-    }
-    return n;
-}
-
-static int sel_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, int timeout_ms)
-{
-    struct select_state *s = (struct select_state *)sel->state;
-    fd_set rd = s->rd, wr = s->wr;
-    struct timeval tv, *tvp = NULL;
-    int fd, k, n, r, start;
-
-    if (timeout_ms >= 0) {
-        tv.tv_sec = timeout_ms / 1000;
-        tv.tv_usec = (timeout_ms % 1000) * 1000;
-        tvp = &tv;
-    }
-    r = select(s->max_fd + 1, &rd, &wr, NULL, tvp);
-    if (r < 0) {
-        r = errno;
-        if (r == EBADF && (n = closed_fds(s, out, max)) > 0)
-            return n;
-        return -r;
-    }
-    /* More ready than max: the next wait goes on after the last one
-     * reported, so that low fds cannot starve the others. */
-    n = 0;
-    start = s->next <= s->max_fd ? s->next : 0;
-    for (k = 0, fd = start; k <= s->max_fd && n < max; k++, fd++) {
+    int fd, k, n = 0;
+    fd = s->next <= s->max_fd ? s->next : 0;
+    for (k = 0; k <= s->max_fd && n < max; k++, fd++) {
         unsigned events = 0;
         if (fd > s->max_fd)
             fd = 0;
-        if (FD_ISSET(fd, &rd))
+        if (FD_ISSET(fd, rd))
             events |= CORO_EVENT_READ;
-        if (FD_ISSET(fd, &wr))
+        if (FD_ISSET(fd, wr))
             events |= CORO_EVENT_WRITE;
+        if (events && closed_only)
+            events = fcntl(fd, F_GETFD) == -1 && errno == EBADF
+                   ? CORO_EVENT_READ | CORO_EVENT_WRITE : 0;
         if (events) {
             out[n].fd = fd;
             out[n].events = events;
@@ -145,6 +119,28 @@ static int sel_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, i
     }
     s->next = n == max ? fd : 0;
     return n;
+}
+
+static int sel_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, int timeout_ms)
+{
+    struct select_state *s = (struct select_state *)sel->state;
+    fd_set rd = s->rd, wr = s->wr;
+    struct timeval tv, *tvp = NULL;
+    int n, r;
+
+    if (timeout_ms >= 0) {
+        tv.tv_sec = timeout_ms / 1000;
+        tv.tv_usec = (timeout_ms % 1000) * 1000;
+        tvp = &tv;
+    }
+    r = CORO_SYS_SELECT(s->max_fd + 1, &rd, &wr, NULL, tvp);
+    if (r < 0) {
+        r = errno;
+        if (r == EBADF && (n = scan(s, &s->rd, &s->wr, 1, out, max)) > 0)
+            return n;
+        return -r;
+    }
+    return scan(s, &rd, &wr, 0, out, max);
 }
 
 extern const struct coro_sel_backend coro_sel_backend_select;
