@@ -59,74 +59,11 @@ static double now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* ------------------------------------------------------------------------ */
-/* The work: a counter that yields n, then adds the sent value plus one      */
-/* ------------------------------------------------------------------------ */
-
-/* coro.h: def counter(): n = 0; while True: s = yield n; n += s + 1 */
-struct counter {
-    struct coro co;
-    intptr_t n;
-};
-
-ALIGNED static int counter_body(struct coro *co)
-{
-    struct counter *f = (struct counter *)co;
-    CORO_BEGIN(co);
-    f->n = 0;
-    for (;;) {
-        CORO_YIELD(co, coro_int(f->n));
-        f->n += coro_sent(co).v.i + 1;
-    }
-    CORO_END(co);
-}
-
-/* Hand-written: the same generator as a switch state machine. */
-struct machine {
-    intptr_t (*step)(struct machine *m, intptr_t sent);
-    int state;
-    intptr_t n;
-};
-
-NOINLINE static intptr_t machine_step(struct machine *m, intptr_t sent)
-{
-    switch (m->state) {
-    case 0:
-        m->n = 0;
-        m->state = 1;
-        return m->n;
-    case 1:
-        m->n += sent + 1;
-        return m->n;
-    }
-    return -1;
-}
-
-/* A yield-from chain: level i delegates to level i + 1; the last one is the
- * counter. def level(d): if d: return (yield from level(d - 1)); <counter> */
-struct level {
-    struct coro co;
-    struct level *next;     /* NULL for the innermost frame */
-    coro_value r;
-    intptr_t n;
-};
-
-ALIGNED static int level_body(struct coro *co)
-{
-    struct level *f = (struct level *)co;
-    CORO_BEGIN(co);
-    if (f->next) {
-        coro_init(&f->next->co, level_body);
-        CORO_YIELD_FROM(co, &f->next->co, f->r);
-        CORO_RETURN(co, f->r);
-    }
-    f->n = 0;
-    for (;;) {
-        CORO_YIELD(co, coro_int(f->n));
-        f->n += coro_sent(co).v.i + 1;
-    }
-    CORO_END(co);
-}
+/* The work: a counter that yields n, then adds the sent value plus one, the
+ * same as a hand-written machine, and a yield-from chain of it. */
+#define BENCH_NOINLINE NOINLINE
+#define BENCH_ALIGNED ALIGNED
+#include "bench/resume_work.h"
 
 /* ------------------------------------------------------------------------ */
 /* The timed loops: each runs n resumes and returns the sum of what came out */

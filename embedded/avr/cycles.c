@@ -26,69 +26,11 @@
 
 static volatile intptr_t sink;  /* what the loops computed: never optimized out */
 
-/* def counter(): n = 0; while True: n += (yield n) + 1 */
-struct counter {
-    struct coro co;
-    intptr_t n;
-};
-
-static int counter_body(struct coro *co)
-{
-    struct counter *f = (struct counter *)co;
-    CORO_BEGIN(co);
-    f->n = 0;
-    for (;;) {
-        CORO_YIELD(co, coro_int(f->n));
-        f->n += coro_sent(co).v.i + 1;
-    }
-    CORO_END(co);
-}
-
-/* The same generator written by hand as a switch state machine. */
-struct machine {
-    intptr_t (*step)(struct machine *m, intptr_t sent);
-    uint8_t state;
-    intptr_t n;
-};
-
-NOINLINE static intptr_t machine_step(struct machine *m, intptr_t sent)
-{
-    switch (m->state) {
-    case 0:
-        m->n = 0;
-        m->state = 1;
-        return m->n;
-    case 1:
-        m->n += sent + 1;
-        return m->n;
-    }
-    return -1;
-}
-
-/* def level(d): if d: return (yield from level(d - 1)); <counter> */
-struct level {
-    struct coro co;
-    struct level *next;         /* NULL for the innermost frame */
-    coro_value r;
-    intptr_t n;
-};
-
-static int level_body(struct coro *co)
-{
-    struct level *f = (struct level *)co;
-    CORO_BEGIN(co);
-    if (f->next) {
-        coro_init(&f->next->co, level_body);
-        CORO_YIELD_FROM(co, &f->next->co, f->r);
-        CORO_RETURN(co, f->r);
-    }
-    f->n = 0;
-    for (;;) {
-        CORO_YIELD(co, coro_int(f->n));
-        f->n += coro_sent(co).v.i + 1;
-    }
-    CORO_END(co);
-}
+/* The work timed: the counter generator, the same as a hand-written switch
+ * machine, and a yield-from chain (the same code bench_resume.c times). */
+#define BENCH_NOINLINE NOINLINE
+#define BENCH_ALIGNED
+#include "bench/resume_work.h"
 
 #define MAX_DEPTH 10
 static struct counter g_counter;
