@@ -231,7 +231,8 @@ enum coro_state {
 #define CORO__F_RUNNING   4u  /* the frame a send/throw/close is running on */
 #define CORO__F_FINALLY   8u  /* the body has entered its CORO_FINALLY section */
 #define CORO__F_WHERE    16u  /* coro_where() asks the body for its file */
-#define CORO__F_STALE    32u  /* outermost frame: its innermost frame finished */
+#define CORO__F_STALE    32u  /* outermost frame: the child of its innermost
+                                 frame (leaf) finished by a direct send */
 #define CORO__F_CLOSING  64u  /* inside a close() that has not returned yet */
 #define CORO__F_CHAIN   128u  /* outermost frame: a frame below it runs (its
                                  leaf field then points at that frame) */
@@ -611,19 +612,26 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
             } else if ((child->flags & CORO__S_MASK) == CORO_CLOSED) {
                 coro__store(cur, coro_none());      /* StopIteration() at once */
                 cur->err = 0;
-            } else if (child == cur || child->parent ||
-                       (child->flags & (CORO__F_RUNNING | CORO__F_CHAIN))) {
+            } else if (child == cur || child->parent || (child->flags & CORO__F_RUNNING)) {
+                cur->err = CORO_EBUSY;
+            } else if (child->flags & CORO__F_CHAIN) {
+                /* child heads a chain in which a frame below it runs (it
+                 * was sent to directly): as in CPython, resuming child's
+                 * chain makes that frame's delegator get "already
+                 * executing" at its yield from */
+                struct coro *busy = child->leaf;
+                child->flags &= (unsigned char)~CORO__F_CHAIN;
+                child->parent = cur;
+                cur = busy->parent;
+                busy->parent = NULL;
+                coro__store(cur, coro_none());
                 cur->err = CORO_EBUSY;
             } else {
                 child->parent = cur;                /* PEP 380: _y = next(_i) */
                 child->flags &= (unsigned char)~CORO__F_STALE;
                 cur = child->leaf;                  /* a child may head a chain */
-                coro__store(cur, coro_none());
+                coro__store(cur, coro_none());      /* (a stale one: StopIteration()) */
                 cur->err = 0;
-                if ((cur->flags & CORO__S_MASK) == CORO_CLOSED) {
-                    rc = CORO_RETURNED;             /* it finished by a direct send */
-                    continue;
-                }
             }
         } else {
             /* cur finished: rc is CORO_RETURNED or the error that left it */
@@ -657,8 +665,9 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
         return CORO_YIELDED;
     }
     if (g != root) {              /* g was sent to directly inside a chain */
-        root->leaf = g;
+        root->leaf = g->parent;   /* its delegator, whose child has finished */
         root->flags |= CORO__F_STALE;
+        g->parent = NULL;
     }
     if (rc == CORO_EXIT && op == CORO__OP_CLOSE) {
         coro__store(g, coro_none());
@@ -712,7 +721,12 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
         v = coro_none();
         err = CORO_EBUSY;
     }
-    root->flags &= (unsigned char)~CORO__F_STALE;
+    if (root->flags & CORO__F_STALE) {
+        /* the innermost frame's child finished by a direct send: the child
+         * answers StopIteration(None), or raises what is thrown at it */
+        v = coro_none();
+        root->flags &= (unsigned char)~CORO__F_STALE;
+    }
     if (g != root) {
         root->flags |= CORO__F_CHAIN;
         root->leaf = g;
@@ -722,14 +736,6 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
         struct coro *f;
         for (f = cur; f != g; f = f->parent)
             f->flags |= CORO__F_CLOSING;
-    }
-    if ((cur->flags & CORO__S_MASK) == CORO_CLOSED) {
-        /* the innermost frame finished by a direct send: it answers
-         * StopIteration(None), or raises what is thrown at it */
-        coro__store(cur, coro_none());
-        cur->flags &= (unsigned char)~CORO__F_CLOSING;
-        cur->err = 0;
-        return coro__trampoline(g, root, cur, err ? err : CORO_RETURNED, op, out);
     }
     coro__store(cur, v);
     cur->err = err;

@@ -1545,6 +1545,60 @@ START_TEST(test_yield_from_chain_whose_inner_finished_directly_runs_it_no_more)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_coro.c (fuzz/regress/fuzz_coro/). */
+/* Python (coro_init again puts a new generator in i's place; o still holds
+ * the old one, which has finished):
+ *     i = adder('inner:'); o = deleg('outer:', i)
+ *     step(next, o); step(i.send, 1); step(i.send, 2)
+ *     i = catcher('new:'); step(next, o); T.append(state(i)); step(o.close)
+ * CPython 3.11: y:1 inner:sent:1 y:2 inner:sent:2 ret:3 outer:r:none y:9 CREATED outer:fin:exit ret:none
+ */
+START_TEST(test_reusing_inner_frame_finished_directly_leaves_outer_its_result)
+{
+    struct gen fo, fi;
+    struct coro *i = gen_init(&fi, adder_body, "inner:", NULL), *o = deleg(&fo, "outer:", i, 0);
+    step_next(o); step_send(i, coro_int(1)); step_send(i, coro_int(2));
+    catcher(&fi, "new:", 0, THEN_YIELD);
+    step_next(o); trace_state(NULL, i); step_close(o);
+    ck_assert_trace("y:1 inner:sent:1 y:2 inner:sent:2 ret:3 outer:r:none y:9 CREATED "
+                    "outer:fin:exit ret:none");
+}
+END_TEST
+
+static int sub_yields_from_outer_body(struct coro *co)
+{
+    struct gen *f = (struct gen *)co;
+    int err;
+    CORO_BEGIN(co);
+    CORO_YIELD(co, coro_int(1));
+    CORO_YIELD_FROM_CATCH(co, peer_o, f->r, err);
+    trace_error("sub:caught", err);
+    trace_state("o", peer_o);
+    CORO_END(co);
+}
+
+/* o is not running (s was sent to directly): yield from o resumes it, and
+ * its own yield from s fails.
+ * Python:
+ *     def sub():
+ *         yield 1
+ *         try: yield from o
+ *         except ValueError as e: T.append('sub:caught:' + name(e))
+ *         T.append('o:' + state(o))
+ *     s = sub(); o = deleg('outer:', s)
+ *     step(next, o); step(next, s)
+ * CPython 3.11: y:1 outer:fin:busy sub:caught:busy o:CLOSED ret:none
+ */
+START_TEST(test_yield_from_outer_of_chain_sent_to_directly_fails_the_outer)
+{
+    struct gen fo, fs;
+    struct coro *s = gen_init(&fs, sub_yields_from_outer_body, "", NULL);
+    peer_o = deleg(&fo, "outer:", s, 0);
+    step_next(peer_o); step_next(s);
+    ck_assert_trace("y:1 outer:fin:busy sub:caught:busy o:CLOSED ret:none");
+}
+END_TEST
+
 /* ---- 10. Control flow: yields inside loops and if/else ----------------- */
 
 static int jumping_range_body(struct coro *co)
@@ -1732,6 +1786,8 @@ static Suite *coro_suite(void)
     tcase_add_test(tc, test_direct_send_to_inner_leaves_outer_suspended);
     tcase_add_test(tc, test_direct_send_to_inner_resuming_outer_fails_the_outer);
     tcase_add_test(tc, test_yield_from_chain_whose_inner_finished_directly_runs_it_no_more);
+    tcase_add_test(tc, test_reusing_inner_frame_finished_directly_leaves_outer_its_result);
+    tcase_add_test(tc, test_yield_from_outer_of_chain_sent_to_directly_fails_the_outer);
 
     tc = tcase(s, "control_flow");
     tcase_add_test(tc, test_yield_inside_while_loop_keeps_frame_locals);
