@@ -198,13 +198,25 @@ static void task_step(struct coro_handle *h);
 
 /* Moves the timers due at loop->now to the ready queue, by deadline and, for
  * equal deadlines, in the order they were scheduled. The slots the heap frees
- * while shrinking hold the due timers meanwhile. A task whose sleep ended
- * goes to loop->next instead: it resumes at the next iteration, as it would
- * in asyncio, where its sleep is a future that the timer sets. */
-static void fire_due(struct coro_loop *loop)
+ * while shrinking hold the due timers meanwhile.
+ *
+ * A task whose sleep ended resumes at the next iteration, where asyncio puts
+ * it: its sleep is a future that the timer sets, whose done callback queues
+ * the task, behind what the handles before that timer in this iteration's
+ * batch schedule. So the task goes
+ *   - to loop->next if nothing runs before it in the batch (the common case
+ *     on the virtual clock): it is queued already (CORO__T_SLEEP cleared);
+ *   - to *late if only tasks follow it among the due timers: the batch runs
+ *     without it and coro_loop_run_once appends *late to the ready queue
+ *     afterwards (it keeps CORO__T_SLEEP until its step);
+ *   - else into the batch at its timer's turn, marked CORO__T_SLEEP |
+ *     CORO__T_HANDED: coro_loop_run_once queues it when its turn comes.
+ * Returns how many took their turn in the batch. */
+static uint32_t fire_due(struct coro_loop *loop, struct coro_list *late)
 {
     struct coro_timer_slot *due;
-    uint32_t n = loop->heap_len, k = 0, i, j, m;
+    uint32_t n = loop->heap_len, k = 0, i, j, m, turns = 0;
+    int first = loop->ready.tail == NULL;    /* nothing before the timers */
     while (loop->heap_len && loop->heap[0].when <= loop->now) {
         struct coro_timer_slot top = loop->heap[0];
         heap_take(loop, 0);
@@ -221,12 +233,28 @@ static void fire_due(struct coro_loop *loop)
             sort_slots(due + j, i - j);
         }
         for (m = j; m < i; m++) {
-            struct coro_handle *h = due[m].h;
-            /* (a task keeps CORO__T_SLEEP until its step: the flag is
-             * in another cache line, and its step resets the flags) */
-            coro_list_push(h->fn == task_step ? &loop->next : &loop->ready, h);
+            struct coro_handle *h = due[m].h, *t;
+            if (h->fn == task_step) {
+                if (first) {
+                    CORO__CONTAINER_OF(h, struct coro_task, h)->fut.flags &=
+                        (unsigned char)~CORO__T_SLEEP;
+                    coro_list_push(&loop->next, h);
+                } else {
+                    coro_list_push(late, h);
+                }
+                continue;
+            }
+            /* a callback: the tasks before it take their turns first */
+            while ((t = coro_list_pop(late)) != NULL) {
+                CORO__CONTAINER_OF(t, struct coro_task, h)->fut.flags |= CORO__T_HANDED;
+                coro_list_push(&loop->ready, t);
+                turns++;
+            }
+            first = 0;
+            coro_list_push(&loop->ready, h);
         }
     }
+    return turns;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -345,6 +373,8 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
 int coro_loop_run_once(struct coro_loop *loop)
 {
     struct coro_handle *h;
+    struct coro_list late = { NULL };
+    uint32_t turns;
     coro_time deadline = loop->ready.tail ? loop->now       /* don't wait */
                        : loop->heap_len ? loop->heap[0].when : CORO_FOREVER;
     /* every iteration asks the clock, as asyncio's selects with timeout 0
@@ -355,13 +385,29 @@ int coro_loop_run_once(struct coro_loop *loop)
     if (rc < 0)
         return rc;
     loop->now = loop->clock->now(loop);
-    fire_due(loop);
+    turns = fire_due(loop, &late);
     /* this iteration runs what is ready now; what they schedule waits, after
-     * the tasks that timers and fds woke for the next one */
+     * the tasks that fds woke, for the next one, and so do the sleepers
+     * whose timers came last (kept on loop->next meanwhile: fire_due) */
     list_splice(&loop->batch, &loop->ready);
     list_splice(&loop->ready, &loop->next);
-    while ((h = coro_list_pop(&loop->batch)) != NULL)
+    loop->next = late;
+    while ((h = coro_list_pop(&loop->batch)) != NULL) {
+        if (turns && h->fn == task_step) {
+            struct coro_future *f = &CORO__CONTAINER_OF(h, struct coro_task, h)->fut;
+            if ((f->flags & (CORO__T_SLEEP | CORO__T_HANDED)) ==
+                (CORO__T_SLEEP | CORO__T_HANDED)) {
+                /* its sleep's timer's turn (fire_due): queued behind what
+                 * the handles before it scheduled */
+                turns--;
+                f->flags &= (unsigned char)~(CORO__T_SLEEP | CORO__T_HANDED);
+                coro_list_push(&loop->ready, h);
+                continue;
+            }
+        }
         h->fn(h);
+    }
+    list_splice(&loop->ready, &loop->next);
     return 1;
 }
 
@@ -385,11 +431,17 @@ int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut
             return rc;
         if (rc == 0)
             return CORO_ESTATE;
+        if (loop->stopping) {   /* asyncio: "Event loop stopped before
+                                   Future completed" (unless it just did) */
+            loop->stopping = 0;
+            return coro_future_done(fut) ? coro_future_result(fut, out) : CORO_ESTATE;
+        }
     }
     /* asyncio stops through a done callback of fut: what fut's completion
      * made ready still runs, one more iteration */
     if (loop->ready.tail)
         coro_loop_run_once(loop);
+    loop->stopping = 0;
     return coro_future_result(fut, out);
 }
 
@@ -592,6 +644,32 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn)
     return 0;
 }
 
+/* The future a pending task awaits, if it is another task's, else NULL. */
+static struct coro_future *awaited_task(const struct coro_future *f)
+{
+    if (!f || f->state != CORO_PENDING || (f->flags & (CORO__T_TASK | CORO__T_WAIT_FUT)) !=
+                                              (CORO__T_TASK | CORO__T_WAIT_FUT))
+        return NULL;
+    f = (const struct coro_future *)f->val.p;
+    return (f->flags & CORO__T_TASK) ? (struct coro_future *)f : NULL;
+}
+
+/* Whether the task future f awaits a task that awaits ... f (Floyd's walk:
+ * a cycle further down that f only leads into ends it too). */
+static int awaits_itself(const struct coro_future *f)
+{
+    const struct coro_future *slow = f, *fast = f;
+    for (;;) {
+        if ((fast = awaited_task(fast)) == NULL || fast == f)
+            return fast == f;
+        if ((fast = awaited_task(fast)) == NULL || fast == f)
+            return fast == f;
+        slow = awaited_task(slow);
+        if (slow == fast)
+            return 0;
+    }
+}
+
 int coro_task_cancel(struct coro_task *t)
 {
     struct coro_future *f = &t->fut;
@@ -605,18 +683,31 @@ int coro_task_cancel(struct coro_task *t)
     }
     if (flags & CORO__T_WAIT_FUT) {
         struct coro_future *w = (struct coro_future *)f->val.p;
-        /* asyncio cancels what the task awaits; the task wakes when that is
-         * done and gets CORO_ECANCELLED from it. If it cannot be cancelled
-         * (or is done already), the step that resumes the task throws. */
-        if (w->state != CORO_PENDING || coro_future_cancel(w) != 0)
-            f->flags |= CORO__T_CANCEL;
-        return 0;
-    } else if (flags & CORO__T_SLEEP) {
-        if (!heap_contains(loop, &t->h)) {
-            f->flags |= CORO__T_CANCEL;   /* its timer fired: it is queued */
+        if (!awaits_itself(f)) {
+            /* asyncio cancels what the task awaits; the task wakes when that
+             * is done and gets CORO_ECANCELLED from it. If it cannot be
+             * cancelled (or is done already), the step that resumes the task
+             * throws. */
+            if (w->state != CORO_PENDING || coro_future_cancel(w) != 0)
+                f->flags |= CORO__T_CANCEL;
             return 0;
         }
-        heap_remove(loop, &t->h);
+        /* t awaits a task that awaits ... t: cancelling what it awaits would
+         * come back round to t for ever (asyncio: RecursionError). t stops
+         * waiting instead and its step throws, which unwinds the cycle. */
+        coro_list_remove(&w->waiters, &t->h);
+    } else if (flags & CORO__T_SLEEP) {
+        /* asyncio cancels the sleep's future, which queues the task now,
+         * also when its timer fell due in this iteration and its turn has
+         * not come yet (fire_due); after that, its step throws */
+        if (heap_contains(loop, &t->h)) {
+            heap_remove(loop, &t->h);
+        } else if (flags & CORO__T_HANDED) {
+            coro_list_remove(&loop->batch, &t->h);
+        } else if (!loop->next.tail || !coro_list_remove(&loop->next, &t->h)) {
+            f->flags |= CORO__T_CANCEL;     /* queued for its step */
+            return 0;
+        }
     } else if (flags & CORO__T_WAIT_LIST) {
         coro_list_remove((struct coro_list *)f->val.p, &t->h);
     } else {

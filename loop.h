@@ -182,8 +182,9 @@ int coro_loop_run_forever(struct coro_loop *loop);
 /* loop.run_until_complete(fut): runs iterations until `fut` is done, and then
  * the iteration that runs what its completion made ready. Returns
  * the future's outcome like coro_future_result (0 and *out, its error, or
- * CORO_ECANCELLED), or CORO_ESTATE if the loop ran out of work first. `out`
- * may be NULL. */
+ * CORO_ECANCELLED), or CORO_ESTATE if the loop ran out of work first or
+ * coro_loop_stop ended it first (then fut goes on; call again to wait on).
+ * `out` may be NULL. */
 int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut,
                                  coro_value *out);
 
@@ -371,14 +372,15 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
 #define CORO__FAILED     0xFFu
 #define CORO__T_TASK       1u  /* this future is a task */
 #define CORO__T_SLEEP      2u  /* in the timer heap for a sleep (or just out
-                                  of it, queued for its step) */
+                                  of it: loop.c's fire_due) */
 #define CORO__T_WAIT_FUT   4u  /* on a future's waiter list; val.p = future */
 #define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list */
 #define CORO__T_CANCEL    16u  /* throw CORO_ECANCELLED at the next step */
 #define CORO__T_RUNNING   32u  /* inside its step */
 #define CORO__T_WOKEN     64u  /* queued with a value or error in val/type */
 #define CORO__T_HANDED   128u  /* running after coro_loop_wake: val/type hold
-                                  what it was handed */
+                                  what it was handed; with CORO__T_SLEEP: its
+                                  sleep's timer has its turn in the batch */
 /* Kinds of futures that are not tasks (CORO__T_TASK clear): */
 #define CORO__K_WAIT       2u  /* struct coro_wait (gather, wait, as_completed) */
 #define CORO__K_WAIT_FOR   4u  /* struct coro_wait_for */

@@ -236,6 +236,15 @@ int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_futur
         return CORO_EBUSY;
     coro_future_init(&s->fut, loop);
     s->fut.flags = CORO__K_SHIELD;
+    if (coro_future_done(inner)) {
+        /* asyncio.shield returns a done inner itself: awaiting it does not
+         * wait for a callback */
+        coro_handle_init(&s->watch.h, shield_inner_done);
+        s->watch.child = inner;
+        s->watch.outer = &s->fut;
+        shield_inner_done(&s->watch.h);
+        return 0;
+    }
     return watch_start(&s->watch, &s->fut, inner, shield_inner_done);
 }
 
@@ -247,10 +256,15 @@ int coro__cancel_kind(struct coro_future *f)
         struct coro_wait *w = (struct coro_wait *)(void *)f;
         uint32_t i;
         if (w->mode == CORO_GATHER) {
+            /* _GatheringFuture.cancel: true if it cancelled a child now
+             * (else the task awaiting it is cancelled once it is done) */
+            int ret = 0;
             for (i = 0; i < w->n; i++)
                 if (coro_future_cancel(w->watch[i].child) == 0)
-                    w->cancelling = 1;
-            return w->cancelling ? 0 : CORO_ESTATE;
+                    ret = 1;
+            if (ret)
+                w->cancelling = 1;
+            return ret ? 0 : CORO_ESTATE;
         }
         wait_stop(w);
         while (coro_loop_wake(f->loop, &w->waiters, coro_none(), CORO_ECANCELLED))

@@ -908,6 +908,30 @@ START_TEST(test_cancel_while_awaiting_another_task_cancels_that_task)
 }
 END_TEST
 
+/* An await cycle: A awaits B, B awaits A. Cancelling A cancels what A
+ * awaits, B, which would cancel A again: asyncio recurses until
+ * RecursionError (found by fuzz_loop). Here the cancel that comes back round
+ * to A takes A off B's waiters and throws in A at its next step; A's end
+ * wakes B with CancelledError. */
+START_TEST(test_cancel_in_an_await_cycle_cancels_each_task_once)
+{
+    struct tk a, b;
+    struct cb cancel;
+    tk_start(&a, "A", awaiter)->fut = &b.task.fut;
+    tk_start(&b, "B", awaiter)->fut = &a.task.fut;
+    cb_init(&cancel, "cancel", act_cancel_tasks)->task = &a.task;
+    later(&cancel, secs(1));
+    ck_assert_int_eq(run_task(&a, NULL), CORO_ECANCELLED);
+    ck_assert_int_eq(run_task(&b, NULL), CORO_ECANCELLED);
+    outcome("A", &a.task.fut);
+    outcome("B", &b.task.fut);
+    trace("t=%s", tstr(coro_loop_time(&loop)));
+    ck_assert_trace("A:await@0 B:await@0 cancel@1 A:fin:cancelled@1 B:fin:cancelled@1 "
+                    "A:cancelled B:cancelled t=1");
+    ck_assert_int_eq(coro_loop_run_once(&loop), 0);
+}
+END_TEST
+
 /* Python:
  *     ta = task(outer('A', sub('S', 10)))
  *     loop.call_later(2, lambda: (ev('cancel'), ta.cancel()))
@@ -1382,6 +1406,46 @@ START_TEST(test_run_until_complete_on_a_future_nobody_sets_is_estate)
     ck_assert_int_eq(coro_loop_run_until_complete(&loop, &f, &out), 0);
     trace("f=%s", show(out));
     ck_assert_trace("t@5 stopped f=3");
+}
+END_TEST
+
+/* Python (found by fuzz_loop):
+ *     t = loop.create_task(sleeper('A', 10)); loop.call_later(1, stop)
+ *     try: loop.run_until_complete(t)
+ *     except RuntimeError: T.append('stopped')   # stopped before Future completed
+ *     T.append('done=%s' % t.done()); T.append('r=%s' % loop.run_until_complete(t))
+ * CPython 3.11: A:sleep stop stopped done=False A:woke r=7 */
+START_TEST(test_stop_ends_run_until_complete_with_estate_and_the_task_goes_on)
+{
+    struct tk a;
+    struct cb stop;
+    coro_value out = coro_none();
+    tk_start(&a, "A", sleeper)->d = secs(10);
+    a.ret = coro_int(7);
+    later(cb_init(&stop, "stop", act_stop), secs(1));
+    if (run_task(&a, &out) == CORO_ESTATE)
+        trace("stopped@%s", tstr(coro_loop_time(&loop)));
+    trace("done=%d", coro_future_done(&a.task.fut));
+    ck_assert_int_eq(run_task(&a, &out), 0);
+    trace("r=%s", show(out));
+    ck_assert_trace("A:sleep@0 stop@1 stopped@1 done=0 A:woke@10 A:fin:0@10 r=7");
+}
+END_TEST
+
+/* A sleep's end is a future the timer sets: the task is queued behind what
+ * the handles before its timer schedule (found by fuzz_loop). Python:
+ *     loop.call_at(1, lambda: (ev('cb'), loop.call_soon(ev, 'again')))
+ *     ta = task(sleeper('A', 1)); loop.run_forever(); done()
+ * CPython 3.11: A:sleep@0 cb@1 again@1 A:woke@1 A:fin:0@1 */
+START_TEST(test_sleeper_wakes_behind_what_an_earlier_timer_queued)
+{
+    struct tk a;
+    struct cb cb, again;
+    at(cb_init(&cb, "cb", act_soon_other), secs(1));
+    cb.other = cb_init(&again, "again", NULL);
+    tk_start(&a, "A", sleeper)->d = secs(1);
+    ck_assert_int_eq(run_task(&a, NULL), 0);
+    ck_assert_trace("A:sleep@0 cb@1 again@1 A:woke@1 A:fin:0@1");
 }
 END_TEST
 
@@ -1906,6 +1970,7 @@ static Suite *loop_suite(void)
     tcase_add_test(tc, test_cancel_of_a_sleeper_whose_timer_fell_due_in_the_same_iteration);
     tcase_add_test(tc, test_cancel_while_awaiting_a_pending_future_cancels_that_future);
     tcase_add_test(tc, test_cancel_while_awaiting_another_task_cancels_that_task);
+    tcase_add_test(tc, test_cancel_in_an_await_cycle_cancels_each_task_once);
     tcase_add_test(tc, test_cancel_while_awaiting_a_sleeping_subcoroutine_unwinds_both);
     tcase_add_test(tc, test_cancel_while_ready_after_sleep0_throws_at_its_next_step);
     tcase_add_test(tc, test_task_cancelling_itself_gets_ecancelled_at_its_next_await);
@@ -1927,6 +1992,8 @@ static Suite *loop_suite(void)
     tcase_add_test(tc, test_stop_inside_a_callback_finishes_the_batch_then_run_forever_returns);
     tcase_add_test(tc, test_stop_before_run_forever_runs_one_iteration);
     tcase_add_test(tc, test_run_until_complete_on_a_future_nobody_sets_is_estate);
+    tcase_add_test(tc, test_stop_ends_run_until_complete_with_estate_and_the_task_goes_on);
+    tcase_add_test(tc, test_sleeper_wakes_behind_what_an_earlier_timer_queued);
     tcase_add_test(tc, test_run_until_complete_runs_the_iteration_after_the_future_is_done);
     tcase_add_test(tc, test_timer_fires_exactly_at_its_deadline_on_the_virtual_clock);
     tcase_add_test(tc, test_loop_time_is_cached_once_per_iteration);

@@ -1,0 +1,2204 @@
+/*
+ * fuzz_loop.c -- fuzzes the loop (loop.h, wait.c, sync.h) against a model of
+ * what asyncio would do with the same program, on the virtual clock.
+ *
+ * The input is decoded into a bounded program: up to 64 tasks, each a script
+ * of up to 8 operations, and up to 24 driver callbacks scheduled with
+ * call_at. Awaits: sleep d ms (d from a small set, so there are many ties,
+ * and 0 / negative); a future; a task; gather, wait (each return_when, with a
+ * timeout) and shield of futures and tasks; wait_for with a timeout; the
+ * lock; queue put / get / join; an event; a bounded semaphore; a condition
+ * over the lock. Each await may catch what it raises. Actions, of tasks and
+ * drivers: spawn or cancel tasks; set, fail or cancel futures; call_soon /
+ * call_later / cancel / attach as a done callback / detach the drivers'
+ * handles; put_nowait / get_nowait / task_done; release the lock, the
+ * semaphore; set / clear the event; notify; stop the loop; and a task may
+ * release the lock, return a value or raise. A fixed timer heap of 0..40
+ * slots makes CORO_EFULL happen; an optional drift moves time on by 1 ms
+ * after chosen waits, as a real clock moves while callbacks run, so that
+ * timers also fall due while work is ready.
+ *
+ * The program runs twice: on the library, and on an independent model: a
+ * small discrete-event simulation written after CPython 3.11's asyncio
+ * (base_events._run_once, futures.Future, tasks.Task.__step / __wakeup /
+ * cancel, sleep, gather / _GatheringFuture, wait / _wait, shield,
+ * locks.Lock / Event / Semaphore, queues.Queue) plus the library's documented
+ * choices (loop.h, sync.h, tests/test_sync.c's prelude): equal deadlines
+ * fire in the order they were scheduled; a timer slot is freed at once when
+ * its timer is cancelled; a cancelled lock waiter leaves the queue at once;
+ * the queue lets no newcomer barge; a condition waiter that was notified and
+ * fails passes its notification on; wait_for is a future watching its inner
+ * future (its timer cancels inner, inner's completion settles it); a finished
+ * wait or gather detaches its callbacks. Both write an event log (time, who,
+ * what, result) and the logs must be equal, entry for entry: the exact
+ * interleaving. fuzz/fuzz_loop.py checks the model itself against CPython's
+ * asyncio (make fuzz-loop-asyncio).
+ *
+ * Independently of the model, the library run checks the issue's invariants
+ * directly: a sleep of d started at t resumes exactly at t+d (never before,
+ * with the drift); a callback scheduled with call_later runs exactly at its
+ * deadline (or at once if that was past; never before, with the drift),
+ * after every earlier-keyed timer that was due, and never twice per
+ * scheduling or after its cancel; every task ends exactly once and its done
+ * callback runs exactly once; the lock is held by one task at a time and the
+ * queue hands out values in the order they went in; a wait_for times out no
+ * earlier than its deadline; at the end no timer is left in the heap, nothing
+ * is ready and nobody waits.
+ *
+ * The run: the tasks marked as initial are started and the drivers
+ * scheduled; run_until_complete(task 0); run_forever (again after each stop);
+ * then, while tasks are pending, cancel each and run again (as asyncio.run
+ * cancels what is left), until a round changes nothing: some programs
+ * deadlock for good (a Condition.wait takes the lock back before it raises,
+ * whatever the cancels, and the lock's holder may be waiting for it).
+ *
+ * A failure prints a short message (and the two logs around the first
+ * difference) to stderr and aborts. Deterministic, no allocation.
+ * FUZZ_LOOP_LOG=1 in the environment prints the program and both logs.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loop.h"
+#include "sync.h"
+
+/* ------------------------------------------------------------------------ */
+/* The program                                                              */
+/* ------------------------------------------------------------------------ */
+
+#define MAXT 64             /* tasks */
+#define MAXD 24             /* driver callbacks */
+#define NF 8                /* plain futures */
+#define MAXOPS 8            /* operations per task */
+#define MAXCAP 40           /* timer slots at most */
+#define BUDGET 3            /* a driver acts on its first BUDGET runs only */
+#define MAX_ITER 200000     /* loop iterations: more is a hang */
+#define MAX_ROUNDS 1000     /* teardown rounds */
+#define NONEV (-77777)      /* a none result in the log */
+#define SKIP 1              /* an action that did nothing (not an error) */
+#define FOREVER_MS (-1000)  /* wait_for without a timeout */
+
+/* Operations of a task script. The awaiting ones first. */
+enum {
+    OP_SLEEP, OP_AWAIT_F, OP_AWAIT_T, OP_GATHER, OP_WAIT_FOR, OP_WAIT, OP_SHIELD, OP_LOCK,
+    OP_PUT, OP_GET, OP_EV_WAIT, OP_SEM_ACQ, OP_COND_WAIT, OP_JOIN, OP_NAWAIT,
+    OP_UNLOCK = OP_NAWAIT, OP_RETURN, OP_RAISE, OP_ACT
+};
+
+/* Actions, of drivers and of tasks (OP_ACT + action). */
+enum {
+    A_SPAWN, A_CANCEL_T, A_SET, A_SET_ERR, A_CANCEL_F, A_SOON, A_LATER, A_CANCEL_H,
+    A_ADD_CB, A_REMOVE_CB, A_PUT_NW, A_GET_NW, A_RELEASE, A_STOP, A_EV_SET, A_EV_CLEAR,
+    A_SEM_RELEASE, A_NOTIFY, A_NOTIFY_ALL, A_TASK_DONE, NA
+};
+
+/* Log entries. */
+enum {
+    L_SETUP = 1, L_AWAIT, L_OP, L_FIN, L_DRV, L_ACT, L_TD, L_PHASE, L_STOPPED,
+    L_ROUND, L_CANCEL, L_STUCK
+};
+
+static const int sleep_ms[8] = { 0, 1, 1, 2, 3, 5, -1, 2 };
+static const int when_ms[8] = { 0, 1, 2, 3, 5, 8, 1, 2 };
+static const int later_ms[8] = { 0, 1, 2, 3, -1, 5, 1, 0 };
+static const int tmo_ms[8] = { 0, 1, 2, 3, 5, FOREVER_MS, 1, 8 };
+
+/* How a script byte (its low 7 bits) maps to an operation: awaits are the
+ * most frequent. */
+#define R2(a) a, a
+#define R3(a) a, a, a
+#define R4(a) R2(a), R2(a)
+#define R5(a) R4(a), a
+#define R6(a) R3(a), R3(a)
+static const unsigned char op_table[128] = {
+    R6(OP_SLEEP), R4(OP_SLEEP), R6(OP_AWAIT_F), R4(OP_AWAIT_T), R5(OP_GATHER),
+    R5(OP_WAIT_FOR), R5(OP_WAIT), R3(OP_SHIELD), R6(OP_LOCK), R4(OP_PUT), R5(OP_GET),
+    R4(OP_EV_WAIT), R4(OP_SEM_ACQ), R5(OP_COND_WAIT), R2(OP_JOIN),          /* 68 */
+    R4(OP_UNLOCK), R2(OP_RETURN), R3(OP_RAISE),                             /* 77 */
+    R4(OP_ACT + A_SPAWN), R5(OP_ACT + A_CANCEL_T), R4(OP_ACT + A_SET),
+    R3(OP_ACT + A_SET_ERR), R3(OP_ACT + A_CANCEL_F), R3(OP_ACT + A_SOON),
+    R3(OP_ACT + A_LATER), R3(OP_ACT + A_CANCEL_H), R2(OP_ACT + A_ADD_CB),
+    R2(OP_ACT + A_REMOVE_CB), R3(OP_ACT + A_PUT_NW), R3(OP_ACT + A_GET_NW),
+    OP_ACT + A_RELEASE, OP_ACT + A_STOP, R3(OP_ACT + A_EV_SET), OP_ACT + A_EV_CLEAR,
+    R2(OP_ACT + A_SEM_RELEASE), R2(OP_ACT + A_NOTIFY), OP_ACT + A_NOTIFY_ALL,
+    R2(OP_ACT + A_TASK_DONE)                                                /* 128 */
+};
+
+struct op {
+    unsigned char kind, x, catch_;
+};
+
+static struct prog {
+    int cap, qcap, drift, sem, nt, nd;
+    struct ptask {
+        int nops, start;
+        struct op ops[MAXOPS];
+    } t[MAXT];
+    struct pdrv {
+        int when, armed0;
+        unsigned char a, b;
+    } d[MAXD];
+} P;
+
+/* Decodes the input: byte 0 the heap capacity (and the semaphore's value),
+ * byte 1 the queue capacity (bits 0-1) and the clock's drift (bits 2-6, if
+ * bit 7 is set), then records: a byte with the top bit set starts a driver
+ * (3 bytes: when / armed, action, argument), else a task (1 + 2 * nops
+ * bytes: the low 3 bits are nops - 1, bit 3 starts it at once; each op is a
+ * kind byte (low 7 bits: op_table; bit 7: the op catches what it raises)
+ * and an argument byte). 0 if there is nothing to run. */
+static int decode(const uint8_t *data, size_t size)
+{
+    size_t i = 2;
+    memset(&P, 0, sizeof P);
+    if (size < 3)
+        return 0;
+    P.cap = data[0] % (MAXCAP + 1);
+    P.sem = 1 + (data[0] / (MAXCAP + 1)) % 3;
+    P.qcap = 1 + (data[1] & 3);
+    P.drift = data[1] & 0x80 ? (data[1] >> 2) & 31 : 0;
+    while (i < size) {
+        unsigned r = data[i++];
+        if (r & 0x80) {
+            struct pdrv *d = &P.d[P.nd];
+            if (i + 2 > size)
+                break;
+            if (P.nd < MAXD) {
+                d->when = when_ms[r & 7];
+                d->armed0 = !(r & 0x40);
+                d->a = data[i];
+                d->b = data[i + 1];
+                P.nd++;
+            }
+            i += 2;
+        } else {
+            struct ptask *t = &P.t[P.nt];
+            int n = 1 + (int)(r & 7), k;
+            if (P.nt == MAXT) {
+                i += 2 * (size_t)n;
+                continue;
+            }
+            t->start = (r & 8) != 0;
+            for (k = 0; k < n && i + 2 <= size; k++, i += 2) {
+                t->ops[k].kind = op_table[data[i] & 127];
+                t->ops[k].catch_ = (unsigned char)(data[i] >> 7);
+                t->ops[k].x = data[i + 1];
+            }
+            if (k == 0)
+                break;
+            t->nops = k;
+            P.nt++;
+        }
+    }
+    if (P.nt == 0)
+        return 0;
+    P.t[0].start = 1;
+    return 1;
+}
+
+/* How far time moves on by itself in iteration i (counting from 1), after
+ * the wait: 0 or 1 ms, as a real clock moves while callbacks run. */
+static int drift_ms(long i)
+{
+    return (P.drift >> (i % 5)) & 1;
+}
+
+/* Arguments of the operations, from their argument byte. */
+static int arg_fut(int x) { return x & 7; }
+static int arg_task(int x) { return x % P.nt; }
+static int arg_err(int x) { return 1 + (x >> 3) % 9; }
+static int arg_val(int x) { return x >> 3; }
+static int arg_handle(int x) { return P.nd ? (x & 31) % P.nd : -1; }
+static int arg_handle_hi(int x) { return P.nd ? (x >> 3) % P.nd : -1; }
+/* wait's return_when: CORO_ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION. */
+static int arg_mode(int x) { return (x >> 1) % 3; }
+/* A task above `self` (awaits only go upwards: no cycles), or -1. */
+static int arg_higher(int self, int x)
+{
+    return self + 1 < P.nt ? self + 1 + x % (P.nt - self - 1) : -1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Event logs                                                               */
+/* ------------------------------------------------------------------------ */
+
+#define LOGCAP 16384
+
+struct rec {
+    int32_t t, kind, a, b, c, d;
+};
+
+struct log {
+    struct rec r[LOGCAP];
+    long n;
+};
+
+static struct log llog, mlog;
+
+static void log_add(struct log *l, long long t_ms, int kind, int a, int b, int c, int d)
+{
+    if (l->n < LOGCAP) {
+        struct rec *r = &l->r[l->n];
+        r->t = (int32_t)t_ms;
+        r->kind = kind;
+        r->a = a;
+        r->b = b;
+        r->c = c;
+        r->d = d;
+    }
+    l->n++;
+}
+
+static void print_logs(long from, long to);
+
+/* Reports a failure (with the end of the library's log next to the model's)
+ * and aborts. */
+static void fail(const char *msg)
+{
+    long n = llog.n ? llog.n : mlog.n;
+    fprintf(stderr, "fuzz_loop: %s\n", msg);
+    print_logs(n - 12, n + 2);
+    abort();
+}
+
+#define CHECK(cond, msg) do { if (!(cond)) fail(msg); } while (0)
+
+/* ------------------------------------------------------------------------ */
+/* The library run                                                          */
+/* ------------------------------------------------------------------------ */
+
+struct ltask;
+
+/* One awaiting operation, run as a generator the task awaits (so that what
+ * it raises can be caught: CORO_AWAIT_CATCH). */
+struct opgen {
+    struct coro co;
+    struct ltask *t;
+    int kind, v;
+    coro_time ns;
+    struct coro_future *fut;
+    coro_value r;
+};
+
+struct ltask {
+    struct coro_task task;          /* first */
+    int id, pc, spawned, finals, tdruns;
+    struct opgen sub;
+    coro_value r;
+    coro_time t0, span;             /* when the op began; its sleep / timeout */
+    struct coro_future *gch[3];
+    uint32_t gn;
+    struct coro_watch gwatch[3];
+    struct coro_wait gw;            /* gather and wait */
+    struct coro_wait_for wf;
+    struct coro_shield sh;
+    struct coro_condition_waiter cw;
+};
+
+enum { HS_IDLE, HS_READY, HS_TIMER, HS_FUTCB };
+
+struct ldrv {
+    struct coro_handle h;           /* first */
+    int id, runs;
+    int state, fut;                 /* shadow: where the handle is */
+    coro_time when, armed_at;
+    uint32_t armseq;
+    long armed_iter;
+};
+
+struct ltd {
+    struct coro_handle h;           /* first */
+    int id;
+};
+
+static struct {
+    struct coro_loop loop;
+    struct coro_timer_slot heap[MAXCAP];
+    struct coro_future f[NF];
+    struct coro_lock lock;
+    struct coro_queue q;
+    struct coro_event ev;
+    struct coro_semaphore sem;
+    struct coro_condition cond;
+    coro_value qslots[4];
+    struct ltask t[MAXT];
+    struct ldrv d[MAXD];
+    struct ltd td[MAXT];
+    int owner;                      /* the task holding the lock, or -1 */
+    int qshadow[8], qhead, qlen;    /* the values in the queue, in order */
+    int phase, stop_req;
+    uint32_t armseq;
+    long iters;
+} L;
+
+static long long lnow(void)
+{
+    CHECK(L.loop.now % CORO_MSEC == 0, "loop time not a whole ms");
+    return (long long)(L.loop.now / CORO_MSEC);
+}
+
+static void llogv(int kind, int a, int b, int c, int d)
+{
+    log_add(&llog, lnow(), kind, a, b, c, d);
+}
+
+static int vint(coro_value v)
+{
+    return v.type == CORO_NONE ? NONEV : (int)v.v.i;
+}
+
+/* The virtual clock, counting iterations (its wait runs once each), with
+ * the program's drift after each wait. */
+static coro_time cnt_now(struct coro_loop *l)
+{
+    return coro_clock_virtual.now(l);
+}
+
+static int cnt_wait(struct coro_loop *l, coro_time deadline)
+{
+    int rc;
+    if (++L.iters > MAX_ITER)
+        fail("library: no end in sight (iteration limit)");
+    rc = coro_clock_virtual.wait(l, deadline);
+    if (rc == 0)
+        l->vnow += drift_ms(L.iters) * CORO_MSEC;
+    return rc;
+}
+
+static const struct coro_clock counting_clock = { cnt_now, cnt_wait };
+
+static int task_body(struct coro *co);
+static void td_run(struct coro_handle *h);
+
+static int lib_spawn(int j)
+{
+    struct ltask *t = &L.t[j];
+    if (t->spawned)
+        return SKIP;
+    t->spawned = 1;
+    t->id = j;
+    CHECK(coro_task_start(&t->task, &L.loop, task_body) == 0, "task_start");
+    L.td[j].id = j;
+    coro_handle_init(&L.td[j].h, td_run);
+    CHECK(coro_future_add_done_callback(&t->task.fut, &L.td[j].h) == 0, "add_done_callback");
+    return 0;
+}
+
+/* Where the shadow says driver d's handle is (a done callback of a future
+ * that is done has been queued). */
+static int drv_where(const struct ldrv *d)
+{
+    if (d->state == HS_FUTCB && coro_future_done(&L.f[d->fut]))
+        return HS_READY;
+    return d->state;
+}
+
+static void qshadow_push(int v)
+{
+    CHECK(L.qlen < 8, "queue shadow overflow");
+    L.qshadow[(L.qhead + L.qlen++) % 8] = v;
+}
+
+static void qshadow_pop(int v)
+{
+    CHECK(L.qlen > 0, "queue gave a value nobody put");
+    CHECK(L.qshadow[L.qhead] == v, "queue is not FIFO");
+    L.qhead = (L.qhead + 1) % 8;
+    L.qlen--;
+}
+
+/* Arms driver h's timer for `when` (absolute); the result code. */
+static int lib_arm_at(int h, coro_time when)
+{
+    struct ldrv *d = &L.d[h];
+    int rc = coro_loop_call_at(&L.loop, &d->h, when);
+    if (rc == 0) {
+        CHECK(d->state == HS_IDLE, "call_at accepted a scheduled handle");
+        d->state = HS_TIMER;
+        d->when = when;
+        d->armed_at = L.loop.now;
+        d->armseq = ++L.armseq;
+        d->armed_iter = L.iters;
+    } else if (rc == CORO_EBUSY) {
+        CHECK(drv_where(d) != HS_IDLE, "call_at: EBUSY for an idle handle");
+    } else {
+        CHECK(rc == CORO_EFULL && L.loop.heap_len == L.loop.heap_cap, "call_at: bad EFULL");
+    }
+    return rc;
+}
+
+/* Does action `kind` with argument byte b; *val gets a value, if any. */
+static int lib_act(int kind, int b, int *val)
+{
+    int rc = 0, j, k, h;
+    coro_value v;
+    *val = NONEV;
+    switch (kind) {
+    case A_SPAWN:
+        return lib_spawn(arg_task(b));
+    case A_CANCEL_T:
+        j = arg_task(b);
+        if (!L.t[j].spawned)
+            return SKIP;
+        return (b & 0x80) ? coro_future_cancel(&L.t[j].task.fut) : coro_task_cancel(&L.t[j].task);
+    case A_SET:
+        return coro_future_set_result(&L.f[arg_fut(b)], coro_int(arg_val(b)));
+    case A_SET_ERR:
+        return coro_future_set_error(&L.f[arg_fut(b)], arg_err(b));
+    case A_CANCEL_F:
+        return coro_future_cancel(&L.f[arg_fut(b)]);
+    case A_SOON:
+        if ((h = arg_handle(b)) < 0)
+            return SKIP;
+        rc = coro_loop_call_soon(&L.loop, &L.d[h].h);
+        if (rc == 0) {
+            CHECK(L.d[h].state == HS_IDLE, "call_soon accepted a scheduled handle");
+            L.d[h].state = HS_READY;
+        } else {
+            CHECK(rc == CORO_EBUSY && drv_where(&L.d[h]) != HS_IDLE, "call_soon: bad error");
+        }
+        return rc;
+    case A_LATER:
+        if ((h = arg_handle(b)) < 0)
+            return SKIP;
+        return lib_arm_at(h, L.loop.now + later_ms[b >> 5] * CORO_MSEC);
+    case A_CANCEL_H:
+        if ((h = arg_handle(b)) < 0)
+            return SKIP;
+        rc = coro_loop_cancel(&L.loop, &L.d[h].h);
+        k = drv_where(&L.d[h]);
+        CHECK((rc == 0) == (k == HS_READY || k == HS_TIMER), "cancel: wrong result");
+        if (rc == 0)
+            L.d[h].state = HS_IDLE;
+        return rc;
+    case A_ADD_CB:
+        if ((h = arg_handle_hi(b)) < 0)
+            return SKIP;
+        k = arg_fut(b);
+        rc = coro_future_add_done_callback(&L.f[k], &L.d[h].h);
+        if (rc == 0) {
+            CHECK(L.d[h].state == HS_IDLE, "add_done_callback accepted a scheduled handle");
+            L.d[h].state = HS_FUTCB;
+            L.d[h].fut = k;
+        } else {
+            CHECK(drv_where(&L.d[h]) != HS_IDLE, "add_done_callback: bad EBUSY");
+        }
+        return rc;
+    case A_REMOVE_CB:
+        if ((h = arg_handle_hi(b)) < 0)
+            return SKIP;
+        k = arg_fut(b);
+        rc = coro_future_remove_done_callback(&L.f[k], &L.d[h].h);
+        CHECK((rc == 0) == (drv_where(&L.d[h]) == HS_FUTCB && L.d[h].fut == k),
+              "remove_done_callback: wrong result");
+        if (rc == 0)
+            L.d[h].state = HS_IDLE;
+        return rc;
+    case A_PUT_NW:
+        rc = coro_queue_put_nowait(&L.q, coro_int(b));
+        if (rc == 0)
+            qshadow_push(b);
+        return rc;
+    case A_GET_NW:
+        rc = coro_queue_get_nowait(&L.q, &v);
+        if (rc == 0) {
+            *val = vint(v);
+            qshadow_pop(*val);
+        }
+        return rc;
+    case A_RELEASE:
+        rc = coro_lock_release(&L.lock);
+        if (rc == 0)
+            L.owner = -1;
+        return rc;
+    case A_STOP:
+        if (L.phase < 2)
+            return SKIP;
+        coro_loop_stop(&L.loop);
+        L.stop_req = 1;
+        return 0;
+    case A_EV_SET:
+        coro_event_set(&L.ev);
+        return 0;
+    case A_EV_CLEAR:
+        coro_event_clear(&L.ev);
+        return 0;
+    case A_SEM_RELEASE:
+        return coro_semaphore_release(&L.sem);
+    case A_NOTIFY:
+        return coro_condition_notify(&L.cond, 1 + (b & 1));
+    case A_NOTIFY_ALL:
+        return coro_condition_notify_all(&L.cond);
+    case A_TASK_DONE:
+        return coro_queue_task_done(&L.q);
+    }
+    return SKIP;
+}
+
+/* A driver callback runs. */
+static void drv_run(struct coro_handle *h)
+{
+    struct ldrv *d = (struct ldrv *)(void *)h;
+    int i, rc, val;
+    int where = drv_where(d);
+    CHECK(where == HS_READY || where == HS_TIMER, "a callback ran that was not scheduled");
+    if (where == HS_TIMER) {
+        coro_time due = d->when > d->armed_at ? d->when : d->armed_at;
+        CHECK(P.drift ? L.loop.now >= d->when : L.loop.now == due,
+              "a timer ran before or after its deadline");
+        for (i = 0; i < P.nd; i++) {
+            const struct ldrv *o = &L.d[i];
+            if (o != d && o->state == HS_TIMER && o->armed_iter < L.iters &&
+                o->when <= L.loop.now &&
+                (o->when < d->when || (o->when == d->when && o->armseq < d->armseq)))
+                fail("timers ran out of (deadline, scheduling) order");
+        }
+    }
+    d->state = HS_IDLE;
+    d->runs++;
+    llogv(L_DRV, d->id, d->runs, 0, 0);
+    if (d->runs <= BUDGET) {
+        rc = lib_act(P.d[d->id].a % NA, P.d[d->id].b, &val);
+        llogv(L_ACT, d->id, P.d[d->id].a % NA, rc, val);
+    }
+}
+
+/* A task's done callback runs. */
+static void td_run(struct coro_handle *h)
+{
+    struct ltd *td = (struct ltd *)(void *)h;
+    struct ltask *t = &L.t[td->id];
+    coro_value v = coro_none();
+    int rc = coro_future_result(&t->task.fut, &v);
+    CHECK(coro_future_done(&t->task.fut), "done callback of a pending task");
+    CHECK(++t->tdruns == 1, "a task's done callback ran twice");
+    CHECK(coro_state(&t->task.co) == CORO_CLOSED, "a done task's coroutine is not closed");
+    llogv(L_TD, td->id, rc, rc ? NONEV : vint(v), coro_future_cancelled(&t->task.fut));
+}
+
+static int op_body(struct coro *co)
+{
+    struct opgen *g = (struct opgen *)co;
+    struct ltask *t = g->t;
+    CORO_BEGIN(co);
+    g->r = coro_none();
+    if (g->kind == OP_SLEEP) {
+        CORO_SLEEP(co, &L.loop, g->ns);
+    } else if (g->kind == OP_AWAIT_F || g->kind == OP_AWAIT_T) {
+        CORO_AWAIT_FUTURE(co, g->fut, g->r);
+    } else if (g->kind == OP_GATHER) {
+        if ((co->err = coro_gather(&t->gw, &L.loop, t->gch, t->gwatch, t->gn)) != 0)
+            CORO_RAISE(co, co->err);
+        CORO_AWAIT_FUTURE(co, &t->gw.fut, g->r);
+    } else if (g->kind == OP_WAIT_FOR) {
+        if ((co->err = coro_wait_for(&t->wf, &L.loop, g->fut, g->ns)) != 0)
+            CORO_RAISE(co, co->err);
+        CORO_AWAIT_FUTURE(co, &t->wf.fut, g->r);
+    } else if (g->kind == OP_WAIT) {
+        if ((co->err = coro_wait(&t->gw, &L.loop, t->gch, t->gwatch, t->gn,
+                                 (enum coro_wait_mode)g->v, g->ns)) != 0)
+            CORO_RAISE(co, co->err);
+        CORO_AWAIT_FUTURE(co, &t->gw.fut, g->r);
+    } else if (g->kind == OP_SHIELD) {
+        if ((co->err = coro_shield(&t->sh, &L.loop, g->fut)) != 0)
+            CORO_RAISE(co, co->err);
+        CORO_AWAIT_FUTURE(co, &t->sh.fut, g->r);
+    } else if (g->kind == OP_LOCK) {
+        CORO_LOCK_ACQUIRE(co, &L.lock);
+    } else if (g->kind == OP_PUT) {
+        CORO_QUEUE_PUT(co, &L.q, coro_int(g->v));
+    } else if (g->kind == OP_GET) {
+        CORO_QUEUE_GET(co, &L.q, g->r);
+    } else if (g->kind == OP_EV_WAIT) {
+        CORO_EVENT_WAIT(co, &L.ev);
+    } else if (g->kind == OP_SEM_ACQ) {
+        CORO_SEMAPHORE_ACQUIRE(co, &L.sem);
+    } else if (g->kind == OP_COND_WAIT) {
+        CORO_CONDITION_WAIT(co, &L.cond, &t->cw);
+    } else if (g->kind == OP_JOIN) {
+        CORO_QUEUE_JOIN(co, &L.q);
+    }
+    CORO_RETURN(co, g->r);
+    CORO_END(co);
+}
+
+/* Prepares the awaiting op at t->pc; 0 if it is skipped. */
+static int lib_op_prepare(struct ltask *t)
+{
+    const struct op *op = &P.t[t->id].ops[t->pc];
+    struct opgen *g = &t->sub;
+    int j, k;
+    coro_init(&g->co, op_body);
+    g->t = t;
+    g->kind = op->kind;
+    g->ns = 0;
+    g->v = op->x;
+    t->t0 = L.loop.now;
+    switch (op->kind) {
+    case OP_SLEEP:
+        g->ns = sleep_ms[op->x & 7] * CORO_MSEC;
+        t->span = g->ns > 0 ? g->ns : 0;
+        break;
+    case OP_AWAIT_F:
+        g->fut = &L.f[arg_fut(op->x)];
+        break;
+    case OP_AWAIT_T:
+        if ((j = arg_higher(t->id, op->x)) < 0)
+            return 0;
+        lib_spawn(j);
+        g->fut = &L.t[j].task.fut;
+        break;
+    case OP_GATHER:
+    case OP_WAIT:
+        t->gn = 0;
+        k = arg_fut(op->x);
+        t->gch[t->gn++] = &L.f[k];
+        if ((op->x & 8) && (j = arg_higher(t->id, op->x >> 4)) >= 0) {
+            lib_spawn(j);
+            t->gch[t->gn++] = &L.t[j].task.fut;
+        }
+        if ((op->x & 0x80) && ((op->x >> 4) & 7) != k)
+            t->gch[t->gn++] = &L.f[(op->x >> 4) & 7];
+        if (op->kind == OP_WAIT) {
+            g->v = arg_mode(op->x);
+            k = tmo_ms[(op->x >> 4) & 7];
+            g->ns = k == FOREVER_MS ? CORO_FOREVER : k * CORO_MSEC;
+        }
+        break;
+    case OP_WAIT_FOR:
+    case OP_SHIELD:
+        j = (op->x & 1) ? arg_higher(t->id, op->x >> 1) : -1;
+        if (j >= 0) {
+            lib_spawn(j);
+            g->fut = &L.t[j].task.fut;
+        } else {
+            g->fut = &L.f[(op->x >> 1) & 7];
+        }
+        k = tmo_ms[(op->x >> 4) & 7];
+        g->ns = k == FOREVER_MS ? CORO_FOREVER : k * CORO_MSEC;
+        t->span = g->ns;
+        break;
+    case OP_COND_WAIT:
+        if (coro_lock_locked(&L.lock))
+            L.owner = -1;       /* the wait releases it, and takes it back */
+        break;
+    }
+    return 1;
+}
+
+/* The done children of a wait, as a bit mask. */
+static int lib_done_mask(const struct ltask *t)
+{
+    int m = 0;
+    uint32_t i;
+    for (i = 0; i < t->gn; i++)
+        if (coro_future_done(t->gch[i]))
+            m |= 1 << i;
+    return m;
+}
+
+/* After the awaiting op at t->pc: logs it and checks it. 1 if its error
+ * propagates. */
+static int lib_op_after(struct ltask *t, int err)
+{
+    const struct op *op = &P.t[t->id].ops[t->pc];
+    int v = err ? NONEV : op->kind == OP_WAIT ? lib_done_mask(t) : vint(t->r);
+    llogv(L_OP, t->id, t->pc, err, v);
+    if (op->kind == OP_SLEEP && !err)
+        CHECK(P.drift ? L.loop.now >= t->t0 + t->span : L.loop.now == t->t0 + t->span,
+              "a sleep did not resume exactly at its end");
+    if (op->kind == OP_WAIT_FOR && err == CORO_ETIMEDOUT &&
+        coro_future_result(t->sub.fut, NULL) != CORO_ETIMEDOUT)  /* not inner's own */
+        CHECK(t->span != CORO_FOREVER && L.loop.now >= t->t0 + t->span,
+              "wait_for timed out before its deadline");
+    if ((op->kind == OP_LOCK && !err) || (op->kind == OP_COND_WAIT && err != CORO_ESTATE)) {
+        CHECK(L.owner == -1 && coro_lock_locked(&L.lock), "two tasks hold the lock");
+        L.owner = t->id;
+    }
+    if (op->kind == OP_PUT && !err)
+        qshadow_push(op->x);
+    if (op->kind == OP_GET && !err)
+        qshadow_pop(v);
+    return err && !op->catch_;
+}
+
+/* A sync op at t->pc: 0 go on, 1 return *v, 2 raise *v. */
+static int lib_sync_op(struct ltask *t, int *v)
+{
+    const struct op *op = &P.t[t->id].ops[t->pc];
+    int rc, val = NONEV;
+    if (op->kind == OP_RETURN) {
+        *v = arg_val(op->x);
+        llogv(L_OP, t->id, t->pc, 0, *v);
+        return 1;
+    }
+    if (op->kind == OP_RAISE) {
+        *v = arg_err(op->x);
+        llogv(L_OP, t->id, t->pc, *v, NONEV);
+        return 2;
+    }
+    if (op->kind == OP_UNLOCK) {
+        if (L.owner != t->id) {
+            rc = SKIP;
+        } else {
+            rc = coro_lock_release(&L.lock);
+            CHECK(rc == 0, "the owner could not release the lock");
+            L.owner = -1;
+        }
+    } else {
+        rc = lib_act(op->kind - OP_ACT, op->x, &val);
+    }
+    llogv(L_OP, t->id, t->pc, rc, val);
+    return 0;
+}
+
+static int task_body(struct coro *co)
+{
+    struct ltask *t = (struct ltask *)(void *)co;
+    int err = 0, end;
+    CORO_BEGIN(co);
+    for (t->pc = 0; t->pc < P.t[t->id].nops; t->pc++) {
+        if (P.t[t->id].ops[t->pc].kind >= OP_NAWAIT) {
+            end = lib_sync_op(t, &err);
+            if (end == 1)
+                CORO_RETURN(co, coro_int(err));
+            if (end == 2)
+                CORO_RAISE(co, err);
+            continue;
+        }
+        llogv(L_AWAIT, t->id, t->pc, 0, 0);
+        if (!lib_op_prepare(t)) {
+            llogv(L_OP, t->id, t->pc, SKIP, NONEV);
+            continue;
+        }
+        t->r = coro_none();
+        CORO_AWAIT_CATCH(co, &t->sub.co, t->r, err);
+        if (lib_op_after(t, err))
+            CORO_RAISE(co, err);
+    }
+    CORO_RETURN(co, coro_none());
+    CORO_FINALLY(co);
+    CHECK(++t->finals == 1, "a task's finally ran twice");
+    if (L.owner == t->id) {
+        end = coro_lock_release(&L.lock);
+        CHECK(end == 0, "the owner could not release the lock");
+        L.owner = -1;
+        llogv(L_FIN, t->id, end, 0, 0);
+    }
+    CORO_END(co);
+}
+
+/* run_forever, again after each stop. */
+static void lib_run_all(void)
+{
+    for (;;) {
+        CHECK(coro_loop_run_forever(&L.loop) == 0, "run_forever failed");
+        if (!L.stop_req)
+            break;
+        L.stop_req = 0;
+        llogv(L_STOPPED, 0, 0, 0, 0);
+    }
+}
+
+static void run_lib(void)
+{
+    int i, rc, round, stuck = 0;
+    coro_value v = coro_none();
+    memset(&L, 0, sizeof L);
+    llog.n = 0;
+    L.owner = -1;
+    CHECK(coro_loop_init(&L.loop, L.heap, (uint32_t)P.cap) == 0, "loop_init");
+    coro_loop_set_clock(&L.loop, &counting_clock);
+    for (i = 0; i < NF; i++)
+        coro_future_init(&L.f[i], &L.loop);
+    CHECK(coro_lock_init(&L.lock, &L.loop) == 0, "lock_init");
+    CHECK(coro_queue_init(&L.q, &L.loop, L.qslots, (size_t)P.qcap) == 0, "queue_init");
+    CHECK(coro_event_init(&L.ev, &L.loop) == 0, "event_init");
+    CHECK(coro_semaphore_init(&L.sem, &L.loop, P.sem, 1) == 0, "semaphore_init");
+    CHECK(coro_condition_init(&L.cond, &L.lock) == 0, "condition_init");
+    for (i = 0; i < P.nd; i++) {
+        L.d[i].id = i;
+        coro_handle_init(&L.d[i].h, drv_run);
+    }
+    for (i = 0; i < P.nt; i++)
+        if (P.t[i].start)
+            lib_spawn(i);
+    for (i = 0; i < P.nd; i++)
+        if (P.d[i].armed0)
+            llogv(L_SETUP, i, lib_arm_at(i, P.d[i].when * CORO_MSEC), 0, 0);
+
+    L.phase = 1;
+    rc = coro_loop_run_until_complete(&L.loop, &L.t[0].task.fut, &v);
+    llogv(L_PHASE, 1, rc, rc ? NONEV : vint(v), 0);
+    L.phase = 2;
+    lib_run_all();
+    L.phase = 3;
+    for (round = 0; round < MAX_ROUNDS; round++) {
+        int any = 0;
+        long before;
+        for (i = 0; i < P.nt; i++) {
+            if (!L.t[i].spawned || coro_future_done(&L.t[i].task.fut))
+                continue;
+            if (!any)
+                llogv(L_ROUND, round, 0, 0, 0);
+            any = 1;
+            llogv(L_CANCEL, i, coro_task_cancel(&L.t[i].task), 0, 0);
+        }
+        if (!any)
+            break;
+        before = llog.n;
+        lib_run_all();
+        if (llog.n == before) {         /* nothing happened: it never will */
+            llogv(L_STUCK, round, 0, 0, 0);
+            stuck = 1;
+            break;
+        }
+    }
+
+    /* the end: everything finished once, nothing left in the loop */
+    for (i = 0; i < P.nt; i++) {
+        if (!L.t[i].spawned)
+            continue;
+        CHECK(stuck || coro_future_done(&L.t[i].task.fut), "a task never finished");
+        CHECK(L.t[i].tdruns == coro_future_done(&L.t[i].task.fut),
+              "a task's done callback did not run once");
+    }
+    CHECK(L.loop.heap_len == 0, "timers left in the heap");
+    CHECK(!L.loop.ready.tail && !L.loop.batch.tail && !L.loop.next.tail,
+          "handles left on the ready queue");
+    CHECK(stuck || (!coro_lock_locked(&L.lock) && !L.lock.waiters.tail && !L.lock.woken),
+          "the lock is left locked or waited for");
+    CHECK(stuck || (!L.q.getters.tail && !L.q.putters.tail && !L.q.got && !L.q.put &&
+                    !L.q.joiners.tail), "tasks left waiting on the queue");
+    CHECK(stuck || (!L.ev.waiters.tail && !L.sem.waiters.tail && !L.sem.woken &&
+                    !L.cond.waiters.tail),
+          "tasks left waiting on the event, the semaphore or the condition");
+    for (i = 0; i < P.nd; i++) {
+        int w = drv_where(&L.d[i]);
+        CHECK(w == HS_IDLE || w == HS_FUTCB, "a callback is still scheduled");
+        CHECK((L.d[i].h.u.idle != 0) == (w == HS_FUTCB), "a callback's handle is not idle");
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The model: asyncio 3.11 in miniature, with the library's documented      */
+/* choices. Futures with callback lists, a ready queue of entries, timers   */
+/* ordered by (deadline, sequence), Task.__step and Task.cancel.            */
+/* ------------------------------------------------------------------------ */
+
+enum { MP, MD, MC };                    /* pending, done, cancelled */
+enum {
+    K_PLAIN, K_TASK, K_SLEEP, K_LWAIT, K_QGET, K_QPUT, K_GATHER, K_WF, K_WAIT, K_SHIELD,
+    K_EWAIT, K_SWAIT, K_CWAIT, K_JWAIT
+};
+/* What a ready entry (or a future's callback) does: */
+enum {
+    E_STEP,     /* Task.__step(a) */
+    E_WAKEUP,   /* Task.__wakeup(a, future b) */
+    E_DRV,      /* driver callback a */
+    E_TD,       /* task a's done callback */
+    E_GCHILD,   /* gather a: child b is done (gather's _done_callback) */
+    E_WFIN,     /* wait_for a: its inner future is done */
+    E_WFTO,     /* wait_for a: its timeout */
+    E_SLEEP,    /* sleep future a: futures._set_result_unless_cancelled */
+    E_WCHILD,   /* wait's waiter a: child b is done (_wait's _on_completion) */
+    E_WTO,      /* wait's waiter a: its timeout (_release_waiter) */
+    E_SHIN      /* shield a: its inner is done (_inner_done_callback) */
+};
+enum { H_IDLE, H_READY, H_TIMER, H_FUTCB };
+enum { R_YIELD, R_BARE, R_RET, R_RAISE, R_NOW, R_SKIP };
+
+#define MFUT 2048
+#define MNODE 8192
+#define RQ 4096
+
+struct ment {
+    int type, a, b, live;
+};
+
+struct mnode {
+    struct ment e;
+    int next;
+};
+
+struct mtimer {
+    long long when;
+    uint32_t seq;
+    int id;
+    struct ment e;
+};
+
+/* Where a cancellable callback is: READY (pos: its ready entry), TIMER
+ * (pos: timer id), FUTCB (pos: callback node). */
+struct mhandle {
+    int state;
+    long pos;
+};
+
+struct mfut {
+    int state, kind, owner, err, val;
+    int cbh, cbt;                   /* callback nodes, in order */
+    int timer;                      /* sleep: its timer, -1 once fired */
+    int ch[3], n, nfin, creq, mode; /* gather, wait */
+    int inner, timed_out, cancelling;
+    struct mhandle h;               /* wait_for, wait: the timeout */
+};
+
+struct mtask {
+    int spawned, fut, must_cancel, waiter, started, in_op, pc, opfut, tdruns;
+    int phase, notified, err1, cancelled;       /* Condition.wait */
+};
+
+struct mdrv {
+    struct mhandle h;
+    int fut, runs;
+};
+
+static struct mfut mf[MFUT];
+static struct mnode mnode[MNODE];
+static struct ment mrq[RQ];
+
+static struct {
+    long long now;
+    long iters, rh, rt, rlive;
+    int stopping, stop_req, phase, nf, nn;
+    struct mtimer tm[MAXCAP];
+    int ntm, tid;
+    uint32_t seq;
+    struct mtask t[MAXT];
+    struct mdrv d[MAXD];
+    int locked, owner, lq[MAXT], lqn;           /* Lock */
+    int items[4], qh, qsize, ipromised, spromised;  /* Queue */
+    int gq[MAXT], gqn, pq[MAXT], pqn;
+    int unfinished, jq[MAXT], jqn;
+    int evset, evq[MAXT], evqn;                 /* Event */
+    int semval, semq[MAXT], semqn;              /* BoundedSemaphore */
+    int cq[MAXT], cqn;                          /* Condition */
+} M;
+
+static void mlogv(int kind, int a, int b, int c, int d)
+{
+    log_add(&mlog, M.now, kind, a, b, c, d);
+}
+
+/* loop.call_soon: appends an entry to the ready queue. */
+static void m_push(int type, int a, int b)
+{
+    struct ment *e;
+    CHECK(M.rt - M.rh < RQ, "model: ready queue overflow");
+    e = &mrq[M.rt % RQ];
+    e->type = type;
+    e->a = a;
+    e->b = b;
+    e->live = 1;
+    if (type == E_DRV) {
+        M.d[a].h.state = H_READY;
+        M.d[a].h.pos = M.rt;
+    } else if (type == E_WFTO || type == E_WTO) {
+        mf[a].h.state = H_READY;
+        mf[a].h.pos = M.rt;
+    }
+    M.rt++;
+    M.rlive++;
+}
+
+static int m_newfut(int kind, int owner)
+{
+    struct mfut *f;
+    CHECK(M.nf < MFUT, "model: too many futures");
+    f = &mf[M.nf];
+    memset(f, 0, sizeof *f);
+    f->kind = kind;
+    f->owner = owner;
+    f->cbh = f->cbt = -1;
+    f->timer = -1;
+    f->val = NONEV;
+    return M.nf++;
+}
+
+/* future.add_done_callback: the node, or -1 if queued at once (done). */
+static int m_addcb(int fi, int type, int a, int b)
+{
+    struct mfut *f = &mf[fi];
+    struct mnode *n;
+    if (f->state != MP) {
+        m_push(type, a, b);
+        return -1;
+    }
+    CHECK(M.nn < MNODE, "model: too many callbacks");
+    n = &mnode[M.nn];
+    n->e.type = type;
+    n->e.a = a;
+    n->e.b = b;
+    n->e.live = 1;
+    n->next = -1;
+    if (f->cbt >= 0)
+        mnode[f->cbt].next = M.nn;
+    else
+        f->cbh = M.nn;
+    f->cbt = M.nn;
+    return M.nn++;
+}
+
+/* Future.set_result / set_exception / cancel's end: callbacks in order. */
+static void m_finish(int fi, int state, int err, int val)
+{
+    struct mfut *f = &mf[fi];
+    int i;
+    CHECK(f->state == MP, "model: finishing a done future");
+    f->state = state;
+    f->err = err;
+    f->val = err ? NONEV : val;
+    for (i = f->cbh; i >= 0; i = mnode[i].next)
+        if (mnode[i].e.live)
+            m_push(mnode[i].e.type, mnode[i].e.a, mnode[i].e.b);
+    f->cbh = f->cbt = -1;
+}
+
+static int m_timer_add(long long when, int type, int a, int b)
+{
+    struct mtimer *t;
+    if (M.ntm == P.cap)
+        return -1;
+    t = &M.tm[M.ntm++];
+    t->when = when;
+    t->seq = ++M.seq;
+    t->id = ++M.tid;
+    t->e.type = type;
+    t->e.a = a;
+    t->e.b = b;
+    t->e.live = 1;
+    return t->id;
+}
+
+static void m_timer_remove(int id)
+{
+    int i;
+    for (i = 0; i < M.ntm; i++)
+        if (M.tm[i].id == id) {
+            M.tm[i] = M.tm[--M.ntm];
+            return;
+        }
+    fail("model: removing a timer that is not there");
+}
+
+/* handle.cancel() for the callbacks the program can cancel. */
+static int m_hcancel(struct mhandle *h)
+{
+    if (h->state == H_READY) {
+        mrq[h->pos % RQ].live = 0;
+        M.rlive--;
+    } else if (h->state == H_TIMER) {
+        m_timer_remove((int)h->pos);
+    } else {
+        return CORO_ESTATE;
+    }
+    h->state = H_IDLE;
+    return 0;
+}
+
+/* Detaches the callbacks of `type` for a from future fi: asyncio leaves them
+ * to run as no-ops, the library takes them off (loop.h: a completed wait
+ * detaches its watches), which shows when time moves on per iteration. With
+ * `queued`, also those already queued. */
+static void m_detach(int fi, int type, int a, int queued)
+{
+    long i;
+    for (i = mf[fi].cbh; i >= 0; i = mnode[i].next)
+        if (mnode[i].e.type == type && mnode[i].e.a == a)
+            mnode[i].e.live = 0;
+    for (i = M.rh; queued && i < M.rt; i++) {
+        struct ment *e = &mrq[i % RQ];
+        if (e->live && e->type == type && e->a == a && e->b == fi) {
+            e->live = 0;
+            M.rlive--;
+        }
+    }
+}
+
+static void m_list_remove(int *q, int *n, int fi)
+{
+    int i;
+    for (i = 0; i < *n; i++)
+        if (q[i] == fi) {
+            memmove(q + i, q + i + 1, (size_t)(*n - i - 1) * sizeof *q);
+            --*n;
+            return;
+        }
+}
+
+static int m_spawn(int j)
+{
+    struct mtask *t = &M.t[j];
+    if (t->spawned)
+        return SKIP;
+    t->spawned = 1;
+    t->waiter = -1;
+    t->fut = m_newfut(K_TASK, j);
+    m_push(E_STEP, j, 0);
+    m_addcb(t->fut, E_TD, j, 0);
+    return 0;
+}
+
+static int m_cancel(int fi);
+static void m_wait_done(int wi, int state);
+
+/* Task.cancel(). */
+static int m_task_cancel(int j)
+{
+    struct mtask *t = &M.t[j];
+    if (mf[t->fut].state != MP)
+        return CORO_ESTATE;
+    if (t->waiter >= 0 && m_cancel(t->waiter) == 0)
+        return 0;
+    t->must_cancel = 1;
+    return 0;
+}
+
+/* future.cancel(), whatever the future is. */
+static int m_cancel(int fi)
+{
+    struct mfut *f = &mf[fi];
+    int i, ret = 0;
+    if (f->state != MP)
+        return CORO_ESTATE;
+    switch (f->kind) {
+    case K_TASK:
+        return m_task_cancel(f->owner);
+    case K_GATHER:              /* _GatheringFuture.cancel */
+        for (i = 0; i < f->n; i++)
+            if (m_cancel(f->ch[i]) == 0)
+                ret = 1;
+        if (ret)
+            f->creq = 1;
+        return ret ? 0 : CORO_ESTATE;
+    case K_WF:                  /* loop.h: cancelling w cancels inner */
+        m_hcancel(&f->h);
+        f->cancelling = 1;
+        m_cancel(f->inner);
+        return 0;
+    case K_WAIT:                /* _wait's waiter; the library frees the timer */
+        m_wait_done(fi, MC);
+        return 0;
+    case K_SHIELD:              /* _outer_done_callback, at once */
+        m_detach(f->inner, E_SHIN, fi, 0);
+        break;
+    case K_SLEEP:               /* the library frees the timer at once */
+        if (f->timer >= 0)
+            m_timer_remove(f->timer);
+        f->timer = -1;
+        break;
+    case K_LWAIT:               /* sync.h: a cancelled waiter leaves at once */
+        m_list_remove(M.lq, &M.lqn, fi);
+        break;
+    case K_QGET:
+        m_list_remove(M.gq, &M.gqn, fi);
+        break;
+    case K_QPUT:
+        m_list_remove(M.pq, &M.pqn, fi);
+        break;
+    case K_EWAIT:
+        m_list_remove(M.evq, &M.evqn, fi);
+        break;
+    case K_SWAIT:
+        m_list_remove(M.semq, &M.semqn, fi);
+        break;
+    case K_CWAIT:
+        m_list_remove(M.cq, &M.cqn, fi);
+        break;
+    case K_JWAIT:
+        m_list_remove(M.jq, &M.jqn, fi);
+        break;
+    }
+    m_finish(fi, MC, CORO_ECANCELLED, NONEV);
+    return 0;
+}
+
+/* Event.set: every waiter not done yet gets True. */
+static void m_wake_all(const int *q, int n)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        if (mf[q[i]].state == MP)
+            m_finish(q[i], MD, 0, NONEV);
+}
+
+/* Semaphore._wake_up_next (3.11.7). */
+static void m_sem_wake_next(void)
+{
+    int i;
+    for (i = 0; i < M.semqn; i++)
+        if (mf[M.semq[i]].state == MP) {
+            M.semval--;
+            m_finish(M.semq[i], MD, 0, NONEV);
+            return;
+        }
+}
+
+/* Condition.notify(n). */
+static int m_notify(int n)
+{
+    int i, idx = 0;
+    if (!M.locked)
+        return CORO_ESTATE;
+    for (i = 0; i < M.cqn && idx < n; i++)
+        if (mf[M.cq[i]].state == MP) {
+            idx++;
+            m_finish(M.cq[i], MD, 0, NONEV);
+        }
+    return 0;
+}
+
+/* Lock._wake_up_first and Lock.release. */
+static void m_lock_wake_first(void)
+{
+    if (M.lqn > 0 && mf[M.lq[0]].state == MP)
+        m_finish(M.lq[0], MD, 0, NONEV);
+}
+
+static int m_release(void)
+{
+    if (!M.locked)
+        return CORO_ESTATE;
+    M.locked = 0;
+    m_lock_wake_first();
+    return 0;
+}
+
+/* test_sync.c's Queue: empty() / full() count promised items and slots. */
+static int m_qfull(void) { return M.qsize + M.spromised >= P.qcap; }
+static int m_qempty(void) { return M.qsize <= M.ipromised; }
+
+static int m_qwake(int *q, int *n)
+{
+    while (*n > 0) {
+        int fi = q[0];
+        m_list_remove(q, n, fi);
+        if (mf[fi].state == MP) {
+            m_finish(fi, MD, 0, NONEV);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void m_qpush(int v)
+{
+    M.items[(M.qh + M.qsize) % 4] = v;
+    M.qsize++;
+    M.unfinished++;
+    if (!m_qempty())
+        M.ipromised += m_qwake(M.gq, &M.gqn);
+}
+
+static int m_qpop(void)
+{
+    int v = M.items[M.qh];
+    M.qh = (M.qh + 1) % 4;
+    M.qsize--;
+    if (!m_qfull())
+        M.spromised += m_qwake(M.pq, &M.pqn);
+    return v;
+}
+
+static int m_act(int kind, int b, int *val)
+{
+    int j, k, h, id;
+    struct mdrv *d;
+    *val = NONEV;
+    switch (kind) {
+    case A_SPAWN:
+        return m_spawn(arg_task(b));
+    case A_CANCEL_T:
+        j = arg_task(b);
+        return M.t[j].spawned ? m_cancel(M.t[j].fut) : SKIP;
+    case A_SET:
+    case A_SET_ERR:
+        k = arg_fut(b);
+        if (mf[k].state != MP)
+            return CORO_ESTATE;
+        m_finish(k, MD, kind == A_SET ? 0 : arg_err(b), arg_val(b));
+        return 0;
+    case A_CANCEL_F:
+        return m_cancel(arg_fut(b));
+    case A_SOON:
+    case A_LATER:
+        if ((h = arg_handle(b)) < 0)
+            return SKIP;
+        d = &M.d[h];
+        if (d->h.state != H_IDLE)
+            return CORO_EBUSY;
+        if (kind == A_SOON) {
+            m_push(E_DRV, h, 0);
+            return 0;
+        }
+        id = m_timer_add(M.now + later_ms[b >> 5], E_DRV, h, 0);
+        if (id < 0)
+            return CORO_EFULL;
+        d->h.state = H_TIMER;
+        d->h.pos = id;
+        return 0;
+    case A_CANCEL_H:
+        if ((h = arg_handle(b)) < 0)
+            return SKIP;
+        return m_hcancel(&M.d[h].h);
+    case A_ADD_CB:
+        if ((h = arg_handle_hi(b)) < 0)
+            return SKIP;
+        d = &M.d[h];
+        if (d->h.state != H_IDLE)
+            return CORO_EBUSY;
+        id = m_addcb(arg_fut(b), E_DRV, h, 0);
+        if (id >= 0) {
+            d->h.state = H_FUTCB;
+            d->h.pos = id;
+            d->fut = arg_fut(b);
+        }
+        return 0;
+    case A_REMOVE_CB:
+        if ((h = arg_handle_hi(b)) < 0)
+            return SKIP;
+        d = &M.d[h];
+        if (d->h.state != H_FUTCB || d->fut != arg_fut(b))
+            return CORO_ESTATE;
+        mnode[d->h.pos].e.live = 0;
+        d->h.state = H_IDLE;
+        return 0;
+    case A_PUT_NW:
+        if (m_qfull())
+            return CORO_EFULL;
+        m_qpush(b);
+        return 0;
+    case A_GET_NW:
+        if (m_qempty())
+            return CORO_EEMPTY;
+        *val = m_qpop();
+        return 0;
+    case A_RELEASE:
+        j = m_release();
+        if (j == 0)
+            M.owner = -1;
+        return j;
+    case A_STOP:
+        if (M.phase < 2)
+            return SKIP;
+        M.stopping = 1;
+        M.stop_req = 1;
+        return 0;
+    case A_EV_SET:
+        if (!M.evset) {
+            M.evset = 1;
+            m_wake_all(M.evq, M.evqn);
+        }
+        return 0;
+    case A_EV_CLEAR:
+        M.evset = 0;
+        return 0;
+    case A_SEM_RELEASE:         /* BoundedSemaphore.release */
+        if (M.semval >= P.sem)
+            return CORO_EFULL;
+        M.semval++;
+        m_sem_wake_next();
+        return 0;
+    case A_NOTIFY:
+        return m_notify(1 + (b & 1));
+    case A_NOTIFY_ALL:
+        return m_notify(MAXT);
+    case A_TASK_DONE:           /* Queue.task_done: _finished.set() at 0 */
+        if (M.unfinished == 0)
+            return CORO_ESTATE;
+        if (--M.unfinished == 0)
+            m_wake_all(M.jq, M.jqn);
+        return 0;
+    }
+    return SKIP;
+}
+
+/* `finally:` of a task's body: gives back the lock it holds. */
+static int m_fin(int j, int r)
+{
+    if (M.owner == j) {
+        int rc = m_release();
+        CHECK(rc == 0, "model: the owner could not release");
+        M.owner = -1;
+        mlogv(L_FIN, j, rc, 0, 0);
+    }
+    return r;
+}
+
+/* Starts the awaiting op at pc: R_YIELD (*yf: the future it waits for),
+ * R_BARE (sleep(0)), R_NOW (done at once: *err, *val) or R_SKIP. */
+static int m_op_begin(int j, int *yf, int *err, int *val)
+{
+    struct mtask *t = &M.t[j];
+    const struct op *op = &P.t[j].ops[t->pc];
+    struct mfut *g;
+    int fi, k, c, d;
+    *err = 0;
+    *val = NONEV;
+    t->opfut = -1;
+    switch (op->kind) {
+    case OP_SLEEP:
+        d = sleep_ms[op->x & 7];
+        if (d <= 0)
+            return R_BARE;
+        fi = m_newfut(K_SLEEP, j);
+        mf[fi].timer = m_timer_add(M.now + d, E_SLEEP, fi, 0);
+        if (mf[fi].timer < 0) {
+            *err = CORO_EFULL;
+            return R_NOW;
+        }
+        break;
+    case OP_AWAIT_F:
+    case OP_AWAIT_T:
+        if (op->kind == OP_AWAIT_F) {
+            fi = arg_fut(op->x);
+        } else {
+            if ((k = arg_higher(j, op->x)) < 0)
+                return R_SKIP;
+            m_spawn(k);
+            fi = M.t[k].fut;
+        }
+        if (mf[fi].state != MP) {           /* await of a done future */
+            *err = mf[fi].err;
+            *val = mf[fi].val;
+            return R_NOW;
+        }
+        break;
+    case OP_GATHER:
+    case OP_WAIT:
+        fi = m_newfut(op->kind == OP_GATHER ? K_GATHER : K_WAIT, j);
+        g = &mf[fi];
+        k = arg_fut(op->x);
+        g->ch[g->n++] = k;
+        if ((op->x & 8) && (c = arg_higher(j, op->x >> 4)) >= 0) {
+            m_spawn(c);
+            g->ch[g->n++] = M.t[c].fut;
+        }
+        if ((op->x & 0x80) && ((op->x >> 4) & 7) != k)
+            g->ch[g->n++] = (op->x >> 4) & 7;
+        if (op->kind == OP_WAIT) {          /* asyncio.wait's _wait */
+            g->mode = arg_mode(op->x);
+            d = tmo_ms[(op->x >> 4) & 7];
+            if (d != FOREVER_MS) {
+                c = m_timer_add(M.now + d, E_WTO, fi, 0);
+                if (c < 0) {
+                    *err = CORO_EFULL;
+                    return R_NOW;
+                }
+                g->h.state = H_TIMER;
+                g->h.pos = c;
+            }
+        }
+        for (c = 0; c < g->n; c++)
+            m_addcb(g->ch[c], op->kind == OP_GATHER ? E_GCHILD : E_WCHILD, fi, g->ch[c]);
+        break;
+    case OP_SHIELD:                     /* asyncio.shield */
+        c = (op->x & 1) ? arg_higher(j, op->x >> 1) : -1;
+        if (c >= 0) {
+            m_spawn(c);
+            k = M.t[c].fut;
+        } else {
+            k = (op->x >> 1) & 7;
+        }
+        if (mf[k].state != MP) {        /* done: shield returns inner */
+            *err = mf[k].err;
+            *val = mf[k].val;
+            return R_NOW;
+        }
+        fi = m_newfut(K_SHIELD, j);
+        mf[fi].inner = k;
+        m_addcb(k, E_SHIN, fi, 0);
+        break;
+    case OP_WAIT_FOR:
+        c = (op->x & 1) ? arg_higher(j, op->x >> 1) : -1;
+        if (c >= 0) {
+            m_spawn(c);
+            k = M.t[c].fut;
+        } else {
+            k = (op->x >> 1) & 7;
+        }
+        d = tmo_ms[(op->x >> 4) & 7];
+        fi = m_newfut(K_WF, j);
+        mf[fi].inner = k;
+        if (d != FOREVER_MS) {
+            c = m_timer_add(M.now + d, E_WFTO, fi, 0);
+            if (c < 0) {
+                *err = CORO_EFULL;
+                return R_NOW;
+            }
+            mf[fi].h.state = H_TIMER;
+            mf[fi].h.pos = c;
+        }
+        m_addcb(k, E_WFIN, fi, 0);
+        break;
+    case OP_LOCK:
+        if (!M.locked && M.lqn == 0) {
+            M.locked = 1;
+            return R_NOW;
+        }
+        fi = m_newfut(K_LWAIT, j);
+        M.lq[M.lqn++] = fi;
+        break;
+    case OP_PUT:
+        if (!m_qfull()) {
+            m_qpush(op->x);
+            return R_NOW;
+        }
+        fi = m_newfut(K_QPUT, j);
+        M.pq[M.pqn++] = fi;
+        break;
+    case OP_GET:
+        if (!m_qempty()) {
+            *val = m_qpop();
+            return R_NOW;
+        }
+        fi = m_newfut(K_QGET, j);
+        M.gq[M.gqn++] = fi;
+        break;
+    case OP_EV_WAIT:                /* Event.wait */
+        if (M.evset)
+            return R_NOW;
+        fi = m_newfut(K_EWAIT, j);
+        M.evq[M.evqn++] = fi;
+        break;
+    case OP_SEM_ACQ:                /* Semaphore.acquire (3.11.7) */
+        if (M.semval > 0 && M.semqn == 0) {
+            M.semval--;
+            return R_NOW;
+        }
+        fi = m_newfut(K_SWAIT, j);
+        M.semq[M.semqn++] = fi;
+        break;
+    case OP_JOIN:                   /* Queue.join */
+        if (M.unfinished == 0)
+            return R_NOW;
+        fi = m_newfut(K_JWAIT, j);
+        M.jq[M.jqn++] = fi;
+        break;
+    default: /* OP_COND_WAIT: test_sync.c's Condition.wait, over the lock */
+        if (!M.locked) {
+            *err = CORO_ESTATE;
+            return R_NOW;
+        }
+        m_release();
+        M.owner = -1;
+        t->phase = 1;
+        t->notified = t->err1 = t->cancelled = 0;
+        fi = m_newfut(K_CWAIT, j);
+        M.cq[M.cqn++] = fi;
+        break;
+    }
+    t->opfut = fi;
+    *yf = fi;
+    return R_YIELD;
+}
+
+/* Condition.wait, after its first await: takes the lock back, waiting for
+ * it (again after each cancel); then the outcome. R_YIELD (*yf) or R_NOW. */
+static int m_cond_reacquire(int j, int *yf, int *err)
+{
+    struct mtask *t = &M.t[j];
+    int fi;
+    if (!M.locked && M.lqn == 0) {
+        M.locked = 1;
+        *err = t->err1 ? t->err1 : t->cancelled ? CORO_ECANCELLED : 0;
+        if (*err && t->notified)
+            m_notify(1);            /* its notification goes on */
+        return R_NOW;
+    }
+    fi = m_newfut(K_LWAIT, j);
+    M.lq[M.lqn++] = fi;
+    t->phase = 2;
+    t->opfut = fi;
+    *yf = fi;
+    return R_YIELD;
+}
+
+/* The awaiting op at pc resumes with exc thrown in (0: its future is done):
+ * R_NOW (*err, *val: its outcome) or R_YIELD (*yf: it waits again). */
+static int m_op_resume(int j, int exc, int *yf, int *err, int *val)
+{
+    struct mtask *t = &M.t[j];
+    const struct op *op = &P.t[j].ops[t->pc];
+    int fi = t->opfut, promised;
+    *err = exc;
+    *val = NONEV;
+    switch (op->kind) {
+    case OP_EV_WAIT:
+        m_list_remove(M.evq, &M.evqn, fi);
+        break;
+    case OP_JOIN:
+        m_list_remove(M.jq, &M.jqn, fi);
+        break;
+    case OP_SEM_ACQ:                /* Semaphore.acquire after its await */
+        m_list_remove(M.semq, &M.semqn, fi);
+        if (exc) {
+            if (mf[fi].state != MC) {
+                M.semval++;
+                m_sem_wake_next();
+            }
+        } else if (M.semval > 0) {
+            m_sem_wake_next();
+        }
+        break;
+    case OP_COND_WAIT:
+        if (t->phase == 1) {        /* back from the notification */
+            t->notified = mf[fi].state == MD;
+            m_list_remove(M.cq, &M.cqn, fi);
+            t->err1 = exc;
+        } else {                    /* back from the lock */
+            m_list_remove(M.lq, &M.lqn, fi);
+            if (!exc) {
+                M.locked = 1;
+                *err = t->err1 ? t->err1 : t->cancelled ? CORO_ECANCELLED : 0;
+                if (*err && t->notified)
+                    m_notify(1);
+                return R_NOW;
+            }
+            if (!M.locked)
+                m_lock_wake_first();
+            t->cancelled = 1;
+        }
+        return m_cond_reacquire(j, yf, err);
+    case OP_LOCK:                   /* Lock.acquire after its await */
+        m_list_remove(M.lq, &M.lqn, fi);
+        if (exc) {
+            if (!M.locked)
+                m_lock_wake_first();
+        } else {
+            M.locked = 1;
+        }
+        break;
+    case OP_PUT:                    /* test_sync.c's Queue.put */
+        promised = mf[fi].state == MD;
+        m_list_remove(M.pq, &M.pqn, fi);
+        if (exc) {
+            if (promised) {
+                M.spromised--;
+                if (!m_qfull())
+                    M.spromised += m_qwake(M.pq, &M.pqn);
+            }
+        } else {
+            M.spromised--;
+            m_qpush(op->x);
+        }
+        break;
+    case OP_GET:                    /* test_sync.c's Queue.get */
+        promised = mf[fi].state == MD;
+        m_list_remove(M.gq, &M.gqn, fi);
+        if (exc) {
+            if (promised) {
+                M.ipromised--;
+                if (!m_qempty())
+                    M.ipromised += m_qwake(M.gq, &M.gqn);
+            }
+        } else {
+            M.ipromised--;
+            *val = m_qpop();
+        }
+        break;
+    case OP_WAIT:                   /* the done set, as a bit mask */
+        if (!exc) {
+            *val = 0;
+            for (promised = 0; promised < mf[fi].n; promised++)
+                if (mf[mf[fi].ch[promised]].state != MP)
+                    *val |= 1 << promised;
+        }
+        break;
+    default:
+        if (!exc && fi >= 0)
+            *val = mf[fi].val;
+        break;
+    }
+    return R_NOW;
+}
+
+static int m_op_after(int j, int err, int val)
+{
+    const struct op *op = &P.t[j].ops[M.t[j].pc];
+    mlogv(L_OP, j, M.t[j].pc, err, err ? NONEV : val);
+    if ((op->kind == OP_LOCK && !err) || (op->kind == OP_COND_WAIT && err != CORO_ESTATE))
+        M.owner = j;
+    return err && !op->catch_;
+}
+
+/* A sync op at pc: 0 go on, 1 return *out, 2 raise *out. */
+static int m_sync_op(int j, int *out)
+{
+    const struct op *op = &P.t[j].ops[M.t[j].pc];
+    int rc, val = NONEV;
+    if (op->kind == OP_RETURN) {
+        *out = arg_val(op->x);
+        mlogv(L_OP, j, M.t[j].pc, 0, *out);
+        return 1;
+    }
+    if (op->kind == OP_RAISE) {
+        *out = arg_err(op->x);
+        mlogv(L_OP, j, M.t[j].pc, *out, NONEV);
+        return 2;
+    }
+    if (op->kind == OP_UNLOCK) {
+        if (M.owner != j) {
+            rc = SKIP;
+        } else {
+            rc = m_release();
+            M.owner = -1;
+        }
+    } else {
+        rc = m_act(op->kind - OP_ACT, op->x, &val);
+    }
+    mlogv(L_OP, j, M.t[j].pc, rc, val);
+    return 0;
+}
+
+/* The task's coroutine: resumes with exc thrown in (0: none) and runs to its
+ * next await (R_YIELD, *out = the future; R_BARE) or its end (R_RET, *out =
+ * the value; R_RAISE, *out = the error). */
+static int m_coro(int j, int exc, int *out)
+{
+    struct mtask *t = &M.t[j];
+    int err, val, r;
+    if (!t->started) {
+        t->started = 1;
+        if (exc) {                  /* thrown in before the start: no body */
+            *out = exc;
+            return R_RAISE;
+        }
+        t->pc = 0;
+    } else {
+        CHECK(t->in_op, "model: resumed outside an await");
+        if (m_op_resume(j, exc, out, &err, &val) == R_YIELD)
+            return R_YIELD;
+        t->in_op = 0;
+        if (m_op_after(j, err, val)) {
+            *out = err;
+            return m_fin(j, R_RAISE);
+        }
+        t->pc++;
+    }
+    for (; t->pc < P.t[j].nops; t->pc++) {
+        if (P.t[j].ops[t->pc].kind >= OP_NAWAIT) {
+            r = m_sync_op(j, out);
+            if (r == 1)
+                return m_fin(j, R_RET);
+            if (r == 2)
+                return m_fin(j, R_RAISE);
+            continue;
+        }
+        mlogv(L_AWAIT, j, t->pc, 0, 0);
+        r = m_op_begin(j, out, &err, &val);
+        if (r == R_YIELD || r == R_BARE) {
+            t->in_op = 1;
+            return r;
+        }
+        if (r == R_SKIP) {
+            mlogv(L_OP, j, t->pc, SKIP, NONEV);
+            continue;
+        }
+        if (m_op_after(j, err, val)) {
+            *out = err;
+            return m_fin(j, R_RAISE);
+        }
+    }
+    *out = NONEV;
+    return m_fin(j, R_RET);
+}
+
+/* Task.__step. */
+static void m_step(int j, int exc)
+{
+    struct mtask *t = &M.t[j];
+    int out = 0, r;
+    CHECK(mf[t->fut].state == MP, "model: step of a done task");
+    if (t->must_cancel) {
+        exc = CORO_ECANCELLED;
+        t->must_cancel = 0;
+    }
+    t->waiter = -1;
+    r = m_coro(j, exc, &out);
+    if (r == R_RET) {
+        if (t->must_cancel) {       /* cancelled right before it returned */
+            t->must_cancel = 0;
+            m_finish(t->fut, MC, CORO_ECANCELLED, NONEV);
+        } else {
+            m_finish(t->fut, MD, 0, out);
+        }
+    } else if (r == R_RAISE) {
+        m_finish(t->fut, out == CORO_ECANCELLED ? MC : MD, out, NONEV);
+    } else if (r == R_BARE) {
+        m_push(E_STEP, j, 0);
+    } else {
+        m_addcb(out, E_WAKEUP, j, out);
+        t->waiter = out;
+        if (t->must_cancel && m_cancel(out) == 0)
+            t->must_cancel = 0;
+    }
+}
+
+static void m_run(const struct ment *e)
+{
+    struct mfut *w;
+    int rc, val, err, i;
+    switch (e->type) {
+    case E_STEP:
+        m_step(e->a, e->b);
+        break;
+    case E_WAKEUP:
+        m_step(e->a, mf[e->b].err);
+        break;
+    case E_DRV:
+        M.d[e->a].h.state = H_IDLE;
+        M.d[e->a].runs++;
+        mlogv(L_DRV, e->a, M.d[e->a].runs, 0, 0);
+        if (M.d[e->a].runs <= BUDGET) {
+            rc = m_act(P.d[e->a].a % NA, P.d[e->a].b, &val);
+            mlogv(L_ACT, e->a, P.d[e->a].a % NA, rc, val);
+        }
+        break;
+    case E_TD:
+        w = &mf[M.t[e->a].fut];
+        M.t[e->a].tdruns++;
+        mlogv(L_TD, e->a, w->err, w->val, w->state == MC);
+        break;
+    case E_GCHILD:              /* gather's _done_callback */
+        w = &mf[e->a];
+        w->nfin++;
+        if (w->state != MP)
+            break;
+        if ((err = mf[e->b].err) != 0) {
+            for (i = 0; i < w->n; i++)
+                m_detach(w->ch[i], E_GCHILD, e->a, 1);
+            m_finish(e->a, MD, err, NONEV);
+        } else if (w->nfin == w->n)
+            m_finish(e->a, MD, w->creq ? CORO_ECANCELLED : 0, NONEV);
+        break;
+    case E_WFIN:
+        w = &mf[e->a];
+        m_hcancel(&w->h);
+        if (w->state != MP)
+            break;
+        err = mf[w->inner].err;
+        if (w->cancelling)
+            m_finish(e->a, MC, CORO_ECANCELLED, NONEV);
+        else if (w->timed_out && err == CORO_ECANCELLED)
+            m_finish(e->a, MD, CORO_ETIMEDOUT, NONEV);
+        else
+            m_finish(e->a, err == CORO_ECANCELLED ? MC : MD, err, mf[w->inner].val);
+        break;
+    case E_WFTO:
+        w = &mf[e->a];
+        w->h.state = H_IDLE;
+        w->timed_out = 1;
+        m_cancel(w->inner);
+        break;
+    case E_SLEEP:
+        if (mf[e->a].state == MP)
+            m_finish(e->a, MD, 0, NONEV);
+        break;
+    case E_WCHILD:
+        w = &mf[e->a];
+        w->nfin++;
+        if (w->state != MP)
+            break;
+        if (w->nfin == w->n || w->mode == CORO_FIRST_COMPLETED ||
+            (w->mode == CORO_FIRST_EXCEPTION && mf[e->b].state == MD && mf[e->b].err))
+            m_wait_done(e->a, MD);
+        break;
+    case E_WTO:
+        w = &mf[e->a];
+        w->h.state = H_IDLE;
+        if (w->state == MP)
+            m_wait_done(e->a, MD);
+        break;
+    case E_SHIN:
+        w = &mf[e->a];
+        if (w->state != MP)
+            break;
+        err = mf[w->inner].err;
+        m_finish(e->a, err == CORO_ECANCELLED ? MC : MD, err, mf[w->inner].val);
+        break;
+    }
+}
+
+/* _wait's waiter is set (or cancelled): its timer and its callbacks go. */
+static void m_wait_done(int wi, int state)
+{
+    int i;
+    m_hcancel(&mf[wi].h);
+    for (i = 0; i < mf[wi].n; i++)
+        m_detach(mf[wi].ch[i], E_WCHILD, wi, 1);
+    m_finish(wi, state, state == MC ? CORO_ECANCELLED : 0, NONEV);
+}
+
+/* BaseEventLoop._run_once on the virtual clock: if nothing is ready (and
+ * `nowait` is 0), time jumps to the first deadline; the due timers join the
+ * ready queue by (deadline, sequence); what was ready then runs. 0 if there
+ * was nothing to run and nothing to wait for. */
+static int m_run_once(int nowait)
+{
+    long end;
+    int i, k, n, due[MAXCAP];
+    if (++M.iters > MAX_ITER)
+        fail("model: iteration limit");
+    if (!nowait && M.rlive == 0) {
+        long long first;
+        if (M.ntm == 0)
+            return 0;
+        first = M.tm[0].when;
+        for (i = 1; i < M.ntm; i++)
+            if (M.tm[i].when < first)
+                first = M.tm[i].when;
+        if (first > M.now)
+            M.now = first;
+    }
+    M.now += drift_ms(M.iters);
+    for (n = 0, i = 0; i < M.ntm; i++) {
+        if (M.tm[i].when > M.now)
+            continue;
+        for (k = n++; k > 0; k--) {         /* insertion sort on (when, seq) */
+            const struct mtimer *p = &M.tm[due[k - 1]], *q = &M.tm[i];
+            if (p->when < q->when || (p->when == q->when && p->seq < q->seq))
+                break;
+            due[k] = due[k - 1];
+        }
+        due[k] = i;
+    }
+    {
+        struct mtimer fired[MAXCAP];
+        for (i = 0; i < n; i++)
+            fired[i] = M.tm[due[i]];
+        for (i = 0; i < n; i++) {
+            m_timer_remove(fired[i].id);
+            if (fired[i].e.type == E_SLEEP)
+                mf[fired[i].e.a].timer = -1;
+            m_push(fired[i].e.type, fired[i].e.a, fired[i].e.b);
+        }
+    }
+    end = M.rt;
+    while (M.rh < end) {
+        struct ment e = mrq[M.rh % RQ];
+        M.rh++;
+        if (!e.live)
+            continue;
+        M.rlive--;
+        m_run(&e);
+    }
+    return 1;
+}
+
+static void m_run_all(void)
+{
+    for (;;) {
+        int r;
+        do
+            r = m_run_once(0);
+        while (r > 0 && !M.stopping);
+        M.stopping = 0;
+        if (!M.stop_req)
+            break;
+        M.stop_req = 0;
+        mlogv(L_STOPPED, 0, 0, 0, 0);
+    }
+}
+
+static void run_model(void)
+{
+    int i, round, rc, id, stuck = 0;
+    const struct mfut *t0;
+    memset(&M, 0, sizeof M);
+    mlog.n = 0;
+    M.owner = -1;
+    M.semval = P.sem;
+    for (i = 0; i < NF; i++)
+        m_newfut(K_PLAIN, -1);
+    for (i = 0; i < P.nt; i++)
+        if (P.t[i].start)
+            m_spawn(i);
+    for (i = 0; i < P.nd; i++) {
+        if (!P.d[i].armed0)
+            continue;
+        id = m_timer_add(P.d[i].when, E_DRV, i, 0);
+        if (id >= 0) {
+            M.d[i].h.state = H_TIMER;
+            M.d[i].h.pos = id;
+        }
+        mlogv(L_SETUP, i, id >= 0 ? 0 : CORO_EFULL, 0, 0);
+    }
+
+    /* run_until_complete: until task 0 is done, then the iteration that
+     * runs its done callbacks (its _run_until_complete_cb stops the loop) */
+    M.phase = 1;
+    t0 = &mf[M.t[0].fut];
+    while (t0->state == MP && m_run_once(0))
+        ;
+    if (t0->state == MP) {
+        rc = CORO_ESTATE;
+    } else {
+        m_run_once(1);
+        rc = t0->err;
+    }
+    mlogv(L_PHASE, 1, rc, rc ? NONEV : t0->val, 0);
+    M.phase = 2;
+    m_run_all();
+    M.phase = 3;
+    for (round = 0; round < MAX_ROUNDS; round++) {
+        int any = 0;
+        long before;
+        for (i = 0; i < P.nt; i++) {
+            if (!M.t[i].spawned || mf[M.t[i].fut].state != MP)
+                continue;
+            if (!any)
+                mlogv(L_ROUND, round, 0, 0, 0);
+            any = 1;
+            mlogv(L_CANCEL, i, m_task_cancel(i), 0, 0);
+        }
+        if (!any)
+            break;
+        before = mlog.n;
+        m_run_all();
+        if (mlog.n == before) {
+            mlogv(L_STUCK, round, 0, 0, 0);
+            stuck = 1;
+            break;
+        }
+    }
+    for (i = 0; i < P.nt; i++)
+        CHECK(!M.t[i].spawned || M.t[i].tdruns == (mf[M.t[i].fut].state != MP),
+              "model: a task's done callback did not run once");
+    CHECK(stuck || round < MAX_ROUNDS, "model: a task did not end");
+    CHECK(M.ntm == 0 && M.rlive == 0, "model: work left");
+    CHECK(stuck || (!M.locked && !M.lqn && !M.gqn && !M.pqn && !M.jqn && !M.evqn &&
+                    !M.semqn && !M.cqn), "model: waiters left");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Comparing the logs                                                       */
+/* ------------------------------------------------------------------------ */
+
+static const char *const kind_name[] = {
+    "?", "setup", "await", "op", "fin", "drv", "act", "td", "phase", "stopped",
+    "round", "cancel", "stuck"
+};
+
+static void print_rec(const char *who, long i, const struct rec *r)
+{
+    fprintf(stderr, "  %s %4ld t=%d %s %d %d %d %d\n", who, i, (int)r->t,
+            r->kind > 0 && r->kind <= L_STUCK ? kind_name[r->kind] : "?",
+            (int)r->a, (int)r->b, (int)r->c, (int)r->d);
+}
+
+static void print_logs(long from, long to)
+{
+    long i;
+    for (i = from < 0 ? 0 : from; i < to && i < LOGCAP; i++) {
+        if (i < llog.n)
+            print_rec("lib  ", i, &llog.r[i]);
+        if (i < mlog.n)
+            print_rec("model", i, &mlog.r[i]);
+    }
+}
+
+static void compare(void)
+{
+    long i, n = llog.n < mlog.n ? llog.n : mlog.n;
+    if (n > LOGCAP)
+        n = LOGCAP;
+    for (i = 0; i < n; i++)
+        if (memcmp(&llog.r[i], &mlog.r[i], sizeof llog.r[i]) != 0)
+            break;
+    if (i == n && llog.n == mlog.n)
+        return;
+    fprintf(stderr, "fuzz_loop: logs differ at entry %ld (library %ld entries, model %ld)\n",
+            i, llog.n, mlog.n);
+    print_logs(i - 12, i + 4);
+    fail("the library's order of events is not the model's");
+}
+
+static const char *const op_name[] = {
+    "sleep", "await_f", "await_t", "gather", "wait_for", "wait", "shield", "lock", "put",
+    "get", "ev_wait", "sem_acq", "cond_wait", "join", "unlock", "return", "raise"
+};
+static const char *const act_name[] = {
+    "spawn", "cancel_t", "set", "set_err", "cancel_f", "soon", "later", "cancel_h",
+    "add_cb", "remove_cb", "put_nw", "get_nw", "release", "stop", "ev_set", "ev_clear",
+    "sem_release", "notify", "notify_all", "task_done"
+};
+
+/* The decoded program (FUZZ_LOOP_LOG set: debugging). */
+static void print_prog(void)
+{
+    int i, k;
+    fprintf(stderr, "heap cap %d, queue cap %d, drift %d, semaphore %d\n", P.cap, P.qcap,
+            P.drift, P.sem);
+    for (i = 0; i < P.nt; i++) {
+        fprintf(stderr, "task %d%s:", i, P.t[i].start ? " (start)" : "");
+        for (k = 0; k < P.t[i].nops; k++) {
+            const struct op *op = &P.t[i].ops[k];
+            fprintf(stderr, " %s%s(%d)", op->kind >= OP_ACT ? act_name[op->kind - OP_ACT]
+                    : op_name[op->kind], op->catch_ ? "?" : "", op->x);
+        }
+        fprintf(stderr, "\n");
+    }
+    for (i = 0; i < P.nd; i++)
+        fprintf(stderr, "driver %d: at %d%s: %s(%d)\n", i, P.d[i].when,
+                P.d[i].armed0 ? "" : " (not armed)", act_name[P.d[i].a % NA], P.d[i].b);
+}
+
+#ifdef FUZZ_LOOP_EMIT
+/* With -DFUZZ_LOOP_EMIT, a main that prints, for one input file, the decoded
+ * program and the model's log, for fuzz/fuzz_loop.py to run the same program
+ * on CPython's asyncio and compare (make fuzz-loop-asyncio). */
+int main(int argc, char **argv)
+{
+    static uint8_t buf[1 << 16];
+    size_t len;
+    long i;
+    int k;
+    FILE *f = argc == 2 ? fopen(argv[1], "rb") : NULL;
+    if (!f)
+        return 2;
+    len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (!decode(buf, len)) {
+        printf("prog 0 0 0 0 0 0\n");             /* nothing to run */
+        return 0;
+    }
+    if (getenv("FUZZ_LOOP_LOG"))
+        print_prog();
+    run_model();
+    run_lib();
+    compare();
+    printf("prog %d %d %d %d %d %d\n", P.cap, P.qcap, P.drift, P.sem, P.nt, P.nd);
+    for (i = 0; i < P.nt; i++) {
+        printf("task %d", P.t[i].start);
+        for (k = 0; k < P.t[i].nops; k++)
+            printf(" %d %d %d", P.t[i].ops[k].kind, P.t[i].ops[k].x, P.t[i].ops[k].catch_);
+        printf("\n");
+    }
+    for (i = 0; i < P.nd; i++)
+        printf("driver %d %d %d %d\n", P.d[i].when, P.d[i].armed0, P.d[i].a, P.d[i].b);
+    for (i = 0; i < mlog.n && i < LOGCAP; i++)
+        printf("log %d %d %d %d %d %d\n", (int)mlog.r[i].t, (int)mlog.r[i].kind,
+               (int)mlog.r[i].a, (int)mlog.r[i].b, (int)mlog.r[i].c, (int)mlog.r[i].d);
+    return 0;
+}
+#else
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!decode(data, size))
+        return 0;
+    if (getenv("FUZZ_LOOP_LOG"))
+        print_prog();
+    run_model();
+    run_lib();
+    if (getenv("FUZZ_LOOP_LOG"))
+        print_logs(0, llog.n > mlog.n ? llog.n : mlog.n);
+    compare();
+    return 0;
+}
+#endif
