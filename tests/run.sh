@@ -32,10 +32,10 @@ for t in "$@"; do
             --leak-check=full --errors-for-leak-kinds=all "$b/plain/$t"
     fi
 done
-for f in $FUZZERS; do # the fuzz targets over their corpora and regressions
-    set -- $(ls -d "$here/../fuzz/corpus/$f/"* "$here/../fuzz/regress/$f/"* 2>/dev/null)
-    run "$f corpus (plain)" "$b/plain/$f" "$@"
-    run "$f corpus (asan+ubsan)" "$b/asan/$f" "$@"
+for fz in $FUZZERS; do # the fuzz targets over their corpora and regressions
+    set -- $(ls -d "$here/../fuzz/corpus/$fz/"* "$here/../fuzz/regress/$fz/"* 2>/dev/null)
+    run "$fz corpus (plain)" "$b/plain/$fz" "$@"
+    run "$fz corpus (asan+ubsan)" "$b/asan/$fz" "$@"
 done
 run "demo outputs" "$here/demos.sh" "$b/demos"
 run "network demos" env ECHO_CLIENTS="$b/tests/echo_clients" "$here/net.sh" "$b/demos"
