@@ -8,8 +8,8 @@ b=$1; shift
 here=$(dirname "$0")
 pass=0 fail=0
 count() { # adds the "N passed, M failed" or Check summary in $1 to the totals
-    p=$(printf '%s\n' "$1" | sed -n 's/^[a-z-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
-    f=$(printf '%s\n' "$1" | sed -n 's/^[a-z-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
+    p=$(printf '%s\n' "$1" | sed -n 's/^[a-z_-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
+    f=$(printf '%s\n' "$1" | sed -n 's/^[a-z_-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
     if [ -z "$p" ]; then    # Check: "100%: Checks: 53, Failures: 0, Errors: 0"
         set -- $(printf '%s\n' "$1" | sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\)$/\1 \2 \3/p' | tail -1)
         p=$((${1:-0} - ${2:-0} - ${3:-0})); f=$((${2:-0} + ${3:-0}))
