@@ -75,7 +75,7 @@ EMB_ARM_ELFS = $(EMB_ELF_NAMES:%=$(B)/arm/%.elf) $(EMB_ELF_NAMES:%=$(B)/arm/%.st
 EMB_HAVE_AVR := $(shell command -v $(AVR_CC) >/dev/null 2>&1 && echo yes)
 EMB_HAVE_ARM := $(shell command -v $(ARM_CC) >/dev/null 2>&1 && echo yes)
 
-EMB_SIZES = sizes.o sizes_labels.o
+EMB_SIZES = sizes.o sizes_labels.o sizes_nodouble.o
 embedded-build: $(EMB_SIZES:%=$(B)/host/%) $(B)/host/printf_test $(B)/host/printf_test.asan \
     $(if $(EMB_HAVE_AVR),$(EMB_AVR_ELFS) $(EMB_SIZES:%=$(B)/avr/%)) \
     $(if $(EMB_HAVE_ARM),$(EMB_ARM_ELFS) $(EMB_SIZES:%=$(B)/arm/%))
@@ -140,9 +140,10 @@ $(B)/host/printf_test.asan: $(EMB_PRINTF_TEST)
 
 # sizes.o: one object per target whose symbols' sizes are the sizeof values
 # (read with nm -S by tests/embedded.sh); sizes_labels.o: the same with the
-# CORO_USE_LABELS backend.
+# CORO_USE_LABELS backend; sizes_nodouble.o: with CORO_NO_DOUBLE.
 EMB_LABELS_sizes =
 EMB_LABELS_sizes_labels = -DCORO_USE_LABELS
+EMB_LABELS_sizes_nodouble = -DCORO_NO_DOUBLE
 $(EMB_SIZES:%=$(B)/avr/%): $(B)/avr/%.o: embedded/sizes.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(AVR_CC) $(AVR_CFLAGS) $(EMB_LABELS_$*) -c $< -o $@

@@ -13,7 +13,8 @@
 
 RT_DEPS      = gcc-avr avr-libc simavr
 RT_TICK      = embedded/avr/tick.c
-RT_AVR_ELFS  = $(B)/avr/blink.elf $(B)/avr/isr_wake.elf $(B)/avr/cycles.elf
+RT_AVR_ELFS  = $(B)/avr/blink.elf $(B)/avr/isr_wake.elf $(B)/avr/cycles.elf \
+               $(B)/avr/cycles_nodouble.elf
 RT_HAVE_AVR := $(shell command -v $(AVR_CC) >/dev/null 2>&1 && echo yes)
 
 .PHONY: embedded-rt embedded-rt-deps embedded-rt-build
@@ -34,10 +35,14 @@ $(B)/avr/blink.elf $(B)/avr/isr_wake.elf: $(B)/avr/%.elf: embedded/avr/%.c $(RT_
 	@mkdir -p $(@D)
 	$(AVR_CC) $(AVR_CFLAGS) $(AVR_LDFLAGS) $< $(RT_TICK) $(AVR_PORT_SRCS) $(EMB_LIB_SRCS) -o $@
 
-# The cycle count: coro.h alone.
-$(B)/avr/cycles.elf: embedded/avr/cycles.c $(AVR_PORT_SRCS) $(AVR_PORT_HDRS) $(HEADERS)
+# The cycle count: coro.h alone; and with a word without double (2 bytes).
+$(B)/avr/cycles.elf: embedded/avr/cycles.c bench/resume_work.h $(AVR_PORT_SRCS) $(AVR_PORT_HDRS) $(HEADERS)
 	@mkdir -p $(@D)
 	$(AVR_CC) $(AVR_CFLAGS) $(AVR_LDFLAGS) $< $(AVR_PORT_SRCS) -o $@
+
+$(B)/avr/cycles_nodouble.elf: embedded/avr/cycles.c bench/resume_work.h $(AVR_PORT_SRCS) $(AVR_PORT_HDRS) $(HEADERS)
+	@mkdir -p $(@D)
+	$(AVR_CC) $(AVR_CFLAGS) -DCORO_NO_DOUBLE $(AVR_LDFLAGS) $< $(AVR_PORT_SRCS) -o $@
 
 deps: embedded-rt-deps
 TEST_EXTRA   += embedded-rt-build

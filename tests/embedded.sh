@@ -190,6 +190,7 @@ for t in $targets host; do
     if [ -f "$b/$t/sizes.o" ]; then
         sizes "$nmt" "$b/$t/sizes.o" >"$tmp/sizes.$t"
         sizes "$nmt" "$b/$t/sizes_labels.o" | sed 's/^/labels_/' >>"$tmp/sizes.$t"
+        sizes "$nmt" "$b/$t/sizes_nodouble.o" | sed 's/^/nodouble_/' >>"$tmp/sizes.$t"
         if [ -s "$tmp/sizes.$t" ]; then
             cols="$cols $label"
             files="$files $tmp/sizes.$t"
@@ -203,7 +204,9 @@ if [ -n "$files" ]; then
     for c in $cols; do printf '%10s' "$c"; done
     echo
     for row in "coro:struct coro (a generator)" \
-        "labels_coro:struct coro, CORO_USE_LABELS" "value:coro_value" \
+        "labels_coro:struct coro, CORO_USE_LABELS" \
+        "nodouble_coro:struct coro, CORO_NO_DOUBLE" "value:coro_value" \
+        "nodouble_value:coro_value, CORO_NO_DOUBLE" \
         "handle:struct coro_handle" "timer_slot:struct coro_timer_slot" \
         "future:struct coro_future" "task:struct coro_task (with its coro)" \
         "labels_task:struct coro_task, CORO_USE_LABELS" \

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The real-time loop on the AVR (issue 5, part 2), run by `make embedded-rt`
-# and `make test`: runs BUILD/avr/{blink,isr_wake,cycles}.elf in simavr
+# and `make test`: runs BUILD/avr/{blink,isr_wake,cycles,cycles_nodouble}.elf in simavr
 # (ATmega328P at 16 MHz, output on UART0) and checks
 #  - blink: the LED toggles come in the order and at the ticks that an
 #    independent model (awk, below) computes from the periods and the rule
@@ -156,21 +156,22 @@ EOF
     fi
 fi
 
-# ---- cycles -----------------------------------------------------------------
-if run cycles; then
-    grep -E '^(cycles|ratio):' "$tmp/cycles.out" | grep -v 'cycles: ok' | sed 's/^/      /'
-    if grep -q '^cycles: calibration: a 1000-cycle delay reads as 1000$' "$tmp/cycles.out"; then
-        ok "cycles: Timer1 counts CPU cycles exactly (1000-cycle delay reads 1000)"
+# ---- cycles (default, and -DCORO_NO_DOUBLE) -----------------------------------
+for c in cycles cycles_nodouble; do
+    run $c || continue
+    grep -E '^(cycles|ratio):' "$tmp/$c.out" | grep -v 'cycles: ok' | sed "s/^/      $c: /"
+    if grep -q '^cycles: calibration: a 1000-cycle delay reads as 1000$' "$tmp/$c.out"; then
+        ok "$c: Timer1 counts CPU cycles exactly (1000-cycle delay reads 1000)"
     else
-        bad "cycles: Timer1 calibration is off"
+        bad "$c: Timer1 calibration is off"
     fi
-    d1=$(sed -n 's/^cycles: yield-from depth 1 *\([0-9]*\)\..*/\1/p' "$tmp/cycles.out")
-    d10=$(sed -n 's/^cycles: yield-from depth 10 *\([0-9]*\)\..*/\1/p' "$tmp/cycles.out")
+    d1=$(sed -n 's/^cycles: yield-from depth 1 *\([0-9]*\)\..*/\1/p' "$tmp/$c.out")
+    d10=$(sed -n 's/^cycles: yield-from depth 10 *\([0-9]*\)\..*/\1/p' "$tmp/$c.out")
     if [ -n "$d1" ] && [ -n "$d10" ] && [ $((d10 * 10)) -le $((d1 * 11)) ]; then
-        ok "cycles: a resume at yield-from depth 10 costs what one at depth 1 does ($d10 vs $d1 cycles)"
+        ok "$c: a resume at yield-from depth 10 costs what one at depth 1 does ($d10 vs $d1 cycles)"
     else
-        bad "cycles: yield-from depth 10 ${d10:-?} cycles vs depth 1 ${d1:-?}"
+        bad "$c: yield-from depth 10 ${d10:-?} cycles vs depth 1 ${d1:-?}"
     fi
-fi
+done
 
 finish

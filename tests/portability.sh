@@ -1,6 +1,6 @@
 #!/bin/sh
 # coro.h compiles, warning-free, as C99 and as C++ with gcc and clang, with the
-# default and the labels backend, and for an ATmega328P with avr-gcc when
+# default and the labels backend (and without double), and for an ATmega328P with avr-gcc when
 # present. A small program is built and run on the host for each host variant.
 # Usage: tests/portability.sh "WARNING FLAGS"
 warn=${1:--Wall -Wextra -pedantic -Werror}
@@ -17,7 +17,7 @@ try() { # label compile-command...
 n=0
 for cc in gcc clang; do
     command -v $cc >/dev/null || continue
-    for backend in "" -DCORO_USE_LABELS; do
+    for backend in "" -DCORO_USE_LABELS -DCORO_NO_DOUBLE; do
         n=$((n + 1))
         try "$cc -std=c99 $backend" sh -c "$cc -std=c99 $warn $backend -I'$top' '$src' -o '$out/c$n' && '$out/c$n'"
         try "$cc C++ $backend" sh -c "$cc -x c++ -std=c++11 $warn $backend -I'$top' '$src' -o '$out/cxx$n' -lstdc++ && '$out/cxx$n'"
