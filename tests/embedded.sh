@@ -50,18 +50,8 @@ run_forever: 0
 idle hook slept: yes
 EOF
 
-# simavr prints each line the UART sends on stderr as ESC[32m LINE. ESC[0m,
-# with every byte below ' ' (the newline too) shown as '.': keep those lines,
-# drop the colours and the one '.' that stands for the newline. (A tab or a
-# line over 255 bytes would not survive this: it makes the comparison fail,
-# never pass wrongly; the demos print neither.)
-run_avr() { # elf output-file
-    timeout "$TIMEOUT" simavr -m atmega328p -f 16000000 "$1" \
-        </dev/null 2>"$tmp/avr.raw" >/dev/null
-    rc=$?
-    esc=$(printf '\033')
-    sed -n "s/^\\($esc\\[0m\\)*$esc\\[32m\\(.*\\)\\.\$/\\2/p" "$tmp/avr.raw" >"$2"
-    return $rc
+run_avr() { # elf output-file (see tests/simavr_uart.sh)
+    "$here/simavr_uart.sh" "$1" "$2" "$TIMEOUT"
 }
 
 # qemu: semihosting output on a chardev that is stdout; the exit code is the
@@ -135,33 +125,28 @@ for v in printf_test printf_test.asan; do
 done
 
 targets=""
-if have avr-gcc && have simavr; then
-    targets="$targets avr"
+# board TARGET NM RUNNER: each demo on TARGET, compared, its stack measured,
+# its ELF checked for malloc
+board() {
+    targets="$targets $1"
     for d in generators countdown checks; do
         case $d in
         generators) e=$ref/generators.out l=$e ;;
         countdown) e=$ref/sleeping_loop.virtual.out l=$e ;;
         checks) e=$tmp/checks.out l="the expected checks text" ;;
         esac
-        compare avr "$d" "$b/avr/$d.elf" "$e" "$l" run_avr
-        measure_stack avr "$d" "$b/avr/$d.stack.elf" "$e" run_avr
-        no_malloc avr avr-nm "$b/avr/$d.elf"
+        compare "$1" "$d" "$b/$1/$d.elf" "$e" "$l" "$3"
+        measure_stack "$1" "$d" "$b/$1/$d.stack.elf" "$e" "$3"
+        no_malloc "$1" "$2" "$b/$1/$d.elf"
     done
+}
+if have avr-gcc && have simavr; then
+    board avr avr-nm run_avr
 else
     echo "skip  avr: avr-gcc or simavr missing (tests/deps.sh gcc-avr avr-libc simavr)"
 fi
 if have arm-none-eabi-gcc && have qemu-system-arm; then
-    targets="$targets arm"
-    for d in generators countdown checks; do
-        case $d in
-        generators) e=$ref/generators.out l=$e ;;
-        countdown) e=$ref/sleeping_loop.virtual.out l=$e ;;
-        checks) e=$tmp/checks.out l="the expected checks text" ;;
-        esac
-        compare arm "$d" "$b/arm/$d.elf" "$e" "$l" run_arm
-        measure_stack arm "$d" "$b/arm/$d.stack.elf" "$e" run_arm
-        no_malloc arm arm-none-eabi-nm "$b/arm/$d.elf"
-    done
+    board arm arm-none-eabi-nm run_arm
     ICOUNT=1
     compare arm "systick (SysTick clock, WFI idle hook)" "$b/arm/systick.elf" \
         "$tmp/systick.out" "the expected tick times" run_arm

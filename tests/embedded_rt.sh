@@ -17,6 +17,7 @@
 # Skips (0 passed, 0 failed) when avr-gcc or simavr is missing.
 # Usage: tests/embedded_rt.sh BUILD_DIR   (ELFs built by mk/embedded_rt.mk)
 b=${1:-build}
+here=$(dirname "$0")
 pass=0 fail=0
 TIMEOUT=${EMB_TIMEOUT:-60}
 tmp=$(mktemp -d) || exit 1
@@ -33,15 +34,8 @@ for tool in avr-gcc simavr; do
     fi
 done
 
-# simavr prints each UART line on stderr as ESC[32m LINE. ESC[0m (the '.'
-# stands for the newline): keep those lines without colours and the '.'.
 run_avr() { # name -> $tmp/name.out; returns simavr's status
-    timeout "$TIMEOUT" simavr -m atmega328p -f 16000000 "$b/avr/$1.elf" \
-        </dev/null 2>"$tmp/$1.raw" >/dev/null
-    rc=$?
-    esc=$(printf '\033')
-    sed -n "s/^\\($esc\\[0m\\)*$esc\\[32m\\(.*\\)\\.\$/\\2/p" "$tmp/$1.raw" >"$tmp/$1.out"
-    return $rc
+    "$here/simavr_uart.sh" "$b/avr/$1.elf" "$tmp/$1.out" "$TIMEOUT"
 }
 
 run() { # name: runs it, checks it ended well; 0 if its output can be checked
