@@ -90,6 +90,7 @@
  * member name in `(co)->err`), so bodies catch into a local `int err`.
  */
 #include <check.h>
+#include "check_main.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1703,10 +1704,7 @@ END_TEST
 
 static TCase *tcase(Suite *s, const char *name)
 {
-    TCase *tc = tcase_create(name);
-    tcase_add_checked_fixture(tc, trace_reset, NULL);
-    suite_add_tcase(s, tc);
-    return tc;
+    return check_tcase(s, name, trace_reset, NULL, 0);
 }
 
 static Suite *coro_suite(void)
@@ -1798,10 +1796,5 @@ static Suite *coro_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(coro_suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run(coro_suite());
 }

@@ -66,6 +66,7 @@
  */
 #define _GNU_SOURCE 1
 #include <check.h>
+#include "check_main.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -2026,11 +2027,7 @@ static int n_backends;
 
 static TCase *tcase(Suite *s, const char *name)
 {
-    TCase *tc = tcase_create(name);
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    suite_add_tcase(s, tc);
-    return tc;
+    return check_tcase(s, name, setup, teardown, 60);
 }
 
 #define ADD(tc, t) tcase_add_loop_test(tc, t, 0, n_backends)
@@ -2092,10 +2089,5 @@ static Suite *io_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(io_suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run(io_suite());
 }

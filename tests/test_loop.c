@@ -91,6 +91,7 @@
  * in `(co)->err`), so bodies catch into a local `int err`.
  */
 #include <check.h>
+#include "check_main.h"
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1935,10 +1936,7 @@ END_TEST
 
 static TCase *tcase(Suite *s, const char *name)
 {
-    TCase *tc = tcase_create(name);
-    tcase_add_checked_fixture(tc, setup, NULL);
-    suite_add_tcase(s, tc);
-    return tc;
+    return check_tcase(s, name, setup, NULL, 0);
 }
 
 static Suite *loop_suite(void)
@@ -2017,10 +2015,5 @@ static Suite *loop_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(loop_suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run(loop_suite());
 }

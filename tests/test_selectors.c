@@ -19,6 +19,7 @@
 #define _DEFAULT_SOURCE
 
 #include <check.h>
+#include "check_main.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -1202,10 +1203,5 @@ static Suite *selectors_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(selectors_suite());
-    int failed;
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run(selectors_suite());
 }

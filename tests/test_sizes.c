@@ -1,6 +1,7 @@
 /* test_sizes.c -- the struct sizes README.md and the headers document, on
  * x86-64 (LP64). If one changes, change the documentation with it. */
 #include <check.h>
+#include "check_main.h"
 #include <stdlib.h>
 
 #include "loop.h"
@@ -30,14 +31,7 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("sizes");
-    TCase *tc = tcase_create("x86-64");
-    SRunner *sr;
-    int failed;
+    TCase *tc = check_tcase(s, "x86-64", NULL, NULL, 0);
     tcase_add_test(tc, test_documented_sizes_on_x86_64);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

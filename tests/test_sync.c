@@ -152,6 +152,7 @@
  * QueueEmpty CORO_EEMPTY, a negative Semaphore value CORO_EINVAL.
  */
 #include <check.h>
+#include "check_main.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -2713,10 +2714,7 @@ END_TEST
 
 static TCase *tcase(Suite *s, const char *name)
 {
-    TCase *tc = tcase_create(name);
-    tcase_add_checked_fixture(tc, trace_reset, NULL);
-    suite_add_tcase(s, tc);
-    return tc;
+    return check_tcase(s, name, trace_reset, NULL, 0);
 }
 
 static Suite *sync_suite(void)
@@ -2774,10 +2772,5 @@ static Suite *sync_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(sync_suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run(sync_suite());
 }

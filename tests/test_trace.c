@@ -4,6 +4,7 @@
  * the CATCH macros must accept any lvalue (a frame field) for the error.
  */
 #include <check.h>
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,16 +119,9 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("trace");
-    TCase *tc = tcase_create("hook");
-    SRunner *sr;
-    int failed;
+    TCase *tc = check_tcase(s, "hook", NULL, NULL, 0);
     tcase_add_test(tc, test_trace_hook_reports_every_suspend_and_resume);
     tcase_add_test(tc, test_catch_macros_take_a_frame_field);
     tcase_add_test(tc, test_value_sent_into_a_yield_in_finally_is_not_returned);
-    suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

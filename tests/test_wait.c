@@ -61,6 +61,7 @@
  * coro_as_completed().
  */
 #include <check.h>
+#include "check_main.h"
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1466,10 +1467,7 @@ END_TEST
 
 static TCase *tcase(Suite *s, const char *name)
 {
-    TCase *tc = tcase_create(name);
-    tcase_add_checked_fixture(tc, setup, NULL);
-    suite_add_tcase(s, tc);
-    return tc;
+    return check_tcase(s, name, setup, NULL, 0);
 }
 
 static Suite *wait_suite(void)
@@ -1535,10 +1533,5 @@ static Suite *wait_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(wait_suite());
-    int failed;
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run(wait_suite());
 }
