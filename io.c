@@ -169,6 +169,30 @@ int coro_io_resumed(struct coro_io *io, unsigned event, int err)
 
 /* ---- the selector loop's wait step -------------------------------------- */
 
+/* Wakes the first task of `waiters` for the next iteration, behind what the
+ * handles that run before its fd's turn schedule: in asyncio the fd's
+ * callback, after the handles that were ready before the select, sets the
+ * future the task awaits. The woken tasks wait on iol->woken; iol->turn,
+ * call_soon'd at the first of them (where that callback would stand in the
+ * batch), queues them all. */
+static struct coro_task *wake_at_turn(struct coro_io_loop *iol, struct coro_loop *loop,
+                                      struct coro_list *waiters)
+{
+    struct coro_task *t = coro__loop_wake_onto(waiters, &iol->woken);
+    if (t)
+        coro_loop_call_soon(loop, &iol->turn);      /* CORO_EBUSY if it is */
+    return t;
+}
+
+/* iol->turn: the tasks the wait step woke take their place in the queue. */
+static void woken_turn(struct coro_handle *h)
+{
+    struct coro_io_loop *iol = CORO__CONTAINER_OF(h, struct coro_io_loop, turn);
+    struct coro_handle *t;
+    while ((t = coro_list_pop(&iol->woken)) != NULL)
+        coro_list_push(&iol->wake.loop->ready, t);
+}
+
 /* Schedules what a ready fd wakes: the first waiting task, the callback. */
 static void dispatch(struct coro_loop *loop, const struct coro_sel_event *ev)
 {
@@ -186,12 +210,12 @@ static void dispatch(struct coro_loop *loop, const struct coro_sel_event *ev)
      * sock_* do through a future that the fd's callback sets. Until it has
      * run, the fd may still look ready: nobody else is woken for it. */
     if ((events & CORO_EVENT_READ) && !(io->woken & CORO_EVENT_READ) &&
-        coro__loop_wake_next(loop, &io->readers)) {
+        wake_at_turn(iol, loop, &io->readers)) {
         io->woken |= CORO_EVENT_READ;
         check_later(iol, io);
     }
     if ((events & CORO_EVENT_WRITE) && !(io->woken & CORO_EVENT_WRITE) &&
-        coro__loop_wake_next(loop, &io->writers)) {
+        wake_at_turn(iol, loop, &io->writers)) {
         io->woken |= CORO_EVENT_WRITE;
         check_later(iol, io);
     }
@@ -294,6 +318,8 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
     }
     iol->on_wakeup = NULL;
     iol->check = NULL;
+    iol->woken.tail = NULL;
+    coro_handle_init(&iol->turn, woken_turn);
     loop->data = iol;
     coro_io_init(&iol->wake, loop, iol->wake_fd[0]);
     coro_handle_init(&iol->wake_drain, wake_drain);
@@ -308,6 +334,8 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
 
 void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop)
 {
+    if (coro_loop_cancel(loop, &iol->turn) == 0)
+        woken_turn(&iol->turn);         /* woken tasks are not lost */
     coro_io_close(&iol->wake);
     loop->data = NULL;                  /* before its fds go */
     close(iol->wake_fd[0]);

@@ -57,6 +57,8 @@ struct coro_io_loop {
     int wake_fd[2];                 /* eventfd (both ends the same) or a pipe */
     struct coro_handle *on_wakeup;  /* runs after each coro_loop_wakeup */
     struct coro_io *check;          /* ios whose task woke: still wanted? */
+    struct coro_list woken;         /* tasks the wait step woke, until... */
+    struct coro_handle turn;        /* ...this handle's turn in the batch */
 };
 
 /* Attaches a selector to `loop` (opened with `backend`, NULL for the best

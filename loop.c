@@ -798,7 +798,7 @@ struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
     return wake_onto(list, &loop->ready, v, err);
 }
 
-struct coro_task *coro__loop_wake_next(struct coro_loop *loop, struct coro_list *list)
+struct coro_task *coro__loop_wake_onto(struct coro_list *list, struct coro_list *to)
 {
-    return wake_onto(list, &loop->next, coro_none(), 0);
+    return wake_onto(list, to, coro_none(), 0);
 }

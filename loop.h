@@ -400,10 +400,10 @@ int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list);
 struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
                                  coro_value v, int err);
 
-/* As coro_loop_wake with none, for a wake during the wait step (I/O): the
- * task resumes one iteration later, after the batch that runs now, as a
- * task woken through a future would. */
-struct coro_task *coro__loop_wake_next(struct coro_loop *loop, struct coro_list *list);
+/* As coro_loop_wake with none, but onto the list `to` instead of the ready
+ * queue: the selector loop keeps the tasks its wait step wakes there until
+ * their fd's turn in the batch (io.c). */
+struct coro_task *coro__loop_wake_onto(struct coro_list *list, struct coro_list *to);
 
 /* Inside the running task, right after its wait resumed: 1 if it was woken
  * by coro_loop_wake (*v, if v is not NULL, = the value or, for an error, the

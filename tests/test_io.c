@@ -934,6 +934,36 @@ START_TEST(test_task_woken_by_its_fd_resumes_after_the_timers_due_in_that_iterat
 }
 END_TEST
 
+static void act_send_x_soon_other(struct cb *c)
+{
+    send1(c->fd, "x");
+    soon(c->other);
+}
+
+/* asyncio: the fd's reader handle runs after what was ready before the
+ * select, so what those schedule comes before the task it wakes. Python:
+ *     async def reader(): T.append('r:wait'); await loop.sock_recv(a, 10); T.append('r:got')
+ *     (w at 1 ms: b.send(b'x'); loop.call_soon(A)); A: loop.call_soon(X)
+ * CPython 3.11: r:wait w A X r:got */
+START_TEST(test_task_woken_by_its_fd_resumes_after_what_earlier_handles_scheduled)
+{
+    int sv[2];
+    struct coro_io io;
+    struct cb w, a, x;
+    struct tk r;
+    io_open(_i);
+    pair(sv);
+    coro_io_init(&io, &loop, sv[0]);
+    tk_start(&r, "r", &io, rd_body)->close = 1;
+    later(cb_init(&w, "w", act_send_x_soon_other), CORO_MSEC);
+    w.fd = sv[1];
+    w.other = cb_init(&a, "A", act_soon_other);
+    a.other = cb_init(&x, "X", NULL);
+    ck_assert_ran_out(run_out(50));
+    ck_assert_trace("r:wait w A X r:got:x");
+}
+END_TEST
+
 /* Two tasks waiting to read one fd: each readiness wakes one, in the order
  * they began to wait. asyncio allows one sock_recv per socket (a second
  * add_reader replaces the first), so the twin keeps coro's FIFO itself.
@@ -2054,6 +2084,7 @@ static Suite *io_suite(void)
     tc = tcase(s, "wait");
     ADD(tc, test_io_wait_resumes_when_the_fd_becomes_readable_not_before);
     ADD(tc, test_task_woken_by_its_fd_resumes_after_the_timers_due_in_that_iteration);
+    ADD(tc, test_task_woken_by_its_fd_resumes_after_what_earlier_handles_scheduled);
     ADD(tc, test_two_tasks_waiting_on_one_fd_wake_one_per_readiness_in_fifo_order);
     ADD(tc, test_cancelling_a_task_waiting_on_an_fd_raises_ecancelled_and_drops_the_interest);
     ADD(tc, test_fd_of_a_cancelled_waiter_becoming_readable_does_not_make_the_loop_spin);
