@@ -387,8 +387,9 @@ int coro_loop_run_once(struct coro_loop *loop)
     loop->now = loop->clock->now(loop);
     turns = fire_due(loop, &late);
     /* this iteration runs what is ready now; what they schedule waits, after
-     * the tasks that fds woke, for the next one, and so do the sleepers
-     * whose timers came last (kept on loop->next meanwhile: fire_due) */
+     * the sleepers whose timers came first (loop->next), for the next one,
+     * and so do the sleepers whose timers came last (kept on loop->next
+     * meanwhile: fire_due) */
     list_splice(&loop->batch, &loop->ready);
     list_splice(&loop->ready, &loop->next);
     loop->next = late;

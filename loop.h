@@ -122,8 +122,8 @@ extern const struct coro_clock coro_clock_virtual;
 struct coro_loop {
     struct coro_list ready;         /* handles to run next iteration */
     struct coro_list batch;         /* handles this iteration runs */
-    struct coro_list next;          /* tasks woken in the wait step or by a
-                                       timer: they run next iteration */
+    struct coro_list next;          /* tasks woken by a timer: they run
+                                       next iteration (loop.c's fire_due) */
     struct coro_timer_slot *heap;   /* 4-ary min-heap on (when, seq) */
     uint32_t heap_len, heap_cap;
     uint32_t seq;                   /* last timer sequence number */
