@@ -322,6 +322,7 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
     loop->stopping = 0;
     loop->vnow = 0;
     loop->current = NULL;
+    loop->cancelling = NULL;
     loop->data = NULL;
 #ifdef CORO_HOST_CLOCK
     coro_loop_set_clock(loop, &coro_clock_monotonic);
@@ -428,10 +429,10 @@ int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut
     int rc;
     while (!coro_future_done(fut)) {
         rc = coro_loop_run_once(loop);
-        if (rc < 0)
-            return rc;
-        if (rc == 0)
-            return CORO_ESTATE;
+        if (rc <= 0) {
+            loop->stopping = 0;
+            return rc < 0 ? rc : CORO_ESTATE;
+        }
         if (loop->stopping) {   /* asyncio: "Event loop stopped before
                                    Future completed" (unless it just did) */
             loop->stopping = 0;
@@ -645,32 +646,6 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn)
     return 0;
 }
 
-/* The future a pending task awaits, if it is another task's, else NULL. */
-static struct coro_future *awaited_task(const struct coro_future *f)
-{
-    if (!f || f->state != CORO_PENDING || (f->flags & (CORO__T_TASK | CORO__T_WAIT_FUT)) !=
-                                              (CORO__T_TASK | CORO__T_WAIT_FUT))
-        return NULL;
-    f = (const struct coro_future *)f->val.p;
-    return (f->flags & CORO__T_TASK) ? (struct coro_future *)f : NULL;
-}
-
-/* Whether the task future f awaits a task that awaits ... f (Floyd's walk:
- * a cycle further down that f only leads into ends it too). */
-static int awaits_itself(const struct coro_future *f)
-{
-    const struct coro_future *slow = f, *fast = f;
-    for (;;) {
-        if ((fast = awaited_task(fast)) == NULL || fast == f)
-            return fast == f;
-        if ((fast = awaited_task(fast)) == NULL || fast == f)
-            return fast == f;
-        slow = awaited_task(slow);
-        if (slow == fast)
-            return 0;
-    }
-}
-
 int coro_task_cancel(struct coro_task *t)
 {
     struct coro_future *f = &t->fut;
@@ -684,18 +659,26 @@ int coro_task_cancel(struct coro_task *t)
     }
     if (flags & CORO__T_WAIT_FUT) {
         struct coro_future *w = (struct coro_future *)f->val.p;
-        if (!awaits_itself(f)) {
+        struct coro__cancelling *c, self;
+        for (c = loop->cancelling; c && c->task != t; c = c->next)
+            ;
+        if (!c) {
             /* asyncio cancels what the task awaits; the task wakes when that
              * is done and gets CORO_ECANCELLED from it. If it cannot be
              * cancelled (or is done already), the step that resumes the task
              * throws. */
+            self.task = t;
+            self.next = loop->cancelling;
+            loop->cancelling = &self;
             if (w->state != CORO_PENDING || coro_future_cancel(w) != 0)
                 f->flags |= CORO__T_CANCEL;
+            loop->cancelling = self.next;
             return 0;
         }
-        /* t awaits a task that awaits ... t: cancelling what it awaits would
-         * come back round to t for ever (asyncio: RecursionError). t stops
-         * waiting instead and its step throws, which unwinds the cycle. */
+        /* this cancel came back round to t, whose own cancel is in progress:
+         * t awaits something that awaits ... t (asyncio recurses until
+         * RecursionError). t stops waiting and its step throws, which
+         * unwinds the cycle. */
         coro_list_remove(&w->waiters, &t->h);
     } else if (flags & CORO__T_SLEEP) {
         /* asyncio cancels the sleep's future, which queues the task now,

@@ -117,7 +117,7 @@ extern const struct coro_clock coro_clock_monotonic;
  * so timers fire in order, instantly and deterministically. */
 extern const struct coro_clock coro_clock_virtual;
 
-/* The event loop: 88 bytes on x86-64, plus the timer array you give it.
+/* The event loop: 96 bytes on x86-64, plus the timer array you give it.
  * Fields are private. */
 struct coro_loop {
     struct coro_list ready;         /* handles to run next iteration */
@@ -132,7 +132,15 @@ struct coro_loop {
     coro_time vnow;                 /* the virtual clock's time */
     const struct coro_clock *clock;
     struct coro_task *current;      /* the task running now, or NULL */
+    struct coro__cancelling *cancelling;  /* task cancels in progress */
     void *data;                     /* free for the clock or the user */
+};
+
+/* Private: one coro_task_cancel in progress, on the C stack: a cancel that
+ * comes back round to a task in this chain has met an await cycle. */
+struct coro__cancelling {
+    struct coro_task *task;
+    struct coro__cancelling *next;
 };
 
 /* Prepares a loop with `cap` timer slots in `heap` (caller-owned; one slot per
@@ -188,8 +196,9 @@ int coro_loop_run_forever(struct coro_loop *loop);
 int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut,
                                  coro_value *out);
 
-/* loop.stop(): the current iteration finishes, then run_forever returns;
- * called before run_forever, that runs one iteration. */
+/* loop.stop(): the current iteration finishes, then run_forever returns (and
+ * run_until_complete, with CORO_ESTATE if its future is not done); called
+ * before either, that runs one iteration. */
 void coro_loop_stop(struct coro_loop *loop);
 
 /* ------------------------------------------------------------------------ */
@@ -273,8 +282,11 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn);
 
 /* task.cancel(): asks the task to stop: CORO_ECANCELLED is thrown in at its
  * current await (a sleep ends, a wait on a primitive is withdrawn; an awaited
- * future or task is cancelled in turn, as asyncio does). The coroutine may
- * catch it. 0 when requested, CORO_ESTATE if the task is already done. */
+ * future or task is cancelled in turn, as asyncio does). In an await cycle
+ * (the task awaits something that awaits ... the task) the cancel that comes
+ * back round to the task takes it off what it awaits instead, where asyncio
+ * recurses to RecursionError. The coroutine may catch it. 0 when requested,
+ * CORO_ESTATE if the task is already done. */
 int coro_task_cancel(struct coro_task *t);
 
 /* The task running now (asyncio.current_task()), or NULL. */

@@ -933,6 +933,61 @@ START_TEST(test_cancel_in_an_await_cycle_cancels_each_task_once)
 }
 END_TEST
 
+/* The same cycle through a gather or a wait_for (found in review): T awaits
+ * gather(U) or wait_for(U), U awaits T. Cancelling T cancels the gather,
+ * which cancels U, which would cancel T again. */
+struct cycler {
+    struct coro_task task;              /* first */
+    struct coro_future *kids[1];
+    struct coro_watch watch[1];
+    struct coro_wait gather;
+    struct coro_wait_for wait_for;
+    int use_wait_for;
+    struct tk u;                        /* awaits this task */
+    coro_value r;
+};
+
+static int cycler(struct coro *co)
+{
+    struct cycler *f = (struct cycler *)co;
+    CORO_BEGIN(co);
+    tk_start(&f->u, "U", awaiter)->fut = &f->task.fut;
+    if (f->use_wait_for) {
+        ck_assert_int_eq(coro_wait_for(&f->wait_for, &loop, &f->u.task.fut, CORO_FOREVER), 0);
+        ev("T", "await wait_for(U)");
+        CORO_AWAIT_FUTURE(co, &f->wait_for.fut, f->r);
+    } else {
+        f->kids[0] = &f->u.task.fut;
+        ck_assert_int_eq(coro_gather(&f->gather, &loop, f->kids, f->watch, 1), 0);
+        ev("T", "await gather(U)");
+        CORO_AWAIT_FUTURE(co, &f->gather.fut, f->r);
+    }
+    CORO_FINALLY(co);
+    ev("T", "fin:%s", ename(coro_pending(co)));
+    CORO_END(co);
+}
+
+START_TEST(test_cancel_in_an_await_cycle_through_gather_or_wait_for_ends)
+{
+    static struct cycler t;
+    struct cb cancel;
+    memset(&t, 0, sizeof t);
+    t.use_wait_for = _i;
+    ck_assert_int_eq(coro_task_start(&t.task, &loop, cycler), 0);
+    cb_init(&cancel, "cancel", act_cancel_tasks)->task = &t.task;
+    later(&cancel, secs(1));
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &t.task.fut, NULL), CORO_ECANCELLED);
+    ck_assert_int_eq(run_task(&t.u, NULL), CORO_ECANCELLED);
+    outcome("T", &t.task.fut);
+    outcome("U", &t.u.task.fut);
+    ck_assert_trace(_i ? "T:await wait_for(U)@0 U:await@0 cancel@1 T:fin:cancelled@1 "
+                         "U:fin:cancelled@1 T:cancelled U:cancelled"
+                       : "T:await gather(U)@0 U:await@0 cancel@1 T:fin:cancelled@1 "
+                         "U:fin:cancelled@1 T:cancelled U:cancelled");
+    ck_assert_int_eq(coro_loop_run_once(&loop), 0);
+}
+END_TEST
+
 /* Python:
  *     ta = task(outer('A', sub('S', 10)))
  *     loop.call_later(2, lambda: (ev('cancel'), ta.cancel()))
@@ -1969,6 +2024,7 @@ static Suite *loop_suite(void)
     tcase_add_test(tc, test_cancel_while_awaiting_a_pending_future_cancels_that_future);
     tcase_add_test(tc, test_cancel_while_awaiting_another_task_cancels_that_task);
     tcase_add_test(tc, test_cancel_in_an_await_cycle_cancels_each_task_once);
+    tcase_add_loop_test(tc, test_cancel_in_an_await_cycle_through_gather_or_wait_for_ends, 0, 2);
     tcase_add_test(tc, test_cancel_while_awaiting_a_sleeping_subcoroutine_unwinds_both);
     tcase_add_test(tc, test_cancel_while_ready_after_sleep0_throws_at_its_next_step);
     tcase_add_test(tc, test_task_cancelling_itself_gets_ecancelled_at_its_next_await);
