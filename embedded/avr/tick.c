@@ -20,6 +20,10 @@
 #endif
 
 static volatile uint32_t ticks;         /* written by the ISR only */
+static uint32_t last_ticks;             /* the count tick_now saw last */
+static coro_time total_ticks;           /* that count widened to 64 bits: it
+                                           survives the wrap (49.7 days at
+                                           1 kHz) */
 static uint32_t idle_count;             /* idle-hook calls */
 static coro_idle_fn idle_hook = coro_tick_idle_sleep;
 static struct coro_signal *signals;     /* every registered signal */
@@ -36,6 +40,8 @@ void coro_tick_start(void)
     uint8_t sreg = SREG;
     cli();
     ticks = 0;
+    last_ticks = 0;
+    total_ticks = 0;
     idle_count = 0;
     TCCR0A = (uint8_t)(1 << WGM01);                 /* CTC: clear at OCR0A */
     TCCR0B = 0;
@@ -88,27 +94,35 @@ uint32_t coro_tick_idle_count(void)
 
 static coro_time tick_now(struct coro_loop *loop)
 {
+    uint32_t t = coro_tick_count();
     (void)loop;
-    return (coro_time)coro_tick_count() * CORO_TICK_NS;
+    total_ticks += (uint32_t)(t - last_ticks);
+    last_ticks = t;
+    return total_ticks * CORO_TICK_NS;
 }
 
 static int tick_wait(struct coro_loop *loop, coro_time deadline)
 {
-    uint32_t due = 0;   /* the first tick at or after the deadline */
+    uint32_t due = 0;   /* the first tick at or after the deadline, mod 2^32 */
     int have_due = deadline != CORO_FOREVER;
-    if (have_due && deadline > loop->now)
-        due = (uint32_t)((deadline + CORO_TICK_NS - 1) / CORO_TICK_NS);
+    if (have_due) {
+        coro_time now = tick_now(loop);
+        coro_time left = deadline > now ? (deadline - now + CORO_TICK_NS - 1) / CORO_TICK_NS : 0;
+        if (left > INT32_MAX)
+            left = INT32_MAX;           /* returns early; the loop waits again */
+        due = last_ticks + (uint32_t)left;
+    }
     for (;;) {
         /* clear first: a raise from here on sets it again and stops the sleep */
         coro_signal_pending = 0;
         if (coro_signal_poll())
             return 0;                   /* a task or a handle is ready now */
-        if (have_due && (deadline <= loop->now || coro_tick_count() >= due))
+        if (have_due && (int32_t)(coro_tick_count() - due) >= 0)
             return 0;
         if (!have_due && !signals)
             return CORO_EEMPTY;         /* nothing could ever wake us */
         cli();
-        if (!coro_signal_pending && (!have_due || ticks < due)) {
+        if (!coro_signal_pending && (!have_due || (int32_t)(ticks - due) < 0)) {
             idle_count++;
             idle_hook();                /* sei; sleep: wakes at any interrupt */
         } else {

@@ -15,8 +15,9 @@
  *
  * THE TICK. Timer0 in CTC mode, prescaler 64, interrupts CORO_TICK_HZ times a
  * second (default 1000); its ISR increments a 32-bit counter. The loop's time
- * is ticks * CORO_TICK_NS, so a sleep of d ns ends at the first tick at or
- * after its deadline (never early). Timer0 is the clock's; don't use it.
+ * is ticks * CORO_TICK_NS, the count widened to 64 bits (its wrap, every 49.7
+ * days at 1 kHz, is invisible), so a sleep of d ns ends at the first tick at
+ * or after its deadline (never early). Timer0 is the clock's; don't use it.
  *
  * THE WAIT (coro_clock_tick.wait), once per loop iteration: it hands the
  * raised signals to their waiters; then, while no deadline is due and no
