@@ -15,18 +15,32 @@
  *      CORO_BEGIN(co) and CORO_END(co). Before CORO_BEGIN put declarations only:
  *      that code runs on every resume (and when coro_where() asks for the file).
  *   3. With the default backend (switch on __LINE__), a suspension point
- *      (CORO_YIELD*, CORO_AWAIT*, CORO_YIELD_FROM*) must not sit inside a
- *      `switch` statement of your own: its `case` would belong to your switch.
- *      Define CORO_USE_LABELS (GNU C: gcc, clang) to lift that rule.
+ *      (CORO_YIELD*, CORO_AWAIT*, CORO_YIELD_FROM*, every await macro) must
+ *      not sit inside a `switch` statement of your own: its `case` would
+ *      belong to your switch. Define CORO_USE_LABELS (GNU C: gcc, clang) to
+ *      lift that rule. With either backend, a try block (CORO_TRY ...
+ *      CORO_END_TRY) must not sit inside a switch of your own. Broken, the
+ *      rule is not silent: the resume (or the raise) that finds no place to
+ *      go returns CORO_ELOST, and the generator is closed.
  *   4. One suspension point per source line: two on one line fail to compile
  *      with "duplicate label 'coro_one_suspension_point_per_line_N'". Files are
  *      limited to 65534 lines.
  *   5. In C++, do not jump over initialised declarations: declare them in the
  *      frame (rule 1) or in a block that holds no suspension point.
  *   6. Errors are ints: 0 is no error, library codes are negative (CORO_E*),
- *      user codes are positive. An error raised or thrown in and not caught
- *      unwinds the body: its CORO_FINALLY section runs, then the error leaves
- *      the frame, exactly as a Python exception leaves a generator.
+ *      user codes are positive. HOW ERRORS TRAVEL: an error raised
+ *      (CORO_RAISE) or thrown in at any suspension point (a yield, a yield
+ *      from, every await of loop.h, sync.h and io.h) goes to the innermost
+ *      try block around that point: its first matching except clause takes
+ *      it, else its finally block runs and it goes on to the next try block
+ *      out, and so on; past the outermost it leaves the frame, exactly as a
+ *      Python exception leaves a generator (the delegator gets it at its
+ *      yield from). CORO_RETURN travels the same way through the finally
+ *      blocks. Which try block is "around" is decided at compile time, by
+ *      where the macro is written.
+ *   7. A try block keeps its bookkeeping in a `struct coro_try` of the frame
+ *      (rule 1). Leave its parts only by falling off their end, CORO_RETURN
+ *      or CORO_RAISE: never break, continue, goto or return.
  *
  * A COMPLETE EXAMPLE
  *
@@ -108,6 +122,9 @@ extern "C" {
 #define CORO_EEXIST     (-4084) /* KeyError: the fd is already registered */
 #define CORO_ERANGE     (-4083) /* ValueError: an fd the backend cannot take
                                    (select: at or above FD_SETSIZE) */
+#define CORO_ELOST      (-4059) /* the body has no resume point for where it
+                                   stopped: a suspension point or try block
+                                   inside a `switch` of your own (rule 3) */
 #define CORO_ERROR_MIN  (-4096) /* codes in [CORO_ERROR_MIN, -4000) are coro's */
 
 /* Returns the name of a status or library error code ("CORO_EBUSY"), "user
@@ -157,7 +174,9 @@ static CORO__ALWAYS_INLINE coro_value coro__value(unsigned char type)
     return r;
 }
 
-/* Constructors: coro_int(5), coro_double(0.5), coro_ptr(p), coro_none(). */
+/* Constructors: coro_int(5), coro_double(0.5), coro_ptr(p), coro_none().
+ * coro_ptr takes any object pointer, const or not ("text" too); the reader
+ * casts v.v.p back to what it was. */
 static CORO__ALWAYS_INLINE coro_value coro_none(void)
 {
     return coro__value(CORO_NONE);
@@ -177,10 +196,10 @@ static inline coro_value coro_double(double d)
     return r;
 }
 #endif
-static CORO__ALWAYS_INLINE coro_value coro_ptr(void *p)
+static CORO__ALWAYS_INLINE coro_value coro_ptr(const void *p)
 {
     coro_value r = coro__value(CORO_PTR);
-    r.v.p = p;
+    r.v.p = (void *)p;
     return r;
 }
 
@@ -246,8 +265,10 @@ enum coro_state {
 
 #define CORO__S_MASK      3u
 #define CORO__F_RUNNING   4u  /* the frame a send/throw/close is running on */
-#define CORO__F_FINALLY   8u  /* the body has entered its CORO_FINALLY section */
-#define CORO__F_WHERE    16u  /* coro_where() asks the body for its file */
+#define CORO__F_DELEG     8u  /* outermost frame, suspended: a frame below it
+                                 yielded (its leaf field points at that frame) */
+#define CORO__F_OWNED    16u  /* an owner (a task) drives this frame with
+                                 coro__resume_owned: it cannot be yielded from */
 #define CORO__F_STALE    32u  /* outermost frame: the child of its innermost
                                  frame (leaf) finished by a direct send */
 #define CORO__F_CLOSING  64u  /* inside a close() that has not returned yet */
@@ -260,17 +281,25 @@ enum coro_state {
 #define CORO__OP_THROW_EXIT 2 /* a throw of CORO_EXIT: closes the frames below */
 #define CORO__OP_CLOSE      3
 
-/* Private body results and resume points. */
+/* Private body results and codes. */
 #define CORO__DELEGATE   (-4097)  /* the body asks to yield from co->leaf */
-#define CORO__WHERE      (-4098)  /* the body answered coro_where() */
-#define CORO__LC_FINALLY 65535u   /* resume point of the CORO_FINALLY section */
+#define CORO__WHERE      (-4098)  /* in err: coro_where() asks the body for its
+                                     file; returned: the body answered */
+#define CORO__RETURNING  (-4100)  /* in err: a CORO_RETURN on its way out through
+                                     the try blocks (the value is in val) */
 
 /* ------------------------------------------------------------------------ */
 /* Operations (the caller's side)                                           */
 /* ------------------------------------------------------------------------ */
 
 /* Prepares `co` to run `fn`: state CREATED. Call it again to reuse a closed
- * frame. Never fails. */
+ * (or created, or suspended outermost) frame. Never fails, and reads nothing
+ * of `co`: fresh memory is fine. Re-initialising a frame that is live inside
+ * a yield-from chain (delegated to, delegating, or running its own body) is
+ * misuse, reported at the chain's next resume: the frame sent to gets
+ * CORO_ESTATE raised at its yield from (a body that re-initialised its own
+ * frame and then yielded: that resume returns CORO_ESTATE and closes it);
+ * frames between it and the re-initialised one are abandoned, suspended. */
 static inline void coro_init(struct coro *co, coro_fn fn)
 {
     co->fn = fn;
@@ -288,7 +317,7 @@ static inline void coro_init(struct coro *co, coro_fn fn)
 
 
 static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, unsigned char vt, int err, int op,
-                                         coro_value *out);
+                                         coro_value *out, unsigned owned);
 
 /* g.send(v): resumes g with v as the value of its pending yield (a created g
  * accepts only coro_none()). Returns CORO_YIELDED (*out = yielded value),
@@ -299,13 +328,13 @@ static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, uns
  * resumed directly, whatever the depth. */
 static CORO__ALWAYS_INLINE int coro_send(struct coro *g, coro_value v, coro_value *out)
 {
-    return coro__run(g, v.v, v.type, 0, CORO__OP_SEND, out);
+    return coro__run(g, v.v, v.type, 0, CORO__OP_SEND, out, 0);
 }
 
 /* next(g): coro_send(g, coro_none(), out). */
 static inline int coro_next(struct coro *g, coro_value *out)
 {
-    return coro__run(g, coro_none().v, CORO_NONE, 0, CORO__OP_SEND, out);
+    return coro__run(g, coro_none().v, CORO_NONE, 0, CORO__OP_SEND, out, 0);
 }
 
 /* g.throw(err): raises err (non-zero, not CORO_YIELDED) at g's suspension
@@ -319,7 +348,7 @@ static inline int coro_throw(struct coro *g, int err, coro_value *out)
     if (err == 0 || err == CORO_YIELDED)
         return CORO_EINVAL;
     return coro__run(g, coro_none().v, CORO_NONE, err,
-                     err == CORO_EXIT ? CORO__OP_THROW_EXIT : CORO__OP_THROW, out);
+                     err == CORO_EXIT ? CORO__OP_THROW_EXIT : CORO__OP_THROW, out, 0);
 }
 
 /* g.close(): CREATED or CLOSED -> CLOSED at once, returning CORO_RETURNED.
@@ -392,14 +421,22 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 #define CORO__MARK(co, n) \
     ((co)->lc = __extension__ &&CORO__LABEL(n), (co)->line = (n))
 #define CORO__RESUME(n) CORO__LABEL(n):
-#define CORO__TO_FINALLY(co) ((co)->lc = NULL, (co)->line = CORO__LC_FINALLY)
-#define CORO__AT(co) ((co)->line)
+#define CORO__TO_HANDLER(co, n) ((co)->lc = NULL, (co)->line = (n))
 #else
 #define CORO__DISPATCH(co) switch ((co)->lc)
 #define CORO__MARK(co, n) ((co)->lc = (n))
 #define CORO__RESUME(n) case n: goto CORO__LABEL(n); CORO__LABEL(n):
-#define CORO__TO_FINALLY(co) ((co)->lc = CORO__LC_FINALLY)
-#define CORO__AT(co) ((co)->lc)
+#define CORO__TO_HANDLER(co, n) ((co)->lc = (n))
+#endif
+
+/* Declares an enumeration constant that shadows the one of the enclosing try
+ * block (how a raise finds its handler), without a -Wshadow warning. */
+#if defined(__GNUC__)
+#define CORO__SHADOW(decl) \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wshadow\"") \
+    decl _Pragma("GCC diagnostic pop")
+#else
+#define CORO__SHADOW(decl) decl
 #endif
 
 #ifndef CORO_TRACE
@@ -414,27 +451,46 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
     CORO__RESUME(n) \
     CORO_TRACE(co, __FILE__, n, "resume")
 
-/* Leaves through the CORO_FINALLY section (if any) and the end of the body. */
+/* Raises co->err (an error, or CORO__RETURNING for a return) where it stands:
+ * to the innermost try block around this point, found at compile time (each
+ * try block declares coro__try_id, the resume point of its handler; the body
+ * declares 0), or, outside every try block, out of the frame. Expands to
+ *     if (coro__try_id == 0) return <co->err, or CORO_RETURNED>;
+ *     co->lc = coro__try_id; goto coro__top;
+ * The test is a compile-time constant: each use keeps one of the two. */
 #define CORO__UNWIND(co) \
-    do { CORO__TO_FINALLY(co); goto coro__top; } while (0)
+    do { \
+        if (coro__try_id == 0) { \
+            CORO_TRACE(co, __FILE__, __LINE__, "finish"); \
+            return coro__finish(co); \
+        } \
+        CORO__TO_HANDLER(co, coro__try_id); \
+        goto coro__top; \
+    } while (0)
 
 /* Opens the body. Expands to
- *     coro__top: switch (co->lc) { case 0: <answer coro_where>
+ *     enum { coro__try_id = 0 };
+ *     coro__top: switch (co->lc) {
+ *     default: return CORO_ELOST;     // no resume point here: rule 3
+ *     case 0: <answer coro_where>
  * and marks the start. */
 #define CORO_BEGIN(co) \
+    CORO__SHADOW(enum { coro__try_id = 0 };) \
     coro__top: \
     CORO__DISPATCH(co) { \
+    default: \
+        return CORO_ELOST; \
     case 0: \
-        if ((co)->flags & CORO__F_WHERE) { \
+        if ((co)->err == CORO__WHERE) { \
             (co)->val.p = (void *)(__FILE__); \
             return CORO__WHERE; \
         } \
         CORO_TRACE(co, __FILE__, __LINE__, "start");
 
 /* yield v: suspends; the caller of send/next gets v. An error thrown in
- * unwinds the body (rule 6). Read the sent value with coro_sent(co). Expands to
+ * is raised here (rule 6). Read the sent value with coro_sent(co). Expands to
  *     co->val = v; co->lc = N; return CORO_YIELDED; case N:
- *     if (co->err) { co->lc = CORO__LC_FINALLY; goto coro__top; } */
+ *     if (co->err) <raise it>; */
 #define CORO_YIELD(co, value) \
     do { \
         coro__store((co), (value)); \
@@ -442,9 +498,10 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
         if ((co)->err) CORO__UNWIND(co); \
     } while (0)
 
-/* try: yield v / except as err: like CORO_YIELD, but an error thrown in is
- * stored in `err` (an int lvalue; 0 if none) instead of unwinding. Re-raise
- * what you do not handle with CORO_RAISE. */
+/* try: yield v / except BaseException as err: like CORO_YIELD, but an error
+ * thrown in (any, CORO_EXIT and CORO_ECANCELLED too) is stored in `caught`
+ * (an int lvalue; 0 if none) instead of raised. For more than one
+ * suspension, or to catch only some errors, use a try block. */
 #define CORO_YIELD_CATCH(co, value, caught) \
     do { \
         coro__store((co), (value)); \
@@ -453,25 +510,32 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
         (co)->err = 0; \
     } while (0)
 
-/* r = yield from sub: runs the generator `sub` (a struct coro *) until it
- * finishes: what it yields goes to our caller, what is sent or thrown goes to
- * it, closing us closes it first. Its return value is stored in `r` (a
- * coro_value lvalue). An error leaving `sub` unwinds us (rule 6). A closed
- * `sub` gives none at once; a running one, or one already delegated to,
- * raises CORO_EBUSY here. Expands to
+/* yield from sub, its return value dropped: runs the generator `sub` (a
+ * struct coro *) until it finishes: what it yields goes to our caller, what
+ * is sent or thrown goes to it, closing us closes it first. An error leaving
+ * `sub` is raised here (rule 6). A closed `sub` gives none at once; a
+ * running one, one already delegated to, or one a task drives, raises
+ * CORO_EBUSY here; a never-initialised (zeroed) one, CORO_EINVAL. Expands to
  *     co->leaf = sub; co->lc = N; return <delegate>; case N:
- *     if (co->err) <unwind>; r = coro_sent(co); */
-#define CORO_YIELD_FROM(co, sub, r) \
+ *     if (co->err) <raise it>; */
+#define CORO_YIELD_FROM_VOID(co, sub) \
     do { \
         (co)->leaf = (sub); \
         CORO__SUSPEND(co, CORO__DELEGATE, __LINE__); \
         if ((co)->err) CORO__UNWIND(co); \
+    } while (0)
+
+/* r = yield from sub: CORO_YIELD_FROM_VOID, then sub's return value is
+ * stored in `r` (a coro_value lvalue). */
+#define CORO_YIELD_FROM(co, sub, r) \
+    do { \
+        CORO_YIELD_FROM_VOID(co, sub); \
         (r) = coro_sent(co); \
     } while (0)
 
-/* try: r = yield from sub / except as err: like CORO_YIELD_FROM, but an error
- * leaving `sub` is stored in `err` (0 if none; then `r` is set) instead of
- * unwinding. */
+/* try: r = yield from sub / except BaseException as err: like
+ * CORO_YIELD_FROM, but an error leaving `sub` is stored in `caught` (0 if
+ * none; then `r` is set) instead of raised. */
 #define CORO_YIELD_FROM_CATCH(co, sub, r, caught) \
     do { \
         (co)->leaf = (sub); \
@@ -481,62 +545,167 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
         if (!(caught)) (r) = coro_sent(co); \
     } while (0)
 
-/* r = await sub: the same as CORO_YIELD_FROM (PEP 492 on top of PEP 380). */
+/* r = await sub / await sub: the same as CORO_YIELD_FROM / _VOID (PEP 492 on
+ * top of PEP 380). */
 #define CORO_AWAIT(co, sub, r) CORO_YIELD_FROM(co, sub, r)
+#define CORO_AWAIT_VOID(co, sub) CORO_YIELD_FROM_VOID(co, sub)
 #define CORO_AWAIT_CATCH(co, sub, r, caught) CORO_YIELD_FROM_CATCH(co, sub, r, caught)
 
-/* return v: finishes with v (the caller sees CORO_RETURNED and v), after the
- * CORO_FINALLY section. Inside that section, it replaces a pending error, as
- * a Python `return` in `finally` does. */
+/* return v: finishes with v (the caller sees CORO_RETURNED and v), after
+ * the finally blocks of every try block around this point, innermost first;
+ * a finally block that returns or raises replaces it. Expands to
+ *     co->val = v; co->err = CORO__RETURNING; <raise it> */
 #define CORO_RETURN(co, value) \
     do { \
         coro__store((co), (value)); \
-        (co)->err = 0; \
+        (co)->err = CORO__RETURNING; \
         CORO__UNWIND(co); \
     } while (0)
 
-/* raise err: unwinds the body with err (non-zero), through its CORO_FINALLY
- * section; the caller (or the delegator at its yield from) gets err. */
+/* raise err: raises err (non-zero; 0 raises CORO_EINVAL) here: to the
+ * innermost try block around this point, or out of the frame to the caller
+ * (or to the delegator's yield from). */
 #define CORO_RAISE(co, error) \
     do { \
-        (co)->err = (error); \
+        (co)->err = coro__raise(error); \
         CORO__UNWIND(co); \
     } while (0)
 
-/* finally: the cleanup section, from here to CORO_END. Runs once, on normal
- * completion, CORO_RETURN, an unhandled error and close. Inside it, the
- * pending error is coro_pending(co) (CORO_EXIT when closing). Expands to
- *     <return none>; goto coro__finally; case CORO__LC_FINALLY: coro__finally:
- *     if (already in finally) return <pending>;
- *     <mark in finally>; co->lc = CORO__LC_FINALLY; */
-#define CORO_FINALLY(co) \
-        coro__store((co), coro_none()); \
-        goto coro__finally; \
-    case CORO__LC_FINALLY: \
-    coro__finally: \
-        if ((co)->flags & CORO__F_FINALLY) { \
-            CORO_TRACE(co, __FILE__, __LINE__, "finish"); \
-            return coro__finish(co); \
+/* ------------------------------------------------------------------------ */
+/* Try blocks: try / except / else / finally                                */
+/* ------------------------------------------------------------------------ */
+
+/* The bookkeeping of one try block: a member of the frame, like any local
+ * (rule 1), one per try block that can be active at the same time (nested
+ * blocks need one each; blocks one after the other may share one). 16 bytes
+ * on x86-64, 8 on AVR (6 with CORO_NO_DOUBLE). Fields are private: read the
+ * error with coro_error(). */
+struct coro_try {
+    union coro_word val;   /* a pending return value, kept while finally runs */
+    int err;               /* the error caught or pending, CORO__RETURNING, 0 */
+    unsigned char type;    /* enum coro_type of val */
+    unsigned char state;   /* CORO__TRY_* */
+};
+
+/* Where a try block is. */
+#define CORO__TRY_BODY    0u  /* running the try block */
+#define CORO__TRY_MATCH   1u  /* an error left it: looking for an except clause */
+#define CORO__TRY_CLAUSE  2u  /* running an except clause or the else block */
+#define CORO__TRY_ELSE    3u  /* the try block finished without an error */
+#define CORO__TRY_FINALLY 4u  /* past the clauses; err is what is pending */
+
+/* The shape, with Python's meaning, each part optional but the first and
+ * the last, in this order; `t` is a struct coro_try * in the frame:
+ *
+ *     CORO_TRY(co, &f->t) {                        try:
+ *         ...                                          ...
+ *     } CORO_EXCEPT(co, &f->t, ERR_A) {            except A:
+ *         ...                                          ...
+ *     } CORO_EXCEPT_IF(co, &f->t, is_io(coro_error(&f->t))) {  except OSError:
+ *         ...                                          ...
+ *     } CORO_EXCEPT_ANY(co, &f->t) {               except Exception as e:
+ *         ... coro_error(&f->t) ...                    ... e ...
+ *     } CORO_ELSE(co, &f->t) {                     else:
+ *         ...                                          ...
+ *     } CORO_FINALLY(co, &f->t) {                  finally:
+ *         ...                                          ...
+ *     } CORO_END_TRY(co, &f->t);
+ *
+ * Any part may suspend (yield, yield from, every await). An error raised in
+ * the try block goes to the first except clause that matches, and on to the
+ * enclosing try block (or out of the frame) if none does; an error raised in
+ * a clause or the else block goes on outward, after the finally block. The
+ * finally block runs on every way out: falling through, an error, a
+ * CORO_RETURN, a close (CORO_EXIT pending) or a cancel; what was pending (an
+ * error, a return value) survives its suspensions and goes on at its end,
+ * unless it returns or raises instead. Do not leave any part with break,
+ * continue, goto or return: use CORO_RETURN and CORO_RAISE. A try block,
+ * like a suspension point, must not straddle a switch of your own (rule 3). */
+
+/* try: opens a try block. Expands to
+ *     { enum { coro__try_here = N };  t->state = BODY; t->err = 0;
+ *       if (0) { case N: <an error reached this block: t takes it> }
+ *       if (t->state == BODY) { enum { coro__try_id = N }; */
+#define CORO_TRY(co, t) \
+    { \
+        CORO__SHADOW(enum { coro__try_here = __LINE__ };) \
+        (t)->state = CORO__TRY_BODY; \
+        (t)->err = 0; \
+        if (0) { \
+    case __LINE__: \
+            coro__try_catch((co), (t)); \
         } \
-        (co)->flags |= CORO__F_FINALLY; \
-        CORO__TO_FINALLY(co);
+        if ((t)->state == CORO__TRY_BODY) { \
+            CORO__SHADOW(enum { coro__try_id = coro__try_here };)
 
-/* The error in flight inside CORO_FINALLY (0 if none); also the error just
- * caught. Without a CORO_FINALLY section, nothing to read. */
-#define coro_pending(co) ((co)->err)
+/* except for a condition: the clause runs if the error (coro_error(t))
+ * makes `cond` true and no clause above took it. Expands to
+ *     <the part above finished>; }
+ *     if (t->state == MATCH && (cond) && (t->state = CLAUSE)) {
+ *         enum { coro__try_id = N }; */
+#define CORO_EXCEPT_IF(co, t, cond) \
+            coro__try_next(t); \
+        } \
+        if ((t)->state == CORO__TRY_MATCH && (cond) && coro__try_clause(t)) { \
+            CORO__SHADOW(enum { coro__try_id = coro__try_here };)
 
-/* Closes the body: falling off the end returns none (so does a cleanup
- * section that yielded: the value sent to that yield is not returned).
- * Expands to
- *     if (not in finally, or it yielded there) <return none>; }
- *     return co->err ? co->err : CORO_RETURNED; */
+/* except E: the clause runs for the error code `code`. */
+#define CORO_EXCEPT(co, t, code) CORO_EXCEPT_IF(co, t, (t)->err == (code))
+
+/* except Exception: the clause runs for any error but CORO_EXIT (close) and
+ * CORO_ECANCELLED (cancel), which go on, as GeneratorExit and CancelledError
+ * pass `except Exception`. (Python's bare `except:` is
+ * CORO_EXCEPT_IF(co, t, 1).) */
+#define CORO_EXCEPT_ANY(co, t) CORO_EXCEPT_IF(co, t, coro__is_exception((t)->err))
+
+/* else: runs if the try block raised nothing. Expands to
+ *     <the part above finished>; }
+ *     if (t->state == ELSE && (t->state = CLAUSE)) { enum { coro__try_id = N }; */
+#define CORO_ELSE(co, t) \
+            coro__try_next(t); \
+        } \
+        if ((t)->state == CORO__TRY_ELSE && coro__try_clause(t)) { \
+            CORO__SHADOW(enum { coro__try_id = coro__try_here };)
+
+/* finally: runs on every way out (see above); coro_error(t) is the error
+ * pending (CORO_EXIT when closing, 0 if none). An error raised here goes
+ * outward and replaces it. Expands to
+ *     <the part above finished>; } t->state = FINALLY; { */
+#define CORO_FINALLY(co, t) \
+            coro__try_next(t); \
+        } \
+        (t)->state = CORO__TRY_FINALLY; \
+        {
+
+/* Closes the try block: what is still pending (an error no clause took, or
+ * one raised in a clause, or a return) goes on outward. Expands to
+ *     <the part above finished>; }
+ *     if ((co->err = <what t holds pending>)) <raise it>; } */
+#define CORO_END_TRY(co, t) \
+            coro__try_next(t); \
+        } \
+        if (coro__try_end((co), (t))) \
+            CORO__UNWIND(co); \
+    }
+
+/* raise (bare, inside an except clause): raises the error it caught again. */
+#define CORO_RERAISE(co, t) CORO_RAISE(co, (t)->err)
+
+/* The error try block t handles: in an except clause the one caught, in the
+ * finally block the one pending (CORO_EXIT when closing), else 0. */
+static inline int coro_error(const struct coro_try *t)
+{
+    return t->err == CORO__RETURNING ? 0 : t->err;
+}
+
+/* Closes the body: falling off the end returns none. Expands to
+ *     co->val = none; } return CORO_RETURNED; */
 #define CORO_END(co) \
-        if (!((co)->flags & CORO__F_FINALLY) || CORO__AT(co) != CORO__LC_FINALLY) \
-            coro__store((co), coro_none()); \
+        coro__store((co), coro_none()); \
     } \
     if (0) goto coro__top; \
     CORO_TRACE(co, __FILE__, __LINE__, "finish"); \
-    return coro__finish(co)
+    return CORO_RETURNED
 
 /* ------------------------------------------------------------------------ */
 /* Implementation                                                           */
@@ -548,9 +717,71 @@ static CORO__ALWAYS_INLINE void coro__store(struct coro *co, coro_value v)
     co->type = v.type;
 }
 
+/* What a body returns when co->err leaves it. */
 static inline int coro__finish(const struct coro *co)
 {
-    return co->err ? co->err : CORO_RETURNED;
+    return co->err == CORO__RETURNING ? CORO_RETURNED : co->err;
+}
+
+/* What CORO_RAISE raises: err, or CORO_EINVAL for 0 and for what is not an
+ * error (CORO_YIELDED and the private codes below it). */
+static inline int coro__raise(int err)
+{
+    return err == 0 || err <= CORO_YIELDED ? CORO_EINVAL : err;
+}
+
+/* Python's Exception as opposed to BaseException: what CORO_EXCEPT_ANY
+ * takes. */
+static inline int coro__is_exception(int err)
+{
+    return err != CORO_EXIT && err != CORO_ECANCELLED;
+}
+
+/* co->err reached try block t: t takes it. From the try block an error goes
+ * to the except clauses; a return, or anything raised in a clause, to the
+ * finally block (a return's value is kept in t). */
+static inline void coro__try_catch(struct coro *co, struct coro_try *t)
+{
+    if (co->err == CORO__RETURNING || t->state != CORO__TRY_BODY) {
+        t->state = CORO__TRY_FINALLY;
+        t->val = co->val;
+        t->type = co->type;
+    } else {
+        t->state = CORO__TRY_MATCH;
+    }
+    t->err = co->err;
+    co->err = 0;
+}
+
+/* A part of try block t ran to its end: after the try block, the else
+ * block may run; after a clause, the error it handled is done. */
+static inline void coro__try_next(struct coro_try *t)
+{
+    if (t->state == CORO__TRY_BODY) {
+        t->state = CORO__TRY_ELSE;
+    } else if (t->state == CORO__TRY_CLAUSE) {
+        t->state = CORO__TRY_FINALLY;
+        t->err = 0;
+    }
+}
+
+/* Enters an except clause or the else block; true. */
+static inline int coro__try_clause(struct coro_try *t)
+{
+    t->state = CORO__TRY_CLAUSE;
+    return 1;
+}
+
+/* The end of try block t: puts what is still pending into co (a return
+ * with its value) and returns it, or 0. */
+static inline int coro__try_end(struct coro *co, const struct coro_try *t)
+{
+    co->err = t->err;
+    if (t->err == CORO__RETURNING) {
+        co->val = t->val;
+        co->type = t->type;
+    }
+    return t->err;
 }
 
 static CORO__ALWAYS_INLINE void coro__out(const struct coro *co, coro_value *out)
@@ -619,17 +850,20 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
             p = f->parent;
             f->parent = NULL;
             f->leaf = cur;
+            if (cur != f)
+                f->flags |= CORO__F_DELEG;
             cur = p;
             cur->err = CORO_EIGNORED;
         } else if (rc == CORO__DELEGATE) {
             struct coro *child = cur->leaf;
             coro__set_state(cur, CORO_SUSPENDED);
-            if (!child) {
+            if (!child || !child->fn) {             /* NULL, or never initialised */
                 cur->err = CORO_EINVAL;
             } else if ((child->flags & CORO__S_MASK) == CORO_CLOSED) {
                 coro__store(cur, coro_none());      /* StopIteration() at once */
                 cur->err = 0;
-            } else if (child == cur || child->parent || (child->flags & CORO__F_RUNNING)) {
+            } else if (child == cur || child->parent ||
+                       (child->flags & (CORO__F_RUNNING | CORO__F_OWNED))) {
                 cur->err = CORO_EBUSY;
             } else if (child->flags & CORO__F_CHAIN) {
                 /* child heads a chain in which a frame below it runs (it
@@ -645,10 +879,14 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
                 cur->err = CORO_EBUSY;
             } else {
                 child->parent = cur;                /* PEP 380: _y = next(_i) */
-                child->flags &= (unsigned char)~CORO__F_STALE;
+                child->flags &= (unsigned char)~(CORO__F_STALE | CORO__F_DELEG);
                 cur = child->leaf;                  /* a child may head a chain */
                 coro__store(cur, coro_none());      /* (a stale one: StopIteration()) */
                 cur->err = 0;
+                if (cur != child && !cur->parent) { /* ... whose innermost frame */
+                    cur = child;                    /* was re-initialised */
+                    cur->err = CORO_ESTATE;
+                }
             }
         } else {
             /* cur finished: rc is CORO_RETURNED or the error that left it */
@@ -658,6 +896,10 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
             cur->err = 0;
             if (cur == g)
                 break;
+            if (!p) {           /* re-initialised while delegated to: its */
+                p = g;          /* delegator is lost; g hears of it */
+                rc = CORO_ESTATE;
+            }
             cur->parent = NULL;
             p->val = cur->val;
             p->type = cur->type;
@@ -676,6 +918,8 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
     root->flags &= (unsigned char)~CORO__F_CHAIN;
     if (rc == CORO_YIELDED) {
         root->leaf = cur;
+        if (cur != root)
+            root->flags |= CORO__F_DELEG;
         if (op == CORO__OP_CLOSE)
             return CORO_EIGNORED;
         coro__out(cur, out);
@@ -701,7 +945,7 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
 {
     struct coro *root, *cur;
     unsigned s;
-    if (!g)
+    if (!g || !g->fn)                   /* NULL, or never initialised */
         return CORO_EINVAL;
     s = g->flags & CORO__S_MASK;
     if (s == CORO_CLOSED) {
@@ -715,6 +959,10 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
     if (coro__running(g))
         return CORO_EBUSY;
     if (s == CORO_CREATED) {
+        if (g->lc) {                    /* its own body re-initialised it, */
+            g->flags = CORO_CLOSED;     /* then suspended */
+            return CORO_ESTATE;
+        }
         if (err) {                      /* throw or close before the start */
             g->flags = CORO_CLOSED;
             if (op != CORO__OP_CLOSE)
@@ -727,6 +975,16 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
             return CORO_EINVAL;
     }
     cur = root->leaf;
+    if (root->flags & CORO__F_DELEG) {
+        root->flags &= (unsigned char)~CORO__F_DELEG;
+        if (!cur->parent) {
+            /* its innermost frame was re-initialised (coro_init) while it
+             * was delegated to: the frame sent to hears of it */
+            cur = g;
+            v = coro_none();
+            err = CORO_ESTATE;
+        }
+    }
     if (root->flags & CORO__F_CHAIN) {
         /* A frame below g runs (it was sent to directly): as in CPython, its
          * delegator gets "already executing" at its yield from and no longer
@@ -751,7 +1009,7 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
     g->flags |= CORO__F_RUNNING;
     if (op >= CORO__OP_THROW_EXIT) {    /* each frame below g is inside a close() */
         struct coro *f;
-        for (f = cur; f != g; f = f->parent)
+        for (f = cur; f && f != g; f = f->parent)
             f->flags |= CORO__F_CLOSING;
     }
     coro__store(cur, v);
@@ -759,37 +1017,83 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
     return coro__trampoline(g, root, cur, cur->fn(cur), op, out);
 }
 
-/* The fast path, inlined into each call: a suspended outermost frame with no
- * flag set, resumed at its innermost frame, which yields again. The flags are
- * compared and then stored as a constant: a read-modify-write here would
- * chain every resume to the one before through memory. */
-static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, unsigned char vt, int err, int op,
-                                         coro_value *out)
+/* The chain's path, out of line but short: a send to a suspended outermost
+ * frame `g` (flags: CORO_SUSPENDED, CORO__F_DELEG and `owned`) whose
+ * innermost frame is still linked to its delegator resumes that frame at
+ * once, O(1) whatever the depth. */
+static CORO__NOINLINE int coro__run_chain(struct coro *g, union coro_word vv, unsigned char vt,
+                                          coro_value *out)
 {
-    struct coro *cur;
+    struct coro *cur = g->leaf;
+    unsigned char flags = g->flags;
     int rc;
-    if (op >= CORO__OP_THROW_EXIT || !g || g->parent || g->flags != CORO_SUSPENDED) {
+    if (!cur->parent) {                 /* re-initialised: the slow path */
         coro_value v;
+        v.v = vv;
+        v.type = vt;
+        return coro__run_slow(g, v, 0, CORO__OP_SEND, out);
+    }
+    g->flags = (unsigned char)((flags & ~CORO__F_DELEG) | CORO__F_RUNNING);
+    cur->val = vv;
+    cur->type = vt;
+    cur->err = 0;
+    rc = cur->fn(cur);
+    if (rc != CORO_YIELDED)
+        return coro__trampoline(g, g, cur, rc, CORO__OP_SEND, out);
+    g->flags = flags;
+    coro__out(cur, out);
+    return CORO_YIELDED;
+}
+
+/* The fast path, inlined into each call: a suspended outermost frame that
+ * is not in a chain and has no other flag than `owned` (0, or CORO__F_OWNED
+ * for the loop's tasks), resumed, and yielding again. The flags are compared
+ * and then stored as a constant: a read-modify-write here would chain every
+ * resume to the one before through memory. */
+static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, unsigned char vt, int err, int op,
+                                         coro_value *out, unsigned owned)
+{
+    int rc;
+    if (op >= CORO__OP_THROW_EXIT || !g || g->parent || g->flags != (CORO_SUSPENDED | owned)) {
+        coro_value v;
+        if (op == CORO__OP_SEND && g && !g->parent &&
+            g->flags == (CORO_SUSPENDED | CORO__F_DELEG | owned))
+            return coro__run_chain(g, vv, vt, out);
         v.v = vv;
         v.type = vt;
         return coro__run_slow(g, v, err, op, out);
     }
-    cur = g->leaf;
-    g->flags = CORO_SUSPENDED | CORO__F_RUNNING;
-    cur->val = vv;
-    cur->type = vt;
-    cur->err = err;
-    rc = cur->fn(cur);
+    g->flags = (unsigned char)(CORO_SUSPENDED | CORO__F_RUNNING | owned);
+    g->val = vv;
+    g->type = vt;
+    g->err = err;
+    rc = g->fn(g);
     if (rc != CORO_YIELDED)
-        return coro__trampoline(g, g, cur, rc, op, out);
+        return coro__trampoline(g, g, g, rc, op, out);
     g->flags &= (unsigned char)~CORO__F_RUNNING;
-    coro__out(cur, out);
+    coro__out(g, out);
     return CORO_YIELDED;
 }
 
 static inline int coro_close(struct coro *g, coro_value *out)
 {
-    return coro__run(g, coro_none().v, CORO_NONE, CORO_EXIT, CORO__OP_CLOSE, out);
+    return coro__run(g, coro_none().v, CORO_NONE, CORO_EXIT, CORO__OP_CLOSE, out, 0);
+}
+
+/* Private, for an owner (the loop's tasks): marks a frame, just initialised,
+ * as driven by its owner only; yielding from it is then CORO_EBUSY. */
+static inline void coro__own(struct coro *co)
+{
+    co->flags |= CORO__F_OWNED;
+}
+
+/* Private, for an owner: g.send(v) (err 0) or g.throw(err) on a frame marked
+ * with coro__own, on the fast path. Returns as coro_send / coro_throw. */
+static CORO__ALWAYS_INLINE int coro__resume_owned(struct coro *g, coro_value v, int err, coro_value *out)
+{
+    return coro__run(g, v.v, v.type, err,
+                     err == 0 ? CORO__OP_SEND : err == CORO_EXIT ? CORO__OP_THROW_EXIT : CORO__OP_THROW,
+                     out, CORO__F_OWNED);
 }
 
 static inline unsigned coro_where(struct coro *g, const char **file)
@@ -801,26 +1105,28 @@ static inline unsigned coro_where(struct coro *g, const char **file)
 #else
         line = g->lc;
 #endif
-        if (line == CORO__LC_FINALLY)
-            line = 0;
     }
-    if (file) {
-        /* ask the body: with a start resume point and CORO__F_WHERE set,
+    if (file && !g->fn) {
+        *file = "";                     /* never initialised */
+    } else if (file) {
+        /* ask the body: with a start resume point and CORO__WHERE in err,
          * CORO_BEGIN stores __FILE__ in val and returns */
         coro_lc lc = g->lc;
         union coro_word val = g->val;
         unsigned char type = g->type, flags = g->flags;
+        int err = g->err;
 #ifdef CORO_USE_LABELS
         uint_least16_t l = g->line;
         g->line = 0;
 #endif
         g->lc = 0;
-        g->flags |= CORO__F_WHERE;
+        g->err = CORO__WHERE;
         *file = g->fn(g) == CORO__WHERE ? (const char *)g->val.p : "";
         g->lc = lc;
         g->val = val;
         g->type = type;
         g->flags = flags;
+        g->err = err;
 #ifdef CORO_USE_LABELS
         g->line = l;
 #endif
@@ -846,6 +1152,7 @@ static inline const char *coro_strerror(int code)
     case CORO_ENOKEY:     return "CORO_ENOKEY";
     case CORO_EEXIST:     return "CORO_EEXIST";
     case CORO_ERANGE:     return "CORO_ERANGE";
+    case CORO_ELOST:      return "CORO_ELOST";
     default:              return code > 0 ? "user error" : "errno";
     }
 }

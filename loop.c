@@ -602,7 +602,7 @@ static void task_step(struct coro_handle *h)
         f->type = CORO_NONE;
     }
     loop->current = t;
-    rc = err ? coro_throw(&t->co, err, &out) : coro_send(&t->co, in, &out);
+    rc = coro__resume_owned(&t->co, in, err, &out);
     loop->current = NULL;
     f->flags &= (unsigned char)~(CORO__T_RUNNING | CORO__T_HANDED);
 
@@ -639,6 +639,7 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn)
     if (!t || !loop || !fn)
         return CORO_EINVAL;
     coro_init(&t->co, fn);
+    coro__own(&t->co);          /* awaiting the task's coroutine: CORO_EBUSY */
     coro_future_init(&t->fut, loop);
     t->fut.flags = CORO__T_TASK;
     coro_handle_init(&t->h, task_step);

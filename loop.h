@@ -38,6 +38,47 @@
 
 #include "coro.h"
 
+/* Private: CORO_SLEEP's duration is integer nanoseconds. A double (seconds,
+ * as asyncio.sleep takes them: CORO_SLEEP(co, loop, 0.01)) would silently
+ * become 0 ns, so it fails to compile where the compiler can tell: GNU C
+ * ("negative width in bit-field 'coro_sleep_takes_integer_nanoseconds'")
+ * and C++11 (a static_assert). */
+#if defined(__GNUC__) && !defined(__cplusplus)
+#define CORO__NS(ns) ((ns) + 0 * (int)sizeof(struct { \
+    int coro_sleep_takes_integer_nanoseconds : \
+        1 - 2 * (__builtin_types_compatible_p(__typeof__(ns), double) | \
+                 __builtin_types_compatible_p(__typeof__(ns), float) | \
+                 __builtin_types_compatible_p(__typeof__(ns), long double)); }))
+#elif defined(__cplusplus) && __cplusplus >= 201103L
+template <typename T> static inline T coro__ns(T ns)
+{
+    static_assert((T)0.5 == (T)0, "CORO_SLEEP takes integer nanoseconds "
+                  "(n * CORO_MSEC), not seconds as a double");
+    return ns;
+}
+#define CORO__NS(ns) coro__ns(ns)
+#else
+#define CORO__NS(ns) (ns)
+#endif
+
+/* Private: the options that change struct layouts (CORO_USE_LABELS,
+ * CORO_NO_DOUBLE) are part of the name coro_loop_init links as, so that a
+ * program built with other options than its libcoro fails to link, naming
+ * them: "undefined reference to
+ * `coro_loop_init__with_CORO_USE_LABELS__without_CORO_NO_DOUBLE'". */
+#ifdef CORO_USE_LABELS
+#define CORO__ABI_LC with_CORO_USE_LABELS
+#else
+#define CORO__ABI_LC without_CORO_USE_LABELS
+#endif
+#ifdef CORO_NO_DOUBLE
+#define CORO__ABI_DBL with_CORO_NO_DOUBLE
+#else
+#define CORO__ABI_DBL without_CORO_NO_DOUBLE
+#endif
+#define coro_loop_init \
+    CORO__CAT(CORO__CAT(CORO__CAT(coro_loop_init__, CORO__ABI_LC), __), CORO__ABI_DBL)
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -322,15 +363,26 @@ static inline struct coro_task *coro_loop_current(const struct coro_loop *loop)
         } \
     } while (0)
 
-/* try: r = await fut / except as err: stores an error in `err` (0 if none)
- * instead of raising it. */
-#define CORO_AWAIT_FUTURE_CATCH(co, fut, r, err) \
+/* await fut, its result dropped: as CORO_AWAIT_FUTURE. */
+#define CORO_AWAIT_FUTURE_VOID(co, fut) \
     do { \
         if (!coro_future_done(fut)) { \
-            CORO_YIELD_CATCH(co, coro_ptr(fut), err); \
-            if (!(err)) (r) = coro_sent(co); \
+            CORO_YIELD(co, coro_ptr(fut)); \
+        } else if (coro__await_done((co), (fut), NULL)) { \
+            CORO__UNWIND(co); \
+        } \
+    } while (0)
+
+/* try: r = await fut / except BaseException as err: stores an error in
+ * `caught` (an int lvalue; 0 if none, then `r` is set) instead of raising
+ * it. */
+#define CORO_AWAIT_FUTURE_CATCH(co, fut, r, caught) \
+    do { \
+        if (!coro_future_done(fut)) { \
+            CORO_YIELD_CATCH(co, coro_ptr(fut), caught); \
+            if (!(caught)) (r) = coro_sent(co); \
         } else { \
-            (err) = coro_future_result((fut), &(r)); \
+            (caught) = coro_future_result((fut), &(r)); \
         } \
     } while (0)
 
@@ -340,13 +392,13 @@ static inline struct coro_task *coro_loop_current(const struct coro_loop *loop)
  * task of this loop) is raised here. Expands to
  *     if ((e = coro_loop_sleep_arm(loop, ns))) CORO_RAISE(co, e);
  *     CORO_YIELD(co, coro_none()); */
-#define CORO_SLEEP(co, loop, ns) CORO__WAIT(co, coro_loop_sleep_arm((loop), (ns)), (co)->err)
+#define CORO_SLEEP(co, loop, ns) CORO__WAIT(co, coro_loop_sleep_arm((loop), CORO__NS(ns)), (co)->err)
 
 /* The essay's sleep: `actual = yield wait_until`. The current task of `loop`
  * sleeps until the loop time `when` (at once if it has passed); afterwards
  * coro_loop_time(loop) is the time it woke. Raises like CORO_SLEEP. */
 #define CORO_SLEEP_UNTIL(co, loop, when) \
-    CORO__WAIT(co, coro_loop_sleep_until_arm((loop), (when)), (co)->err)
+    CORO__WAIT(co, coro_loop_sleep_until_arm((loop), CORO__NS(when)), (co)->err)
 
 /* Private: the shape of every wait on the loop (sleeps, the sync primitives,
  * fds): `arm` registers the current task (0, or an error to raise here), the

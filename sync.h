@@ -17,18 +17,18 @@
  * promised (the lock, the permit, the item, the free slot, the notification)
  * to the next waiter: nothing is lost, nothing stays stuck.
  *
- *   struct worker { struct coro_task task; int n, held; };
+ *   struct worker { struct coro_task task; int n; struct coro_try t; };
  *   static struct coro_lock lock;                         // lock = asyncio.Lock()
  *   static int worker(struct coro *co) {                  // async def worker(n):
  *       struct worker *f = (struct worker *)co;
  *       CORO_BEGIN(co);
  *       CORO_LOCK_ACQUIRE(co, &lock);                     //     await lock.acquire()
- *       f->held = 1;                                      //     try:
- *       printf("%d has the lock\n", f->n);                //         print(...)
- *       CORO_SLEEP(co, &loop, CORO_SEC);                  //         await asyncio.sleep(1)
- *       CORO_FINALLY(co);                                 //     finally:
- *       if (f->held)                                      //         lock.release()
- *           coro_lock_release(&lock);
+ *       CORO_TRY(co, &f->t) {                             //     try:
+ *           printf("%d has the lock\n", f->n);            //         print(...)
+ *           CORO_SLEEP(co, &loop, CORO_SEC);              //         await asyncio.sleep(1)
+ *       } CORO_FINALLY(co, &f->t) {                       //     finally:
+ *           coro_lock_release(&lock);                     //         lock.release()
+ *       } CORO_END_TRY(co, &f->t);
  *       CORO_END(co);
  *   }
  *   coro_lock_init(&lock, &loop);
@@ -43,8 +43,8 @@
  *   - raise at the await, like any await: CORO_ECANCELLED when the task is
  *     cancelled while it waits, CORO_ENOTASK when they would have to wait but
  *     are not inside a task of that loop (nothing changes then), and the codes
- *     given below. Catch them with CORO_FINALLY / coro_pending, or await a
- *     generator that wraps the wait with CORO_AWAIT_CATCH;
+ *     given below: the innermost try block around the macro gets them
+ *     (coro.h's rule 6);
  *   - evaluate their object argument more than once, and after the
  *     suspension: pass something that survives it (a global, a frame field);
  *   - leave coro_sent(co) unspecified (CORO_QUEUE_GET stores its item in r);

@@ -223,26 +223,29 @@ struct conn {
     ssize_t n;
     size_t sent;
     char buf[ECHO_BUF];
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static int conn_body(struct coro *co)
 {
     struct conn *c = (struct conn *)co;
     CORO_BEGIN(co);
-    for (;;) {
-        CORO_SOCK_RECV(co, &c->io, c->buf, sizeof c->buf, c->n);
-        if (c->n == 0)
-            break;
-        CORO_SOCK_SENDALL(co, &c->io, c->buf, (size_t)c->n, c->sent);
-        /* the peer answers what we sent: wait for it rather than trying a
-         * recv that would only say EAGAIN (one system call per round trip) */
-        CORO_IO_WAIT(co, &c->io, CORO_EVENT_READ);
-    }
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        me->errors++;
-    close(coro_io_close(&c->io));
-    me->open--;
+    CORO_TRY(co, &c->fin) {
+        for (;;) {
+            CORO_SOCK_RECV(co, &c->io, c->buf, sizeof c->buf, c->n);
+            if (c->n == 0)
+                break;
+            CORO_SOCK_SENDALL(co, &c->io, c->buf, (size_t)c->n, c->sent);
+            /* the peer answers what we sent: wait for it rather than trying a
+             * recv that would only say EAGAIN (one system call per round trip) */
+            CORO_IO_WAIT(co, &c->io, CORO_EVENT_READ);
+        }
+    } CORO_FINALLY(co, &c->fin) {
+        if (coro_error(&c->fin))
+            me->errors++;
+        close(coro_io_close(&c->io));
+        me->open--;
+    } CORO_END_TRY(co, &c->fin);
     CORO_END(co);
 }
 
@@ -266,6 +269,7 @@ struct acceptor {
     struct coro_task task;
     struct coro_io io;
     int fd;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static int acceptor_body(struct coro *co)
@@ -273,33 +277,35 @@ static int acceptor_body(struct coro *co)
     struct acceptor *a = (struct acceptor *)co;
     struct conn *c;
     CORO_BEGIN(co);
-    for (;;) {
-        CORO_SOCK_ACCEPT(co, &a->io, a->fd);
-        c = (struct conn *)calloc(1, sizeof *c);
-        if (!c) {
-            close(a->fd);
-            CORO_RAISE(co, -ENOMEM);
+    CORO_TRY(co, &a->fin) {
+        for (;;) {
+            CORO_SOCK_ACCEPT(co, &a->io, a->fd);
+            c = (struct conn *)calloc(1, sizeof *c);
+            if (!c) {
+                close(a->fd);
+                CORO_RAISE(co, -ENOMEM);
+            }
+            coro_io_init(&c->io, &cloop, a->fd);
+            coro_task_start(&c->task, &cloop, conn_body);
+            coro_handle_init(&c->done, conn_free);
+            coro_future_add_done_callback(&c->task.fut, &c->done);
+            c->next = live;
+            if (c->next)
+                c->next->prev = c;
+            live = c;
+            me->accepted++;
+            me->open++;
         }
-        coro_io_init(&c->io, &cloop, a->fd);
-        coro_task_start(&c->task, &cloop, conn_body);
-        coro_handle_init(&c->done, conn_free);
-        coro_future_add_done_callback(&c->task.fut, &c->done);
-        c->next = live;
-        if (c->next)
-            c->next->prev = c;
-        live = c;
-        me->accepted++;
-        me->open++;
-    }
-    CORO_FINALLY(co);
-    if (coro_pending(co)) {
-        fprintf(stderr, "bench_echo: coro acceptor: %s (%d)\n",
-                coro_pending(co) <= -4000 ? coro_strerror(coro_pending(co))
-                                          : strerror(-coro_pending(co)),
-                coro_pending(co));
-        me->fatal = 1;
-        coro_loop_stop(&cloop);
-    }
+    } CORO_FINALLY(co, &a->fin) {
+        if (coro_error(&a->fin)) {
+            fprintf(stderr, "bench_echo: coro acceptor: %s (%d)\n",
+                    coro_error(&a->fin) <= -4000 ? coro_strerror(coro_error(&a->fin))
+                                              : strerror(-coro_error(&a->fin)),
+                    coro_error(&a->fin));
+            me->fatal = 1;
+            coro_loop_stop(&cloop);
+        }
+    } CORO_END_TRY(co, &a->fin);
     CORO_END(co);
 }
 

@@ -53,6 +53,7 @@ struct connect {
     struct coro_handle on_writable;
     int registered;
     coro_value r;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 /* lambda: f.set_result(None) */
@@ -69,24 +70,26 @@ static int connect_body(struct coro *co)
     int err = 0;
     socklen_t len = sizeof err;
     CORO_BEGIN(co);
-    coro_future_init(&f->f, &loop);                         /* f = Future() */
-    if ((co->err = coro_sock_nonblocking(f->sock->fd)) != 0) /* sock.setblocking(False) */
-        CORO_RAISE(co, co->err);
-    if (connect(f->sock->fd, (const struct sockaddr *)f->address, /* try: sock.connect(address) */
-                sizeof *f->address) < 0 && errno != EINPROGRESS) /* except BlockingIOError: */
-        CORO_RAISE(co, -errno);                             /*     pass */
-    coro_handle_init(&f->on_writable, connect_writable);   /* selector.register(sock.fileno(), */
-    if ((co->err = coro_io_add_writer(f->sock, &f->on_writable)) != 0) /* EVENT_WRITE, */
-        CORO_RAISE(co, co->err);                            /* lambda: f.set_result(None)) */
-    f->registered = 1;
-    CORO_AWAIT_FUTURE(co, &f->f, f->r);                     /* yield from f */
-    if (getsockopt(f->sock->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-        err = errno;
-    if (err)                                                /* (did it connect?) */
-        CORO_RAISE(co, -err);
-    CORO_FINALLY(co);
-    if (f->registered)
-        coro_io_remove_writer(f->sock);                     /* selector.unregister(sock.fileno()) */
+    CORO_TRY(co, &f->fin) {
+        coro_future_init(&f->f, &loop);                         /* f = Future() */
+        if ((co->err = coro_sock_nonblocking(f->sock->fd)) != 0) /* sock.setblocking(False) */
+            CORO_RAISE(co, co->err);
+        if (connect(f->sock->fd, (const struct sockaddr *)f->address, /* try: sock.connect(address) */
+                    sizeof *f->address) < 0 && errno != EINPROGRESS) /* except BlockingIOError: */
+            CORO_RAISE(co, -errno);                             /*     pass */
+        coro_handle_init(&f->on_writable, connect_writable);   /* selector.register(sock.fileno(), */
+        if ((co->err = coro_io_add_writer(f->sock, &f->on_writable)) != 0) /* EVENT_WRITE, */
+            CORO_RAISE(co, co->err);                            /* lambda: f.set_result(None)) */
+        f->registered = 1;
+        CORO_AWAIT_FUTURE(co, &f->f, f->r);                     /* yield from f */
+        if (getsockopt(f->sock->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+            err = errno;
+        if (err)                                                /* (did it connect?) */
+            CORO_RAISE(co, -err);
+    } CORO_FINALLY(co, &f->fin) {
+        if (f->registered)
+            coro_io_remove_writer(f->sock);                     /* selector.unregister(sock.fileno()) */
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -101,6 +104,7 @@ struct read {
     struct coro_handle on_readable;
     int registered;
     coro_value chunk;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 /*     def on_readable(): */
@@ -121,16 +125,18 @@ static int read_body(struct coro *co)
 {
     struct read *f = (struct read *)co;
     CORO_BEGIN(co);
-    coro_future_init(&f->f, &loop);                         /* f = Future() */
-    coro_handle_init(&f->on_readable, on_readable);
-    if ((co->err = coro_io_add_reader(f->sock, &f->on_readable)) != 0) /* selector.register(fd, */
-        CORO_RAISE(co, co->err);                            /*   EVENT_READ, on_readable) */
-    f->registered = 1;
-    CORO_AWAIT_FUTURE(co, &f->f, f->chunk);                 /* chunk = yield from f */
-    CORO_RETURN(co, f->chunk);                              /* return chunk (after: */
-    CORO_FINALLY(co);
-    if (f->registered)
-        coro_io_remove_reader(f->sock);                     /* selector.unregister(fd)) */
+    CORO_TRY(co, &f->fin) {
+        coro_future_init(&f->f, &loop);                         /* f = Future() */
+        coro_handle_init(&f->on_readable, on_readable);
+        if ((co->err = coro_io_add_reader(f->sock, &f->on_readable)) != 0) /* selector.register(fd, */
+            CORO_RAISE(co, co->err);                            /*   EVENT_READ, on_readable) */
+        f->registered = 1;
+        CORO_AWAIT_FUTURE(co, &f->f, f->chunk);                 /* chunk = yield from f */
+        CORO_RETURN(co, f->chunk);                              /* return chunk (after: */
+    } CORO_FINALLY(co, &f->fin) {
+        if (f->registered)
+            coro_io_remove_reader(f->sock);                     /* selector.unregister(fd)) */
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -184,6 +190,7 @@ struct fetch {
     struct read_all read_all;
     coro_value poem;
     char response[FETCH_BUF];
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static int fetch(struct coro *co)
@@ -191,42 +198,44 @@ static int fetch(struct coro *co)
     struct fetch *f = (struct fetch *)co;
     int fd;
     CORO_BEGIN(co);
-    fd = socket(AF_INET, SOCK_STREAM, 0);                   /* sock = socket.socket(AF_INET, */
-    if (fd < 0)                                             /*   SOCK_STREAM) */
-        CORO_RAISE(co, -errno);
-    coro_io_init(&f->sock, &loop, fd);
-    f->connect.sock = &f->sock;
-    f->connect.address = &f->address;
-    coro_init(&f->connect.co, connect_body);
-    CORO_AWAIT(co, &f->connect.co, f->poem);                /* yield from connect(sock, address) */
-    if (send(f->sock.fd, request, sizeof request - 1, 0) < 0) /* sock.send(b'GET / HTTP/1.0...') */
-        CORO_RAISE(co, -errno);
-    f->read_all.sock = &f->sock;
-    f->read_all.response = f->response;
-    f->read_all.size = sizeof f->response;
-    coro_init(&f->read_all.co, read_all);
-    CORO_AWAIT(co, &f->read_all.co, f->poem);               /* poem = yield from read_all(sock) */
-    fd = f->sock.fd;
-    coro_io_close(&f->sock);                                /* sock.close() */
-    close(fd);
-    f->sock.fd = -1;
-    printf("port %d: %ld bytes\n", f->port, (long)f->poem.v.i); /* print('port %d: %d bytes' % ...) */
-    fflush(stdout);
-    CORO_FINALLY(co);
-    if (f->sock.fd >= 0) {                                  /* (failed: close, and say why) */
+    CORO_TRY(co, &f->fin) {
+        fd = socket(AF_INET, SOCK_STREAM, 0);                   /* sock = socket.socket(AF_INET, */
+        if (fd < 0)                                             /*   SOCK_STREAM) */
+            CORO_RAISE(co, -errno);
+        coro_io_init(&f->sock, &loop, fd);
+        f->connect.sock = &f->sock;
+        f->connect.address = &f->address;
+        coro_init(&f->connect.co, connect_body);
+        CORO_AWAIT(co, &f->connect.co, f->poem);                /* yield from connect(sock, address) */
+        if (send(f->sock.fd, request, sizeof request - 1, 0) < 0) /* sock.send(b'GET / HTTP/1.0...') */
+            CORO_RAISE(co, -errno);
+        f->read_all.sock = &f->sock;
+        f->read_all.response = f->response;
+        f->read_all.size = sizeof f->response;
+        coro_init(&f->read_all.co, read_all);
+        CORO_AWAIT(co, &f->read_all.co, f->poem);               /* poem = yield from read_all(sock) */
         fd = f->sock.fd;
-        coro_io_close(&f->sock);
+        coro_io_close(&f->sock);                                /* sock.close() */
         close(fd);
-    }
-    if (coro_pending(co)) {
-        fprintf(stderr, "crawler: port %d: %s", f->port, errstr(coro_pending(co)));
-        if (f->read_all.len)
-            fprintf(stderr, " after %zu bytes", f->read_all.len);
-        fprintf(stderr, "\n");
-        failed = 1;
-    }
-    if (--pending == 0)                                     /* pending.remove(address) */
-        coro_loop_stop(&loop);                              /* if not pending: stopped = True */
+        f->sock.fd = -1;
+        printf("port %d: %ld bytes\n", f->port, (long)f->poem.v.i); /* print('port %d: %d bytes' % ...) */
+        fflush(stdout);
+    } CORO_FINALLY(co, &f->fin) {
+        if (f->sock.fd >= 0) {                                  /* (failed: close, and say why) */
+            fd = f->sock.fd;
+            coro_io_close(&f->sock);
+            close(fd);
+        }
+        if (coro_error(&f->fin)) {
+            fprintf(stderr, "crawler: port %d: %s", f->port, errstr(coro_error(&f->fin)));
+            if (f->read_all.len)
+                fprintf(stderr, " after %zu bytes", f->read_all.len);
+            fprintf(stderr, "\n");
+            failed = 1;
+        }
+        if (--pending == 0)                                     /* pending.remove(address) */
+            coro_loop_stop(&loop);                              /* if not pending: stopped = True */
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 

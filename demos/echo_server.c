@@ -73,23 +73,26 @@ struct conn {
     ssize_t n;                      /* data: len(data) */
     size_t sent;                    /* sock_sendall's progress */
     char buf[ECHO_BUF];             /* data */
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static int handle(struct coro *co)
 {
     struct conn *f = (struct conn *)co;
     CORO_BEGIN(co);
-    for (;;) {                                                  /* while True: */
-        CORO_SOCK_RECV(co, &f->io, f->buf, sizeof f->buf, f->n); /* data = await loop.sock_recv(conn, 2048) */
-        if (f->n == 0)                                          /* if not data: */
-            break;                                              /*     break */
-        CORO_SOCK_SENDALL(co, &f->io, f->buf, (size_t)f->n, f->sent); /* await loop.sock_sendall(conn, data) */
-        /* the client answers what we sent: wait for it rather than try a
-         * recv that would only say EAGAIN (a system call per round trip) */
-        CORO_IO_WAIT(co, &f->io, CORO_EVENT_READ);
-    }
-    CORO_FINALLY(co);
-    close(coro_io_close(&f->io));                               /* conn.close() */
+    CORO_TRY(co, &f->fin) {
+        for (;;) {                                                  /* while True: */
+            CORO_SOCK_RECV(co, &f->io, f->buf, sizeof f->buf, f->n); /* data = await loop.sock_recv(conn, 2048) */
+            if (f->n == 0)                                          /* if not data: */
+                break;                                              /*     break */
+            CORO_SOCK_SENDALL(co, &f->io, f->buf, (size_t)f->n, f->sent); /* await loop.sock_sendall(conn, data) */
+            /* the client answers what we sent: wait for it rather than try a
+             * recv that would only say EAGAIN (a system call per round trip) */
+            CORO_IO_WAIT(co, &f->io, CORO_EVENT_READ);
+        }
+    } CORO_FINALLY(co, &f->fin) {
+        close(coro_io_close(&f->io));                               /* conn.close() */
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 

@@ -88,41 +88,44 @@ struct poet {
     coro_value r;
     int err, ignored;
     size_t i, len, sent;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static int serve(struct coro *co)
 {
     struct poet *f = (struct poet *)co;
     CORO_BEGIN(co);
-    f->request.io = &f->io;                                 /* try: */
-    coro_task_start(&f->request.task, &loop, read_request); /*   await asyncio.wait_for( */
-    co->err = coro_wait_for(&f->wait_for, &loop, &f->request.task.fut, /* sock_recv(sock, 4096), */
-                            200 * CORO_MSEC);               /*     0.2) */
-    if (co->err) {                      /* no timer slot: give up the request */
-        f->err = co->err;
-        coro_task_cancel(&f->request.task);
-        CORO_AWAIT_FUTURE_CATCH(co, &f->request.task.fut, f->r, f->ignored);
-        CORO_RAISE(co, f->err);         /* once the request task is done */
-    }
-    CORO_AWAIT_FUTURE_CATCH(co, &f->wait_for.fut, f->r, f->err);
-    if (f->err && f->err != CORO_ETIMEDOUT)                 /* except asyncio.TimeoutError: */
-        CORO_RAISE(co, f->err);                             /*     pass */
-    for (f->i = 0; f->i < poem_len; f->i += num_bytes) {    /* for i in range(0, len(poem), num_bytes): */
-        f->len = poem_len - f->i < num_bytes ? poem_len - f->i : num_bytes;
-        CORO_SOCK_SENDALL(co, &f->io, poem + f->i, f->len, f->sent); /* await loop.sock_sendall(sock, poem[i:i + num_bytes]) */
-        CORO_SLEEP(co, &loop, delay);                       /*     await asyncio.sleep(delay) */
-        if (close_after && f->i + f->len >= close_after) {  /* (--close-after: hang up early, */
-            if (reset) {                                    /*  --reset: with an RST) */
-                struct linger l;
-                l.l_onoff = 1;
-                l.l_linger = 0;
-                setsockopt(f->io.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-            }
-            break;
+    CORO_TRY(co, &f->fin) {
+        f->request.io = &f->io;                                 /* try: */
+        coro_task_start(&f->request.task, &loop, read_request); /*   await asyncio.wait_for( */
+        co->err = coro_wait_for(&f->wait_for, &loop, &f->request.task.fut, /* sock_recv(sock, 4096), */
+                                200 * CORO_MSEC);               /*     0.2) */
+        if (co->err) {                      /* no timer slot: give up the request */
+            f->err = co->err;
+            coro_task_cancel(&f->request.task);
+            CORO_AWAIT_FUTURE_CATCH(co, &f->request.task.fut, f->r, f->ignored);
+            CORO_RAISE(co, f->err);         /* once the request task is done */
         }
-    }
-    CORO_FINALLY(co);
-    close(coro_io_close(&f->io));                           /* sock.close() */
+        CORO_AWAIT_FUTURE_CATCH(co, &f->wait_for.fut, f->r, f->err);
+        if (f->err && f->err != CORO_ETIMEDOUT)                 /* except asyncio.TimeoutError: */
+            CORO_RAISE(co, f->err);                             /*     pass */
+        for (f->i = 0; f->i < poem_len; f->i += num_bytes) {    /* for i in range(0, len(poem), num_bytes): */
+            f->len = poem_len - f->i < num_bytes ? poem_len - f->i : num_bytes;
+            CORO_SOCK_SENDALL(co, &f->io, poem + f->i, f->len, f->sent); /* await loop.sock_sendall(sock, poem[i:i + num_bytes]) */
+            CORO_SLEEP(co, &loop, delay);                       /*     await asyncio.sleep(delay) */
+            if (close_after && f->i + f->len >= close_after) {  /* (--close-after: hang up early, */
+                if (reset) {                                    /*  --reset: with an RST) */
+                    struct linger l;
+                    l.l_onoff = 1;
+                    l.l_linger = 0;
+                    setsockopt(f->io.fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+                }
+                break;
+            }
+        }
+    } CORO_FINALLY(co, &f->fin) {
+        close(coro_io_close(&f->io));                           /* sock.close() */
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 

@@ -11,6 +11,7 @@
 
 CORO_SIZE(coro, struct coro);                 /* one generator / coroutine frame header */
 CORO_SIZE(value, coro_value);
+CORO_SIZE(try, struct coro_try);              /* one try block's bookkeeping */
 CORO_SIZE(handle, struct coro_handle);
 CORO_SIZE(timer_slot, struct coro_timer_slot);
 CORO_SIZE(future, struct coro_future);

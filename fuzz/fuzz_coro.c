@@ -22,7 +22,7 @@
  *              negative: cycles, shared children; out of range: a Y)
  *          YFC the same inside try/except, handled as YC
  *          RET `return v`, RAISE `raise E`, PEND log the error in flight
- *          (coro_pending), STATE log coro_state of every frame,
+ *          (coro_error), STATE log coro_state of every frame,
  *          OP  next / send / throw / close on frame[s + off] from inside
  *              the body (itself, a delegator: CORO_EBUSY; another chain) and
  *              log what it returned.
@@ -52,9 +52,7 @@
  *
  *   The model is Python 3.11 except where README documents a difference:
  *   close() returns the value a body returned while closing (3.13); one
- *   delegator per generator (a second yield from gets CORO_EBUSY); a
- *   suspension inside CORO_FINALLY (a yield, or a yield from, even one that
- *   ends at once) drops the pending return value and error. And: throw(err)
+ *   delegator per generator (a second yield from gets CORO_EBUSY). And: throw(err)
  *   into a running generator is CORO_EBUSY with no other effect (CPython 3.11
  *   pops the stack of a generator running inside its own close() or throw()
  *   when a throw reaches it through a yield from, and may crash).
@@ -268,6 +266,7 @@ struct frame {
     int pc;            /* the current step of the current section */
     int caught;        /* the error the current step caught, 0 if none */
     coro_value r;      /* a yield from's result */
+    struct coro_try t; /* try: <main> finally: <cleanup> */
 };
 
 static struct frame frames[MAX_FRAMES];
@@ -356,6 +355,7 @@ static int gen_body(struct coro *co)
     struct frame *f = (struct frame *)co;
     int err;
     CORO_BEGIN(co);
+    CORO_TRY(co, &f->t) {
     for (f->pc = 0; f->pc < script_of(f->slot)->n[0]; f->pc++) {
         f->caught = 0;
         if (kind_at(f, 0) == K_Y) {
@@ -379,7 +379,7 @@ static int gen_body(struct coro *co)
         } else if (kind_at(f, 0) == K_RAISE) {
             CORO_RAISE(co, errors[step_at(f, 0)->a % 8]);
         } else {
-            lib_record(f, 0, coro_pending(co));
+            lib_record(f, 0, coro_error(&f->t));
         }
         if (f->caught && !lib_handles(f, 0))
             CORO_RAISE(co, f->caught);
@@ -396,7 +396,7 @@ static int gen_body(struct coro *co)
             }
         }
     }
-    CORO_FINALLY(co);
+    } CORO_FINALLY(co, &f->t) {
     /* the same steps again, for the cleanup section */
     for (f->pc = 0; f->pc < script_of(f->slot)->n[1]; f->pc++) {
         f->caught = 0;
@@ -421,7 +421,7 @@ static int gen_body(struct coro *co)
         } else if (kind_at(f, 1) == K_RAISE) {
             CORO_RAISE(co, errors[step_at(f, 1)->a % 8]);
         } else {
-            lib_record(f, 1, coro_pending(co));
+            lib_record(f, 1, coro_error(&f->t));
         }
         if (f->caught && !lib_handles(f, 1))
             CORO_RAISE(co, f->caught);
@@ -438,6 +438,7 @@ static int gen_body(struct coro *co)
             }
         }
     }
+    } CORO_END_TRY(co, &f->t);
     CORO_END(co);
 }
 
@@ -578,10 +579,6 @@ static struct mres m_body(int o, int mode, coro_value v, int err)
         if (mode != M_RUN) {
             /* the suspension at (sec, pc, site) ended */
             st = &sc->steps[g->sec][g->pc];
-            if (g->sec == 1) {          /* README: a suspension in the cleanup */
-                g->pend = 0;            /* drops the pending error and value */
-                g->ret = coro_none();
-            }
             if (mode == M_THROW) {
                 mode = M_RUN;
                 if ((g->site == S_YC || g->site == S_YFC) && catches(st, err))
@@ -1026,14 +1023,6 @@ static void py_line(FILE *out, int ind, const char *fmt, const char *a, const ch
     fputc('\n', out);
 }
 
-/* After a suspension inside the cleanup, the library has dropped the
- * pending error and return value (README). */
-static void py_drop(FILE *out, int ind, int sec)
-{
-    if (sec)
-        py_line(out, ind, "_e = None; _r = None", "", "");
-}
-
 static void py_step(FILE *out, int slot, int sec, const struct step *st, int ind)
 {
     char b1[32], b2[80], tag[16];
@@ -1042,7 +1031,6 @@ static void py_step(FILE *out, int slot, int sec, const struct step *st, int ind
     switch (k) {
     case K_Y:
         py_line(out, ind, "_x = yield %s", py_value(yield_value(slot, st), b1), "");
-        py_drop(out, ind, sec);
         py_line(out, ind, "L.append('%s:sent:' + show(_x))", tag, "");
         return;
     case K_RET:
@@ -1094,7 +1082,6 @@ static void py_step(FILE *out, int slot, int sec, const struct step *st, int ind
         py_line(out, ind, "finally:", "", "");
         py_line(out, ind + 1, "DELEG[_c] = 0", "", "");
         if (k == K_YF) {
-            py_drop(out, ind, sec);
             py_line(out, ind, "L.append('%s:r:' + show(_x))", tag, "");
             return;
         }
@@ -1109,7 +1096,6 @@ static void py_step(FILE *out, int slot, int sec, const struct step *st, int ind
     sprintf(b1, "%d", st->mask);
     py_line(out, ind, "except BaseException as _k:", "", "");
     py_line(out, ind + 1, "if not match(_k, %s): raise", b1, "");
-    py_drop(out, ind + 1, sec);
     py_line(out, ind + 1, "L.append('%s:caught:' + ename(_k))", tag, "");
     switch (st->then) {
     case T_PASS:
@@ -1127,12 +1113,10 @@ static void py_step(FILE *out, int slot, int sec, const struct step *st, int ind
     default:
         py_line(out, ind + 1, "_x = yield %s",
                 py_value(make_value(slot, st->h, B_HANDLER), b1), "");
-        py_drop(out, ind + 1, sec);
         py_line(out, ind + 1, "L.append('%s:sent:' + show(_x))", tag, "");
         break;
     }
     py_line(out, ind, "else:", "", "");
-    py_drop(out, ind + 1, sec);
     py_line(out, ind + 1, k == K_YC ? "L.append('%s:sent:' + show(_x))"
                                     : "L.append('%s:r:' + show(_x))", tag, "");
 }

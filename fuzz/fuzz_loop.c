@@ -295,6 +295,7 @@ struct ltask {
     struct coro_wait_for wf;
     struct coro_shield sh;
     struct coro_condition_waiter cw;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 enum { HS_IDLE, HS_READY, HS_TIMER, HS_FUTCB };
@@ -759,34 +760,36 @@ static int task_body(struct coro *co)
     struct ltask *t = (struct ltask *)(void *)co;
     int err = 0, end;
     CORO_BEGIN(co);
-    for (t->pc = 0; t->pc < P.t[t->id].nops; t->pc++) {
-        if (P.t[t->id].ops[t->pc].kind >= OP_NAWAIT) {
-            end = lib_sync_op(t, &err);
-            if (end == 1)
-                CORO_RETURN(co, coro_int(err));
-            if (end == 2)
+    CORO_TRY(co, &t->fin) {
+        for (t->pc = 0; t->pc < P.t[t->id].nops; t->pc++) {
+            if (P.t[t->id].ops[t->pc].kind >= OP_NAWAIT) {
+                end = lib_sync_op(t, &err);
+                if (end == 1)
+                    CORO_RETURN(co, coro_int(err));
+                if (end == 2)
+                    CORO_RAISE(co, err);
+                continue;
+            }
+            llogv(L_AWAIT, t->id, t->pc, 0, 0);
+            if (!lib_op_prepare(t)) {
+                llogv(L_OP, t->id, t->pc, SKIP, NONEV);
+                continue;
+            }
+            t->r = coro_none();
+            CORO_AWAIT_CATCH(co, &t->sub.co, t->r, err);
+            if (lib_op_after(t, err))
                 CORO_RAISE(co, err);
-            continue;
         }
-        llogv(L_AWAIT, t->id, t->pc, 0, 0);
-        if (!lib_op_prepare(t)) {
-            llogv(L_OP, t->id, t->pc, SKIP, NONEV);
-            continue;
+        CORO_RETURN(co, coro_none());
+    } CORO_FINALLY(co, &t->fin) {
+        CHECK(++t->finals == 1, "a task's finally ran twice");
+        if (L.owner == t->id) {
+            end = coro_lock_release(&L.lock);
+            CHECK(end == 0, "the owner could not release the lock");
+            L.owner = -1;
+            llogv(L_FIN, t->id, end, 0, 0);
         }
-        t->r = coro_none();
-        CORO_AWAIT_CATCH(co, &t->sub.co, t->r, err);
-        if (lib_op_after(t, err))
-            CORO_RAISE(co, err);
-    }
-    CORO_RETURN(co, coro_none());
-    CORO_FINALLY(co);
-    CHECK(++t->finals == 1, "a task's finally ran twice");
-    if (L.owner == t->id) {
-        end = coro_lock_release(&L.lock);
-        CHECK(end == 0, "the owner could not release the lock");
-        L.owner = -1;
-        llogv(L_FIN, t->id, end, 0, 0);
-    }
+    } CORO_END_TRY(co, &t->fin);
     CORO_END(co);
 }
 

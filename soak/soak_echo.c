@@ -62,6 +62,7 @@ struct sconn {
     ssize_t n;
     size_t got, sent;
     unsigned char buf[MAXMSG];
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static struct sconn pool[POOL];
@@ -74,18 +75,20 @@ static int sconn_body(struct coro *co)
 {
     struct sconn *f = (struct sconn *)co;
     CORO_BEGIN(co);
-    f->got = 0;
-    do {
-        CORO_SOCK_RECV(co, &f->io, f->buf + f->got, sizeof f->buf - f->got, f->n);
-        if (f->n == 0)
-            CORO_RAISE(co, E_SHORT);
-        f->got += (size_t)f->n;
-    } while (f->got < 1u + f->buf[0]);
-    if (f->got != 1u + f->buf[0])
-        CORO_RAISE(co, E_EXTRA);
-    CORO_SOCK_SENDALL(co, &f->io, f->buf, f->got, f->sent);
-    CORO_FINALLY(co);
-    close(coro_io_close(&f->io));
+    CORO_TRY(co, &f->fin) {
+        f->got = 0;
+        do {
+            CORO_SOCK_RECV(co, &f->io, f->buf + f->got, sizeof f->buf - f->got, f->n);
+            if (f->n == 0)
+                CORO_RAISE(co, E_SHORT);
+            f->got += (size_t)f->n;
+        } while (f->got < 1u + f->buf[0]);
+        if (f->got != 1u + f->buf[0])
+            CORO_RAISE(co, E_EXTRA);
+        CORO_SOCK_SENDALL(co, &f->io, f->buf, f->got, f->sent);
+    } CORO_FINALLY(co, &f->fin) {
+        close(coro_io_close(&f->io));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -160,6 +163,7 @@ struct client {
     ssize_t n;
     size_t len, sent, got;
     unsigned char out[MAXMSG], in[MAXMSG + 1];
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static struct client clients[CLIENTS];
@@ -184,39 +188,41 @@ static int client_body(struct coro *co)
 {
     struct client *c = (struct client *)co;
     CORO_BEGIN(co);
-    while (next_id < end_id) {
-        c->id = next_id++;
-        c->fd = socket(AF_INET, SOCK_STREAM, 0);
-        if (c->fd < 0)
-            CORO_RAISE(co, -errno);
-        if ((co->err = coro_sock_nonblocking(c->fd)) != 0)
-            CORO_RAISE(co, co->err);
-        coro_io_init(&c->io, &loop, c->fd);
-        CORO_SOCK_CONNECT(co, &c->io, (const struct sockaddr *)&srv_addr, sizeof srv_addr);
-        c->len = message(c->id, c->out);
-        CORO_SOCK_SENDALL(co, &c->io, c->out, c->len, c->sent);
-        for (c->got = 0; c->got < c->len; c->got += (size_t)c->n) {
-            CORO_SOCK_RECV(co, &c->io, c->in + c->got, sizeof c->in - c->got, c->n);
-            if (c->n == 0)
-                CORO_RAISE(co, E_SHORT);
+    CORO_TRY(co, &c->fin) {
+        while (next_id < end_id) {
+            c->id = next_id++;
+            c->fd = socket(AF_INET, SOCK_STREAM, 0);
+            if (c->fd < 0)
+                CORO_RAISE(co, -errno);
+            if ((co->err = coro_sock_nonblocking(c->fd)) != 0)
+                CORO_RAISE(co, co->err);
+            coro_io_init(&c->io, &loop, c->fd);
+            CORO_SOCK_CONNECT(co, &c->io, (const struct sockaddr *)&srv_addr, sizeof srv_addr);
+            c->len = message(c->id, c->out);
+            CORO_SOCK_SENDALL(co, &c->io, c->out, c->len, c->sent);
+            for (c->got = 0; c->got < c->len; c->got += (size_t)c->n) {
+                CORO_SOCK_RECV(co, &c->io, c->in + c->got, sizeof c->in - c->got, c->n);
+                if (c->n == 0)
+                    CORO_RAISE(co, E_SHORT);
+            }
+            if (c->got != c->len)
+                CORO_RAISE(co, E_EXTRA);
+            if (memcmp(c->in, c->out, c->len) != 0)
+                CORO_RAISE(co, E_MISMATCH);
+            CORO_SOCK_RECV(co, &c->io, c->in, sizeof c->in, c->n);     /* the end */
+            if (c->n != 0)
+                CORO_RAISE(co, E_EXTRA);
+            close(coro_io_close(&c->io));
+            c->fd = -1;
+            echoed++;
+            bytes += (long long)c->len;
         }
-        if (c->got != c->len)
-            CORO_RAISE(co, E_EXTRA);
-        if (memcmp(c->in, c->out, c->len) != 0)
-            CORO_RAISE(co, E_MISMATCH);
-        CORO_SOCK_RECV(co, &c->io, c->in, sizeof c->in, c->n);     /* the end */
-        if (c->n != 0)
-            CORO_RAISE(co, E_EXTRA);
-        close(coro_io_close(&c->io));
-        c->fd = -1;
-        echoed++;
-        bytes += (long long)c->len;
-    }
-    CORO_FINALLY(co);
-    if (c->fd >= 0) {
-        close(coro_io_close(&c->io));
-        c->fd = -1;
-    }
+    } CORO_FINALLY(co, &c->fin) {
+        if (c->fd >= 0) {
+            close(coro_io_close(&c->io));
+            c->fd = -1;
+        }
+    } CORO_END_TRY(co, &c->fin);
     CORO_END(co);
 }
 

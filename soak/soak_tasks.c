@@ -43,6 +43,7 @@ struct sub {
     struct coro co;
     coro_time delay;
     int finally_runs;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 struct job {
@@ -56,6 +57,7 @@ struct job {
     int kind, cancel_stage;         /* 0..2: cancelled at that stage; 3+: never */
     int cancel_rc;                  /* what coro_task_cancel said (1: not called) */
     int started, held, finally_runs, done_runs;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static struct coro_loop loop;
@@ -74,10 +76,12 @@ static int sub_body(struct coro *co)
 {
     struct sub *s = (struct sub *)co;
     CORO_BEGIN(co);
-    CORO_SLEEP(co, &loop, s->delay);
-    CORO_RETURN(co, coro_int(7));
-    CORO_FINALLY(co);
-    s->finally_runs++;
+    CORO_TRY(co, &s->fin) {
+        CORO_SLEEP(co, &loop, s->delay);
+        CORO_RETURN(co, coro_int(7));
+    } CORO_FINALLY(co, &s->fin) {
+        s->finally_runs++;
+    } CORO_END_TRY(co, &s->fin);
     CORO_END(co);
 }
 
@@ -85,36 +89,38 @@ static int job_body(struct coro *co)
 {
     struct job *j = (struct job *)co;
     CORO_BEGIN(co);
-    j->started = 1;
-    if (j->kind == K_SLEEP) {
-        CORO_SLEEP(co, &loop, j->delay);
-        CORO_RETURN(co, coro_int(j->id));
-    } else if (j->kind == K_FUTURE) {
-        CORO_AWAIT_FUTURE(co, &j->fut, j->r);
-        CORO_RETURN(co, coro_int(j->id + j->r.v.i));
-    } else if (j->kind == K_EVENT) {
-        CORO_EVENT_WAIT(co, &ev);
-        CORO_SLEEP(co, &loop, 0);
-        CORO_RETURN(co, coro_int(j->id));
-    } else if (j->kind == K_LOCK) {
-        CORO_LOCK_ACQUIRE(co, &lock);
-        j->held = 1;
-        CORO_SLEEP(co, &loop, j->delay);
-        CORO_RETURN(co, coro_int(j->id));
-    } else if (j->kind == K_QUEUE) {
-        CORO_QUEUE_GET(co, &queue, j->r);
-        CORO_RETURN(co, j->r);
-    } else {
-        coro_init(&j->sub.co, sub_body);
-        CORO_AWAIT(co, &j->sub.co, j->r);
-        CORO_RETURN(co, coro_int(j->id + j->r.v.i));
-    }
-    CORO_FINALLY(co);
-    j->finally_runs++;
-    if (j->held) {
-        j->held = 0;
-        coro_lock_release(&lock);
-    }
+    CORO_TRY(co, &j->fin) {
+        j->started = 1;
+        if (j->kind == K_SLEEP) {
+            CORO_SLEEP(co, &loop, j->delay);
+            CORO_RETURN(co, coro_int(j->id));
+        } else if (j->kind == K_FUTURE) {
+            CORO_AWAIT_FUTURE(co, &j->fut, j->r);
+            CORO_RETURN(co, coro_int(j->id + j->r.v.i));
+        } else if (j->kind == K_EVENT) {
+            CORO_EVENT_WAIT(co, &ev);
+            CORO_SLEEP(co, &loop, 0);
+            CORO_RETURN(co, coro_int(j->id));
+        } else if (j->kind == K_LOCK) {
+            CORO_LOCK_ACQUIRE(co, &lock);
+            j->held = 1;
+            CORO_SLEEP(co, &loop, j->delay);
+            CORO_RETURN(co, coro_int(j->id));
+        } else if (j->kind == K_QUEUE) {
+            CORO_QUEUE_GET(co, &queue, j->r);
+            CORO_RETURN(co, j->r);
+        } else {
+            coro_init(&j->sub.co, sub_body);
+            CORO_AWAIT(co, &j->sub.co, j->r);
+            CORO_RETURN(co, coro_int(j->id + j->r.v.i));
+        }
+    } CORO_FINALLY(co, &j->fin) {
+        j->finally_runs++;
+        if (j->held) {
+            j->held = 0;
+            coro_lock_release(&lock);
+        }
+    } CORO_END_TRY(co, &j->fin);
     CORO_END(co);
 }
 

@@ -192,6 +192,8 @@ if [ -n "$files" ]; then
         "labels_coro:struct coro, CORO_USE_LABELS" \
         "nodouble_coro:struct coro, CORO_NO_DOUBLE" "value:coro_value" \
         "nodouble_value:coro_value, CORO_NO_DOUBLE" \
+        "try:struct coro_try (one try block)" \
+        "nodouble_try:struct coro_try, CORO_NO_DOUBLE" \
         "handle:struct coro_handle" "timer_slot:struct coro_timer_slot" \
         "future:struct coro_future" "task:struct coro_task (with its coro)" \
         "labels_task:struct coro_task, CORO_USE_LABELS" \

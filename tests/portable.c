@@ -11,6 +11,7 @@
 struct counter {
     struct coro co;
     int n, i;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 static int cleanups;
 
@@ -18,12 +19,14 @@ static int counter(struct coro *co)
 {
     struct counter *f = (struct counter *)co;
     CORO_BEGIN(co);
-    for (f->i = 0; f->i < f->n;) {
-        CORO_YIELD(co, coro_int(f->i));
-        f->i += coro_sent(co).type == CORO_NONE ? 1 : (int)coro_sent(co).v.i;
-    }
-    CORO_FINALLY(co);
-    cleanups++;
+    CORO_TRY(co, &f->fin) {
+        for (f->i = 0; f->i < f->n;) {
+            CORO_YIELD(co, coro_int(f->i));
+            f->i += coro_sent(co).type == CORO_NONE ? 1 : (int)coro_sent(co).v.i;
+        }
+    } CORO_FINALLY(co, &f->fin) {
+        cleanups++;
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 

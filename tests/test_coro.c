@@ -22,7 +22,7 @@
  *         if isinstance(e, ValueError): return 'busy'        # CORO_EBUSY
  *         if isinstance(e, TypeError): return 'inval'        # CORO_EINVAL
  *         raise e
- *     def pending(): return name(sys.exc_info()[1])         # coro_pending()
+ *     def pending(): return name(sys.exc_info()[1])         # coro_error()
  *     def state(g): return inspect.getgeneratorstate(g)[4:] # coro_state()
  *     def step(op, *args):                      # step_next/send/throw/close()
  *         try: v = op(*args)
@@ -82,12 +82,8 @@
  *
  * Documented differences from CPython, not tested as CPython: close() returns
  * the value of a body that catches CORO_EXIT and returns (Python 3.13; 3.11
- * returns None); a yield inside CORO_FINALLY loses the pending return value or
- * error; one generator cannot be delegated to by two delegators at once.
- *
- * NOTE: CORO_YIELD_CATCH and CORO_YIELD_FROM_CATCH only compile when their
- * error lvalue is spelled `err` (the macro parameter `err` also replaces the
- * member name in `(co)->err`), so bodies catch into a local `int err`.
+ * returns None); one generator cannot be delegated to by two delegators at
+ * once. Try blocks themselves are tested in test_try.c.
  */
 #include <check.h>
 #include "check_main.h"
@@ -111,6 +107,7 @@ struct gen {
     int then;          /* catcher_body(): what it does after catching */
     coro_value r, x;   /* a yield from's result, a saved sent value */
     int i, j, total;   /* loop state */
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 /* except clause: 0 is `except ()`, USER is `except E`, a library code is
@@ -212,25 +209,27 @@ static int catcher_body(struct coro *co)
     struct gen *f = (struct gen *)co;
     int err;
     CORO_BEGIN(co);
-    trace("%sstart", f->tag);
-    CORO_YIELD_CATCH(co, coro_int(1), err);
-    if (!err) {
-        trace_value(tagged(f->tag, "sent"), coro_sent(co));
-    } else if (!catches(f->catches, err)) {
-        CORO_RAISE(co, err);
-    } else {
-        trace_error(tagged(f->tag, "caught"), err);
-        if (f->then == THEN_RETURN)
-            CORO_RETURN(co, coro_int(5));
-        if (f->then == THEN_RAISE)
-            CORO_RAISE(co, 9);
-        if (f->then == THEN_YIELD) {
-            CORO_YIELD(co, coro_int(2));
+    CORO_TRY(co, &f->fin) {
+        trace("%sstart", f->tag);
+        CORO_YIELD_CATCH(co, coro_int(1), err);
+        if (!err) {
             trace_value(tagged(f->tag, "sent"), coro_sent(co));
+        } else if (!catches(f->catches, err)) {
+            CORO_RAISE(co, err);
+        } else {
+            trace_error(tagged(f->tag, "caught"), err);
+            if (f->then == THEN_RETURN)
+                CORO_RETURN(co, coro_int(5));
+            if (f->then == THEN_RAISE)
+                CORO_RAISE(co, 9);
+            if (f->then == THEN_YIELD) {
+                CORO_YIELD(co, coro_int(2));
+                trace_value(tagged(f->tag, "sent"), coro_sent(co));
+            }
         }
-    }
-    CORO_FINALLY(co);
-    trace_error(tagged(f->tag, "fin"), coro_pending(co));
+    } CORO_FINALLY(co, &f->fin) {
+        trace_error(tagged(f->tag, "fin"), coro_error(&f->fin));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -249,24 +248,26 @@ static int deleg_body(struct coro *co)
     struct gen *f = (struct gen *)co;
     int err;
     CORO_BEGIN(co);
-    f->r = coro_int(-1);
-    if (!f->catches) {
-        CORO_YIELD_FROM(co, f->sub, f->r);
-        trace_value(tagged(f->tag, "r"), f->r);
-    } else {
-        CORO_YIELD_FROM_CATCH(co, f->sub, f->r, err);
-        if (!err)
+    CORO_TRY(co, &f->fin) {
+        f->r = coro_int(-1);
+        if (!f->catches) {
+            CORO_YIELD_FROM(co, f->sub, f->r);
             trace_value(tagged(f->tag, "r"), f->r);
-        else if (!catches(f->catches, err))
-            CORO_RAISE(co, err);
-        else
-            trace_error(tagged(f->tag, "caught"), err);
-    }
-    CORO_YIELD(co, coro_int(9));
-    trace_value(tagged(f->tag, "sent"), coro_sent(co));
-    CORO_RETURN(co, f->r);
-    CORO_FINALLY(co);
-    trace_error(tagged(f->tag, "fin"), coro_pending(co));
+        } else {
+            CORO_YIELD_FROM_CATCH(co, f->sub, f->r, err);
+            if (!err)
+                trace_value(tagged(f->tag, "r"), f->r);
+            else if (!catches(f->catches, err))
+                CORO_RAISE(co, err);
+            else
+                trace_error(tagged(f->tag, "caught"), err);
+        }
+        CORO_YIELD(co, coro_int(9));
+        trace_value(tagged(f->tag, "sent"), coro_sent(co));
+        CORO_RETURN(co, f->r);
+    } CORO_FINALLY(co, &f->fin) {
+        trace_error(tagged(f->tag, "fin"), coro_error(&f->fin));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -878,18 +879,20 @@ static int fin_body(struct coro *co)
 {
     struct gen *f = (struct gen *)co;
     CORO_BEGIN(co);
-    CORO_YIELD(co, coro_int(1));
-    if (f->i == FIN_RETURN)
-        CORO_RETURN(co, coro_int(5));
-    if (f->i != FIN_END)
-        CORO_RAISE(co, 3);
-    trace("end");
-    CORO_FINALLY(co);
-    trace_error("fin", coro_pending(co));
-    if (f->i == FIN_RETURN_IN_FINALLY)
-        CORO_RETURN(co, coro_int(8));
-    if (f->i == FIN_RAISE_IN_FINALLY)
-        CORO_RAISE(co, 6);
+    CORO_TRY(co, &f->fin) {
+        CORO_YIELD(co, coro_int(1));
+        if (f->i == FIN_RETURN)
+            CORO_RETURN(co, coro_int(5));
+        if (f->i != FIN_END)
+            CORO_RAISE(co, 3);
+        trace("end");
+    } CORO_FINALLY(co, &f->fin) {
+        trace_error("fin", coro_error(&f->fin));
+        if (f->i == FIN_RETURN_IN_FINALLY)
+            CORO_RETURN(co, coro_int(8));
+        if (f->i == FIN_RAISE_IN_FINALLY)
+            CORO_RAISE(co, 6);
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -1279,6 +1282,7 @@ struct level {
     struct coro co;
     int d, n;
     coro_value r, x;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static struct level levels[CHAIN_MAX + 1];
@@ -1299,25 +1303,27 @@ static int level_body(struct coro *co)
     struct level *f = (struct level *)co;
     int err;
     CORO_BEGIN(co);
-    if (f->d < f->n) {
-        level_init(f + 1, f->d + 1, f->n);
-        CORO_YIELD_FROM(co, &f[1].co, f->r);
-        CORO_RETURN(co, coro_int(f->r.v.i + 1));
-    }
-    trace_state("top", &levels[0].co);
-    CORO_YIELD_CATCH(co, coro_int(1), err);
-    if (err > 0) {
-        trace_error("caught", err);
-        CORO_YIELD(co, coro_int(-1));
-    } else if (err) {
-        CORO_RAISE(co, err);
-    }
-    f->x = coro_sent(co);
-    trace_value("sent", f->x);
-    CORO_YIELD(co, coro_int(2));
-    CORO_RETURN(co, coro_int(100 * f->x.v.i + coro_sent(co).v.i));
-    CORO_FINALLY(co);
-    trace("fin%d:%s", f->d, trace_errname(coro_pending(co)));
+    CORO_TRY(co, &f->fin) {
+        if (f->d < f->n) {
+            level_init(f + 1, f->d + 1, f->n);
+            CORO_YIELD_FROM(co, &f[1].co, f->r);
+            CORO_RETURN(co, coro_int(f->r.v.i + 1));
+        }
+        trace_state("top", &levels[0].co);
+        CORO_YIELD_CATCH(co, coro_int(1), err);
+        if (err > 0) {
+            trace_error("caught", err);
+            CORO_YIELD(co, coro_int(-1));
+        } else if (err) {
+            CORO_RAISE(co, err);
+        }
+        f->x = coro_sent(co);
+        trace_value("sent", f->x);
+        CORO_YIELD(co, coro_int(2));
+        CORO_RETURN(co, coro_int(100 * f->x.v.i + coro_sent(co).v.i));
+    } CORO_FINALLY(co, &f->fin) {
+        trace("fin%d:%s", f->d, trace_errname(coro_error(&f->fin)));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 

@@ -90,6 +90,7 @@ struct handler {
     ssize_t r;
     size_t sent, echoed;
     int err, started;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 struct conn {
@@ -102,6 +103,7 @@ struct conn {
     struct client cli;
     struct handler h;
     unsigned char out[MSG], back[MSG];
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static struct conn conns[NCONN];
@@ -128,22 +130,24 @@ static int client_body(struct coro *co)
     struct client *f = (struct client *)(void *)co;
     struct conn *c = CORO__CONTAINER_OF(f, struct conn, cli);
     CORO_BEGIN(co);
-    if (c->mode == C_CONNECT)
-        CORO_SOCK_CONNECT(co, &f->io, (const struct sockaddr *)&srv_addr, sizeof srv_addr);
-    for (f->round = 0; f->round < ROUNDS; f->round++) {
-        CORO_SOCK_SENDALL(co, &f->io, c->out + f->round * CHUNK, CHUNK, f->sent);
-        while (f->got < (size_t)(f->round + 1) * CHUNK) {
-            CORO_SOCK_RECV(co, &f->io, c->back + f->got,
-                           (size_t)(f->round + 1) * CHUNK - f->got, f->r);
-            if (f->r == 0)
-                CORO_RAISE(co, ERR_EOF);
-            f->got += (size_t)f->r;
+    CORO_TRY(co, &c->fin) {
+        if (c->mode == C_CONNECT)
+            CORO_SOCK_CONNECT(co, &f->io, (const struct sockaddr *)&srv_addr, sizeof srv_addr);
+        for (f->round = 0; f->round < ROUNDS; f->round++) {
+            CORO_SOCK_SENDALL(co, &f->io, c->out + f->round * CHUNK, CHUNK, f->sent);
+            while (f->got < (size_t)(f->round + 1) * CHUNK) {
+                CORO_SOCK_RECV(co, &f->io, c->back + f->got,
+                               (size_t)(f->round + 1) * CHUNK - f->got, f->r);
+                if (f->r == 0)
+                    CORO_RAISE(co, ERR_EOF);
+                f->got += (size_t)f->r;
+            }
         }
-    }
-    CORO_FINALLY(co);
-    f->err = coro_pending(co);
-    f->done = 1;
-    close(coro_io_close(&f->io));
+    } CORO_FINALLY(co, &c->fin) {
+        f->err = coro_error(&c->fin);
+        f->done = 1;
+        close(coro_io_close(&f->io));
+    } CORO_END_TRY(co, &c->fin);
     CORO_END(co);
 }
 
@@ -153,21 +157,23 @@ static int handler_body(struct coro *co)
 {
     struct handler *f = (struct handler *)(void *)co;
     CORO_BEGIN(co);
-    if (f->big) {
-        CORO_SOCK_RECV(co, &f->io, f->buf, sizeof f->buf, f->r);
-        CORO_SOCK_SENDALL(co, &f->io, big, sizeof big, f->sent);
-    } else {
-        for (;;) {
+    CORO_TRY(co, &f->fin) {
+        if (f->big) {
             CORO_SOCK_RECV(co, &f->io, f->buf, sizeof f->buf, f->r);
-            if (f->r == 0)
-                break;
-            CORO_SOCK_SENDALL(co, &f->io, f->buf, (size_t)f->r, f->sent);
-            f->echoed += (size_t)f->r;
+            CORO_SOCK_SENDALL(co, &f->io, big, sizeof big, f->sent);
+        } else {
+            for (;;) {
+                CORO_SOCK_RECV(co, &f->io, f->buf, sizeof f->buf, f->r);
+                if (f->r == 0)
+                    break;
+                CORO_SOCK_SENDALL(co, &f->io, f->buf, (size_t)f->r, f->sent);
+                f->echoed += (size_t)f->r;
+            }
         }
-    }
-    CORO_FINALLY(co);
-    f->err = coro_pending(co);
-    close(coro_io_close(&f->io));
+    } CORO_FINALLY(co, &f->fin) {
+        f->err = coro_error(&f->fin);
+        close(coro_io_close(&f->io));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -225,6 +231,7 @@ static struct acceptor {
     struct accept_one one;
     coro_value r;
     int expect, accepted, err;
+    struct coro_try fin;     /* try: ... finally: of the body */
 } acc;
 
 static const char *ename(int err);
@@ -234,25 +241,27 @@ static int acceptor_body(struct coro *co)
     struct acceptor *f = (struct acceptor *)(void *)co;
     int err = 0;
     CORO_BEGIN(co);
-    while (f->accepted < f->expect) {
-        memset(&f->one, 0, sizeof f->one);
-        f->one.lio = &f->io;
-        coro_init(&f->one.co, accept_one_body);
-        CORO_AWAIT_CATCH(co, &f->one.co, f->r, err);
-        if (err) {
-            logf_(accept_log, sizeof accept_log, ename(err));
-            ck_assert_int_lt(n_accept_errs, 16);
-            accept_errs[n_accept_errs++] = err;
-            CORO_SLEEP(co, &loop, CORO_MSEC);
-        } else {
-            logf_(accept_log, sizeof accept_log, "+");
-            start_handler((int)f->r.v.i);
-            f->accepted++;
+    CORO_TRY(co, &f->fin) {
+        while (f->accepted < f->expect) {
+            memset(&f->one, 0, sizeof f->one);
+            f->one.lio = &f->io;
+            coro_init(&f->one.co, accept_one_body);
+            CORO_AWAIT_CATCH(co, &f->one.co, f->r, err);
+            if (err) {
+                logf_(accept_log, sizeof accept_log, ename(err));
+                ck_assert_int_lt(n_accept_errs, 16);
+                accept_errs[n_accept_errs++] = err;
+                CORO_SLEEP(co, &loop, CORO_MSEC);
+            } else {
+                logf_(accept_log, sizeof accept_log, "+");
+                start_handler((int)f->r.v.i);
+                f->accepted++;
+            }
         }
-    }
-    CORO_FINALLY(co);
-    f->err = coro_pending(co);
-    close(coro_io_close(&f->io));
+    } CORO_FINALLY(co, &f->fin) {
+        f->err = coro_error(&f->fin);
+        close(coro_io_close(&f->io));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 

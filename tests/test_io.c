@@ -449,6 +449,7 @@ struct tk {
     ssize_t r;
     size_t sent;
     int i, n, fd;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 #define TK(co) ((struct tk *)(void *)(co))
@@ -470,20 +471,22 @@ static int rd_body(struct coro *co)
 {
     struct tk *f = TK(co);
     CORO_BEGIN(co);
-    trace("%s:wait", f->label);
-    CORO_IO_WAIT(co, f->io, CORO_EVENT_READ);
-    f->r = recv(f->io->fd, f->buf, sizeof f->buf - 1, 0);
-    if (f->r < 0) {
-        trace("%s:recv:%s", f->label, ename(-errno));
-    } else {
-        f->buf[f->r] = '\0';
-        trace("%s:got:%s", f->label, f->buf);
-    }
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        trace("%s:fin:%s", f->label, ename(coro_pending(co)));
-    if (f->close)
-        coro_io_close(f->io);
+    CORO_TRY(co, &f->fin) {
+        trace("%s:wait", f->label);
+        CORO_IO_WAIT(co, f->io, CORO_EVENT_READ);
+        f->r = recv(f->io->fd, f->buf, sizeof f->buf - 1, 0);
+        if (f->r < 0) {
+            trace("%s:recv:%s", f->label, ename(-errno));
+        } else {
+            f->buf[f->r] = '\0';
+            trace("%s:got:%s", f->label, f->buf);
+        }
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin))
+            trace("%s:fin:%s", f->label, ename(coro_error(&f->fin)));
+        if (f->close)
+            coro_io_close(f->io);
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -492,15 +495,17 @@ static int srd_body(struct coro *co)
 {
     struct tk *f = TK(co);
     CORO_BEGIN(co);
-    trace("%s:wait", f->label);
-    CORO_SOCK_RECV(co, f->io, f->buf, sizeof f->buf - 1, f->r);
-    f->buf[f->r] = '\0';
-    trace("%s:got:%s", f->label, f->buf);
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        trace("%s:fin:%s", f->label, ename(coro_pending(co)));
-    if (f->close)
-        coro_io_close(f->io);
+    CORO_TRY(co, &f->fin) {
+        trace("%s:wait", f->label);
+        CORO_SOCK_RECV(co, f->io, f->buf, sizeof f->buf - 1, f->r);
+        f->buf[f->r] = '\0';
+        trace("%s:got:%s", f->label, f->buf);
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin))
+            trace("%s:fin:%s", f->label, ename(coro_error(&f->fin)));
+        if (f->close)
+            coro_io_close(f->io);
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -509,14 +514,16 @@ static int wr_body(struct coro *co)
 {
     struct tk *f = TK(co);
     CORO_BEGIN(co);
-    trace("%s:wait", f->label);
-    CORO_IO_WAIT(co, f->io, CORO_EVENT_WRITE);
-    trace("%s:writable", f->label);
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        trace("%s:fin:%s", f->label, ename(coro_pending(co)));
-    if (f->close)
-        coro_io_close(f->io);
+    CORO_TRY(co, &f->fin) {
+        trace("%s:wait", f->label);
+        CORO_IO_WAIT(co, f->io, CORO_EVENT_WRITE);
+        trace("%s:writable", f->label);
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin))
+            trace("%s:fin:%s", f->label, ename(coro_error(&f->fin)));
+        if (f->close)
+            coro_io_close(f->io);
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -525,10 +532,12 @@ static int wait_event_body(struct coro *co)
 {
     struct tk *f = TK(co);
     CORO_BEGIN(co);
-    CORO_IO_WAIT(co, f->io, f->event);
-    trace("%s:woke", f->label);
-    CORO_FINALLY(co);
-    trace("%s:fin:%s", f->label, ename(coro_pending(co)));
+    CORO_TRY(co, &f->fin) {
+        CORO_IO_WAIT(co, f->io, f->event);
+        trace("%s:woke", f->label);
+    } CORO_FINALLY(co, &f->fin) {
+        trace("%s:fin:%s", f->label, ename(coro_error(&f->fin)));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -1191,6 +1200,7 @@ struct srv {
     int fd;
     size_t got, sent;
     ssize_t r;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 /* Accepts one connection, reads it slowly (1 ms between reads) until EOF,
@@ -1199,27 +1209,29 @@ static int srv_body(struct coro *co)
 {
     struct srv *f = (struct srv *)(void *)co;
     CORO_BEGIN(co);
-    CORO_SOCK_ACCEPT(co, f->lio, f->fd);
-    coro_io_close(f->lio);              /* one connection only */
-    track(f->fd);
-    coro_io_init(&f->io, &loop, f->fd);
-    for (;;) {
-        CORO_SOCK_RECV(co, &f->io, echo_srv + f->got,
-                       ECHO_N + 1 - f->got < ECHO_CHUNK ? ECHO_N + 1 - f->got : ECHO_CHUNK,
-                       f->r);
-        if (f->r == 0)
-            break;
-        f->got += (size_t)f->r;
-        CORO_SLEEP(co, &loop, CORO_MSEC);
-    }
-    CORO_SOCK_SENDALL(co, &f->io, echo_srv, f->got, f->sent);
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        trace("S:fin:%s", ename(coro_pending(co)));
-    if (f->fd >= 0) {
-        coro_io_close(&f->io);
-        xclose(f->fd);
-    }
+    CORO_TRY(co, &f->fin) {
+        CORO_SOCK_ACCEPT(co, f->lio, f->fd);
+        coro_io_close(f->lio);              /* one connection only */
+        track(f->fd);
+        coro_io_init(&f->io, &loop, f->fd);
+        for (;;) {
+            CORO_SOCK_RECV(co, &f->io, echo_srv + f->got,
+                           ECHO_N + 1 - f->got < ECHO_CHUNK ? ECHO_N + 1 - f->got : ECHO_CHUNK,
+                           f->r);
+            if (f->r == 0)
+                break;
+            f->got += (size_t)f->r;
+            CORO_SLEEP(co, &loop, CORO_MSEC);
+        }
+        CORO_SOCK_SENDALL(co, &f->io, echo_srv, f->got, f->sent);
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin))
+            trace("S:fin:%s", ename(coro_error(&f->fin)));
+        if (f->fd >= 0) {
+            coro_io_close(&f->io);
+            xclose(f->fd);
+        }
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -1230,6 +1242,7 @@ struct cli {
     struct srv *srv;
     size_t sent, back, srv_got_when_sent;
     ssize_t r;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 /* Connects, sends ECHO_N bytes, shuts its side down, reads the echo until
@@ -1238,25 +1251,27 @@ static int cli_body(struct coro *co)
 {
     struct cli *f = (struct cli *)(void *)co;
     CORO_BEGIN(co);
-    CORO_SOCK_CONNECT(co, &f->io, (const struct sockaddr *)&f->addr, sizeof f->addr);
-    CORO_SOCK_SENDALL(co, &f->io, echo_out, ECHO_N, f->sent);
-    f->srv_got_when_sent = f->srv->got;
-    trace("sent:%lu", (unsigned long)f->sent);
-    trace("waited:%s", f->srv_got_when_sent >= ECHO_N - (512u << 10) ? "True" : "False");
-    ck_assert_int_eq(shutdown(f->io.fd, SHUT_WR), 0);
-    for (;;) {
-        CORO_SOCK_RECV(co, &f->io, echo_back + f->back, ECHO_N + 1 - f->back, f->r);
-        if (f->r == 0)
-            break;
-        f->back += (size_t)f->r;
-    }
-    trace("eof:%lu", (unsigned long)f->back);
-    trace("same:%s", f->back == ECHO_N && memcmp(echo_back, echo_out, ECHO_N) == 0
-                         ? "True" : "False");
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        trace("C:fin:%s", ename(coro_pending(co)));
-    coro_io_close(&f->io);
+    CORO_TRY(co, &f->fin) {
+        CORO_SOCK_CONNECT(co, &f->io, (const struct sockaddr *)&f->addr, sizeof f->addr);
+        CORO_SOCK_SENDALL(co, &f->io, echo_out, ECHO_N, f->sent);
+        f->srv_got_when_sent = f->srv->got;
+        trace("sent:%lu", (unsigned long)f->sent);
+        trace("waited:%s", f->srv_got_when_sent >= ECHO_N - (512u << 10) ? "True" : "False");
+        ck_assert_int_eq(shutdown(f->io.fd, SHUT_WR), 0);
+        for (;;) {
+            CORO_SOCK_RECV(co, &f->io, echo_back + f->back, ECHO_N + 1 - f->back, f->r);
+            if (f->r == 0)
+                break;
+            f->back += (size_t)f->r;
+        }
+        trace("eof:%lu", (unsigned long)f->back);
+        trace("same:%s", f->back == ECHO_N && memcmp(echo_back, echo_out, ECHO_N) == 0
+                             ? "True" : "False");
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin))
+            trace("C:fin:%s", ename(coro_error(&f->fin)));
+        coro_io_close(&f->io);
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -1326,19 +1341,22 @@ struct conn {
     const char *label;
     struct sockaddr_in addr;
     struct coro_io io;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static int conn_body(struct coro *co)
 {
     struct conn *f = (struct conn *)(void *)co;
     CORO_BEGIN(co);
-    trace("%s:connect", f->label);
-    CORO_SOCK_CONNECT(co, &f->io, (const struct sockaddr *)&f->addr, sizeof f->addr);
-    trace("%s:connected", f->label);
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        trace("%s:fin:%s", f->label, ename(coro_pending(co)));
-    coro_io_close(&f->io);
+    CORO_TRY(co, &f->fin) {
+        trace("%s:connect", f->label);
+        CORO_SOCK_CONNECT(co, &f->io, (const struct sockaddr *)&f->addr, sizeof f->addr);
+        trace("%s:connected", f->label);
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin))
+            trace("%s:fin:%s", f->label, ename(coro_error(&f->fin)));
+        coro_io_close(&f->io);
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -1416,14 +1434,16 @@ static int sendall_body(struct coro *co)
 {
     struct tk *f = TK(co);
     CORO_BEGIN(co);
-    trace("%s:send", f->label);
-    CORO_SOCK_SENDALL(co, f->io, big, sizeof big, f->sent);
-    trace("%s:sent", f->label);
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        trace("%s:fin:%s", f->label, ename(coro_pending(co)));
-    if (f->close)
-        coro_io_close(f->io);
+    CORO_TRY(co, &f->fin) {
+        trace("%s:send", f->label);
+        CORO_SOCK_SENDALL(co, f->io, big, sizeof big, f->sent);
+        trace("%s:sent", f->label);
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin))
+            trace("%s:fin:%s", f->label, ename(coro_error(&f->fin)));
+        if (f->close)
+            coro_io_close(f->io);
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 

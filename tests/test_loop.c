@@ -40,7 +40,7 @@
  *         if isinstance(e, E): return 'E%d' % e.n
  *         if isinstance(e, asyncio.CancelledError): return 'cancelled'
  *         raise e
- *     def pending(): return name(sys.exc_info()[1])  # coro_pending() in CORO_FINALLY
+ *     def pending(): return name(sys.exc_info()[1])  # coro_error() in CORO_FINALLY
  *     def outcome(label, t):                  # outcome()
  *         T.append(label + ':' + ('cancelled' if t.cancelled() else
  *                  name(t.exception()) if t.exception() else 'ret:' + show(t.result())))
@@ -258,6 +258,7 @@ struct sub {
     coro_time d;                    /* what it sleeps */
     struct coro_future *fut;        /* what it then awaits, if any */
     coro_value r;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 /* A task's frame. */
@@ -271,6 +272,7 @@ struct tk {
     coro_value r, ret;              /* what it got, what it returns */
     int i, n;
     struct sub sub;                 /* the frame of the coroutine it awaits */
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 #define TK(co) ((struct tk *)(void *)(co))
@@ -301,12 +303,14 @@ static int sleeper(struct coro *co)
 {
     struct tk *f = TK(co);
     CORO_BEGIN(co);
-    ev(f->label, "sleep");
-    CORO_SLEEP(co, &loop, f->d);
-    ev(f->label, "woke");
-    CORO_RETURN(co, f->ret);
-    CORO_FINALLY(co);
-    ev(f->label, "fin:%s", ename(coro_pending(co)));
+    CORO_TRY(co, &f->fin) {
+        ev(f->label, "sleep");
+        CORO_SLEEP(co, &loop, f->d);
+        ev(f->label, "woke");
+        CORO_RETURN(co, f->ret);
+    } CORO_FINALLY(co, &f->fin) {
+        ev(f->label, "fin:%s", ename(coro_error(&f->fin)));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -314,12 +318,14 @@ static int awaiter(struct coro *co)
 {
     struct tk *f = TK(co);
     CORO_BEGIN(co);
-    ev(f->label, "await");
-    CORO_AWAIT_FUTURE(co, f->fut, f->r);
-    ev(f->label, "got:%s", show(f->r));
-    CORO_RETURN(co, f->r);
-    CORO_FINALLY(co);
-    ev(f->label, "fin:%s", ename(coro_pending(co)));
+    CORO_TRY(co, &f->fin) {
+        ev(f->label, "await");
+        CORO_AWAIT_FUTURE(co, f->fut, f->r);
+        ev(f->label, "got:%s", show(f->r));
+        CORO_RETURN(co, f->r);
+    } CORO_FINALLY(co, &f->fin) {
+        ev(f->label, "fin:%s", ename(coro_error(&f->fin)));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -342,16 +348,18 @@ static int sub_body(struct coro *co)
 {
     struct sub *s = (struct sub *)co;
     CORO_BEGIN(co);
-    ev(s->label, "sleep");
-    CORO_SLEEP(co, &loop, s->d);
-    if (!s->fut)
-        CORO_RETURN(co, coro_none());
-    ev(s->label, "await");
-    CORO_AWAIT_FUTURE(co, s->fut, s->r);
-    ev(s->label, "got:%s", show(s->r));
-    CORO_RETURN(co, coro_int(s->r.v.i * 2));
-    CORO_FINALLY(co);
-    ev(s->label, "fin:%s", ename(coro_pending(co)));
+    CORO_TRY(co, &s->fin) {
+        ev(s->label, "sleep");
+        CORO_SLEEP(co, &loop, s->d);
+        if (!s->fut)
+            CORO_RETURN(co, coro_none());
+        ev(s->label, "await");
+        CORO_AWAIT_FUTURE(co, s->fut, s->r);
+        ev(s->label, "got:%s", show(s->r));
+        CORO_RETURN(co, coro_int(s->r.v.i * 2));
+    } CORO_FINALLY(co, &s->fin) {
+        ev(s->label, "fin:%s", ename(coro_error(&s->fin)));
+    } CORO_END_TRY(co, &s->fin);
     CORO_END(co);
 }
 
@@ -359,12 +367,14 @@ static int outer(struct coro *co)
 {
     struct tk *f = TK(co);
     CORO_BEGIN(co);
-    coro_init(&f->sub.co, sub_body);
-    CORO_AWAIT(co, &f->sub.co, f->r);
-    ev(f->label, "r:%s", show(f->r));
-    CORO_RETURN(co, f->r);
-    CORO_FINALLY(co);
-    ev(f->label, "fin:%s", ename(coro_pending(co)));
+    CORO_TRY(co, &f->fin) {
+        coro_init(&f->sub.co, sub_body);
+        CORO_AWAIT(co, &f->sub.co, f->r);
+        ev(f->label, "r:%s", show(f->r));
+        CORO_RETURN(co, f->r);
+    } CORO_FINALLY(co, &f->fin) {
+        ev(f->label, "fin:%s", ename(coro_error(&f->fin)));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -373,14 +383,16 @@ static int cancel_self(struct coro *co)
 {
     struct tk *f = TK(co);
     CORO_BEGIN(co);
-    ck_assert_ptr_eq(coro_loop_current(&loop), &f->task);
-    ev(f->label, "cancel:%d", coro_task_cancel(coro_loop_current(&loop)) == 0);
-    if (f->d < 0)
-        CORO_RETURN(co, coro_int(5));
-    CORO_SLEEP(co, &loop, f->d);
-    ev(f->label, "woke");
-    CORO_FINALLY(co);
-    ev(f->label, "fin:%s", ename(coro_pending(co)));
+    CORO_TRY(co, &f->fin) {
+        ck_assert_ptr_eq(coro_loop_current(&loop), &f->task);
+        ev(f->label, "cancel:%d", coro_task_cancel(coro_loop_current(&loop)) == 0);
+        if (f->d < 0)
+            CORO_RETURN(co, coro_int(5));
+        CORO_SLEEP(co, &loop, f->d);
+        ev(f->label, "woke");
+    } CORO_FINALLY(co, &f->fin) {
+        ev(f->label, "fin:%s", ename(coro_error(&f->fin)));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -945,25 +957,28 @@ struct cycler {
     int use_wait_for;
     struct tk u;                        /* awaits this task */
     coro_value r;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static int cycler(struct coro *co)
 {
     struct cycler *f = (struct cycler *)co;
     CORO_BEGIN(co);
-    tk_start(&f->u, "U", awaiter)->fut = &f->task.fut;
-    if (f->use_wait_for) {
-        ck_assert_int_eq(coro_wait_for(&f->wait_for, &loop, &f->u.task.fut, CORO_FOREVER), 0);
-        ev("T", "await wait_for(U)");
-        CORO_AWAIT_FUTURE(co, &f->wait_for.fut, f->r);
-    } else {
-        f->kids[0] = &f->u.task.fut;
-        ck_assert_int_eq(coro_gather(&f->gather, &loop, f->kids, f->watch, 1), 0);
-        ev("T", "await gather(U)");
-        CORO_AWAIT_FUTURE(co, &f->gather.fut, f->r);
-    }
-    CORO_FINALLY(co);
-    ev("T", "fin:%s", ename(coro_pending(co)));
+    CORO_TRY(co, &f->fin) {
+        tk_start(&f->u, "U", awaiter)->fut = &f->task.fut;
+        if (f->use_wait_for) {
+            ck_assert_int_eq(coro_wait_for(&f->wait_for, &loop, &f->u.task.fut, CORO_FOREVER), 0);
+            ev("T", "await wait_for(U)");
+            CORO_AWAIT_FUTURE(co, &f->wait_for.fut, f->r);
+        } else {
+            f->kids[0] = &f->u.task.fut;
+            ck_assert_int_eq(coro_gather(&f->gather, &loop, f->kids, f->watch, 1), 0);
+            ev("T", "await gather(U)");
+            CORO_AWAIT_FUTURE(co, &f->gather.fut, f->r);
+        }
+    } CORO_FINALLY(co, &f->fin) {
+        ev("T", "fin:%s", ename(coro_error(&f->fin)));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -1078,10 +1093,12 @@ static int finally_returner(struct coro *co)
 {
     struct tk *f = TK(co);
     CORO_BEGIN(co);
-    ev(f->label, "sleep");
-    CORO_SLEEP(co, &loop, f->d);
-    CORO_FINALLY(co);
-    CORO_RETURN(co, f->ret);
+    CORO_TRY(co, &f->fin) {
+        ev(f->label, "sleep");
+        CORO_SLEEP(co, &loop, f->d);
+    } CORO_FINALLY(co, &f->fin) {
+        CORO_RETURN(co, f->ret);
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 

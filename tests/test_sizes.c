@@ -11,6 +11,7 @@ START_TEST(test_documented_sizes_on_x86_64)
 #if defined(__x86_64__)
     ck_assert_uint_eq(sizeof(struct coro), 40);
     ck_assert_uint_eq(sizeof(coro_value), 16);
+    ck_assert_uint_eq(sizeof(struct coro_try), 16);
     ck_assert_uint_eq(sizeof(struct coro_handle), 16);
     ck_assert_uint_eq(sizeof(struct coro_timer_slot), 16);
     ck_assert_uint_eq(sizeof(struct coro_future), 32);

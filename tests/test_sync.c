@@ -188,6 +188,7 @@ struct actor {
     int held, i, err;
     coro_value r;
     struct coro_condition_waiter cw;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 #define NTASKS 8
@@ -434,22 +435,24 @@ static int lock_worker(struct coro *co)
 {
     struct actor *f = (struct actor *)co;
     CORO_BEGIN(co);
-    trace("%s:wait", f->name);
-    CORO_LOCK_ACQUIRE(co, &lock);
-    f->held = 1;
-    trace("%s:in", f->name);
-    CORO_SLEEP(co, &loop, 0);
-    if (f->victim) {
-        coro_task_cancel(&f->victim->task);
-        trace("%s:cancel:%s", f->name, f->victim->name);
-    }
-    trace("%s:out", f->name);
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        trace("%s:%s:locked:%d", f->name, trace_errname(coro_pending(co)),
-              coro_lock_locked(&lock));
-    if (f->held)
-        coro_lock_release(&lock);
+    CORO_TRY(co, &f->fin) {
+        trace("%s:wait", f->name);
+        CORO_LOCK_ACQUIRE(co, &lock);
+        f->held = 1;
+        trace("%s:in", f->name);
+        CORO_SLEEP(co, &loop, 0);
+        if (f->victim) {
+            coro_task_cancel(&f->victim->task);
+            trace("%s:cancel:%s", f->name, f->victim->name);
+        }
+        trace("%s:out", f->name);
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin))
+            trace("%s:%s:locked:%d", f->name, trace_errname(coro_error(&f->fin)),
+                  coro_lock_locked(&lock));
+        if (f->held)
+            coro_lock_release(&lock);
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -663,11 +666,13 @@ static int event_cancel_waiter(struct coro *co)
 {
     struct actor *f = (struct actor *)co;
     CORO_BEGIN(co);
-    trace("%s:wait", f->name);
-    CORO_EVENT_WAIT(co, &ev);
-    trace("%s:woke", f->name);
-    CORO_FINALLY(co);
-    trace_pending(f, coro_pending(co));
+    CORO_TRY(co, &f->fin) {
+        trace("%s:wait", f->name);
+        CORO_EVENT_WAIT(co, &ev);
+        trace("%s:woke", f->name);
+    } CORO_FINALLY(co, &f->fin) {
+        trace_pending(f, coro_error(&f->fin));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -884,17 +889,19 @@ static int cond_cancel_waiter(struct coro *co)
 {
     struct actor *f = (struct actor *)co;
     CORO_BEGIN(co);
-    CORO_LOCK_ACQUIRE(co, &lock);
-    f->held = 1;
-    trace("%s:wait", f->name);
-    CORO_CONDITION_WAIT(co, &cond, &f->cw);
-    trace("%s:woke", f->name);
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        trace("%s:%s:locked:%d", f->name, trace_errname(coro_pending(co)),
-              coro_lock_locked(&lock));
-    if (f->held)
-        coro_lock_release(&lock);
+    CORO_TRY(co, &f->fin) {
+        CORO_LOCK_ACQUIRE(co, &lock);
+        f->held = 1;
+        trace("%s:wait", f->name);
+        CORO_CONDITION_WAIT(co, &cond, &f->cw);
+        trace("%s:woke", f->name);
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin))
+            trace("%s:%s:locked:%d", f->name, trace_errname(coro_error(&f->fin)),
+                  coro_lock_locked(&lock));
+        if (f->held)
+            coro_lock_release(&lock);
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -1497,18 +1504,20 @@ static int sem_cancel_worker(struct coro *co)
 {
     struct actor *f = (struct actor *)co;
     CORO_BEGIN(co);
-    trace("%s:wait", f->name);
-    CORO_SEMAPHORE_ACQUIRE(co, &sem);
-    f->held = 1;
-    trace("%s:in:%d", f->name, coro_semaphore_value(&sem));
-    CORO_SLEEP(co, &loop, 0);
-    trace("%s:out", f->name);
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        trace("%s:%s:%d", f->name, trace_errname(coro_pending(co)),
-              coro_semaphore_value(&sem));
-    if (f->held)
-        coro_semaphore_release(&sem);
+    CORO_TRY(co, &f->fin) {
+        trace("%s:wait", f->name);
+        CORO_SEMAPHORE_ACQUIRE(co, &sem);
+        f->held = 1;
+        trace("%s:in:%d", f->name, coro_semaphore_value(&sem));
+        CORO_SLEEP(co, &loop, 0);
+        trace("%s:out", f->name);
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin))
+            trace("%s:%s:%d", f->name, trace_errname(coro_error(&f->fin)),
+                  coro_semaphore_value(&sem));
+        if (f->held)
+            coro_semaphore_release(&sem);
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -1710,11 +1719,13 @@ static int q_getter(struct coro *co)
 {
     struct actor *f = (struct actor *)co;
     CORO_BEGIN(co);
-    trace("%s:get", f->name);
-    CORO_QUEUE_GET(co, &q, f->r);
-    trace_value(f->name, f->r);
-    CORO_FINALLY(co);
-    trace_pending(f, coro_pending(co));
+    CORO_TRY(co, &f->fin) {
+        trace("%s:get", f->name);
+        CORO_QUEUE_GET(co, &q, f->r);
+        trace_value(f->name, f->r);
+    } CORO_FINALLY(co, &f->fin) {
+        trace_pending(f, coro_error(&f->fin));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -1722,11 +1733,13 @@ static int q_putter(struct coro *co)
 {
     struct actor *f = (struct actor *)co;
     CORO_BEGIN(co);
-    trace("%s:put", f->name);
-    CORO_QUEUE_PUT(co, &q, coro_int(f->v));
-    trace("%s:done", f->name);
-    CORO_FINALLY(co);
-    trace_pending(f, coro_pending(co));
+    CORO_TRY(co, &f->fin) {
+        trace("%s:put", f->name);
+        CORO_QUEUE_PUT(co, &q, coro_int(f->v));
+        trace("%s:done", f->name);
+    } CORO_FINALLY(co, &f->fin) {
+        trace_pending(f, coro_error(&f->fin));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -1916,11 +1929,13 @@ static int q_joiner(struct coro *co)
 {
     struct actor *f = (struct actor *)co;
     CORO_BEGIN(co);
-    trace("%s:join", f->name);
-    CORO_QUEUE_JOIN(co, &q);
-    trace("%s:joined", f->name);
-    CORO_FINALLY(co);
-    trace_pending(f, coro_pending(co));
+    CORO_TRY(co, &f->fin) {
+        trace("%s:join", f->name);
+        CORO_QUEUE_JOIN(co, &q);
+        trace("%s:joined", f->name);
+    } CORO_FINALLY(co, &f->fin) {
+        trace_pending(f, coro_error(&f->fin));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -2430,6 +2445,7 @@ struct nested {
     const char *name;
     struct get_one sub;
     coro_value r;
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static struct nested nested[3];
@@ -2438,13 +2454,15 @@ static int nested_consumer(struct coro *co)
 {
     struct nested *f = (struct nested *)co;
     CORO_BEGIN(co);
-    f->sub.name = f->name;
-    coro_init(&f->sub.co, get_one_body);
-    CORO_AWAIT(co, &f->sub.co, f->r);
-    trace_value(f->name, f->r);
-    CORO_FINALLY(co);
-    if (coro_pending(co))
-        trace("%s:%s", f->name, trace_errname(coro_pending(co)));
+    CORO_TRY(co, &f->fin) {
+        f->sub.name = f->name;
+        coro_init(&f->sub.co, get_one_body);
+        CORO_AWAIT(co, &f->sub.co, f->r);
+        trace_value(f->name, f->r);
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin))
+            trace("%s:%s", f->name, trace_errname(coro_error(&f->fin)));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
@@ -2634,10 +2652,12 @@ static int other_loop_body(struct coro *co)
 {
     struct actor *f = (struct actor *)co;
     CORO_BEGIN(co);
-    CORO_LOCK_ACQUIRE(co, &lock);
-    trace("acquired");
-    CORO_FINALLY(co);
-    trace_pending(f, coro_pending(co));
+    CORO_TRY(co, &f->fin) {
+        CORO_LOCK_ACQUIRE(co, &lock);
+        trace("acquired");
+    } CORO_FINALLY(co, &f->fin) {
+        trace_pending(f, coro_error(&f->fin));
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 

@@ -94,24 +94,32 @@ END_TEST
  *     x = g(); next(x); next(x)
  *     x.send(5)          # StopIteration: value None, not 5
  */
+struct yield_in_finally {
+    struct coro co;
+    struct coro_try t;
+};
+
 static int yield_in_finally_body(struct coro *co)
 {
+    struct yield_in_finally *f = (struct yield_in_finally *)co;
     CORO_BEGIN(co);
-    CORO_YIELD(co, coro_int(1));
-    CORO_FINALLY(co);
-    CORO_YIELD(co, coro_int(2));
+    CORO_TRY(co, &f->t) {
+        CORO_YIELD(co, coro_int(1));
+    } CORO_FINALLY(co, &f->t) {
+        CORO_YIELD(co, coro_int(2));
+    } CORO_END_TRY(co, &f->t);
     CORO_END(co);
 }
 
 START_TEST(test_value_sent_into_a_yield_in_finally_is_not_returned)
 {
-    struct coro g;
+    struct yield_in_finally f;
     coro_value v;
-    coro_init(&g, yield_in_finally_body);
-    ck_assert_int_eq(coro_next(&g, &v), CORO_YIELDED);
-    ck_assert_int_eq(coro_next(&g, &v), CORO_YIELDED);
+    coro_init(&f.co, yield_in_finally_body);
+    ck_assert_int_eq(coro_next(&f.co, &v), CORO_YIELDED);
+    ck_assert_int_eq(coro_next(&f.co, &v), CORO_YIELDED);
     ck_assert_int_eq(v.v.i, 2);
-    ck_assert_int_eq(coro_send(&g, coro_int(5), &v), CORO_RETURNED);
+    ck_assert_int_eq(coro_send(&f.co, coro_int(5), &v), CORO_RETURNED);
     ck_assert_int_eq(v.type, CORO_NONE);
 }
 END_TEST
