@@ -27,6 +27,7 @@ serve() {
 }
 
 run "$d/generators"
+run "$d/sleeping_loop"
 run "$d/countdown" --timeline
 run "$d/slow_operation"
 

@@ -18,6 +18,8 @@ check() { # name expected-file command...
 check generators "$ref/generators.out" "$dir/generators"
 [ -x "$dir/countdown" ] &&
     check countdown "$ref/sleeping_loop.virtual.out" "$dir/countdown" --virtual
+[ -x "$dir/sleeping_loop" ] &&
+    check sleeping_loop "$ref/sleeping_loop.virtual.out" "$dir/sleeping_loop" --virtual
 [ -x "$dir/slow_operation" ] &&
     check slow_operation "$ref/slow_operation.out" "$dir/slow_operation" --virtual
 echo "demos: $pass passed, $fail failed"

@@ -1,0 +1,7 @@
+# Teaching (issue 15): the seeds' programs as demos, the tutorial that shows
+# them beside their Python, and the checks that keep the two in step.
+#
+# make test          also runs tests/teach.sh (TEST_SCRIPTS below): the
+#                    sleeping loop's size, the tutorial's C excerpts against
+#                    the demos, the timelines' SVG against the runs' events.
+TEST_SCRIPTS += tests/teach.sh

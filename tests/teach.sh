@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The teaching material's own checks (issue 15).
+# Usage: tests/teach.sh BUILD_DIR     (demos built in BUILD/demos)
+# Ends with "teach: N passed, M failed" (and "S skipped" when a part needs
+# a tool that is absent); exits non-zero if anything failed.
+b=${1:-build}
+d=$b/demos
+top=$(cd "$(dirname "$0")/.." && pwd)
+pass=0 fail=0 skip=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/coro-teach.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -z "$2" ] || printf '%s\n' "$2" | sed 's/^/     /'; }
+check() { if [ "$2" -eq 0 ]; then ok "$1"; else bad "$1" "$3"; fi; }
+
+# ---- the essay's promise: the whole loop in under 100 lines ---------------
+n=$(awk '/^\/\* ---- the loop -/{on=1} on{n++} /^\/\* ---- end of the loop/{on=0} END{print n+0}' \
+    "$top/demos/sleeping_loop.c")
+[ "$n" -gt 20 ] && [ "$n" -lt 100 ]
+check "sleeping_loop.c: the loop part is whole and under 100 lines ($n)" $? \
+    "the part between '---- the loop' and '---- end of the loop' has $n lines"
+grep -q '#include "loop.h"\|#include "io.h"' "$top/demos/sleeping_loop.c"
+[ $? -ne 0 ]
+check "sleeping_loop.c: on coro.h alone" $? "it includes loop.h or io.h"
+
+echo "teach: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
