@@ -5,3 +5,7 @@
 #                    sleeping loop's size, the tutorial's C excerpts against
 #                    the demos, the timelines' SVG against the runs' events.
 TEST_SCRIPTS += tests/teach.sh
+
+# The demos that draw their schedule (--timeline, --timeline=svg FILE).
+TIMELINE_DEMOS = countdown slow_operation crawler_asyncio
+$(TIMELINE_DEMOS:%=$(B)/demos/%): demos/timeline.h

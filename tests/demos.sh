@@ -18,6 +18,10 @@ check() { # name expected-file command...
 check generators "$ref/generators.out" "$dir/generators"
 [ -x "$dir/countdown" ] &&
     check countdown "$ref/sleeping_loop.virtual.out" "$dir/countdown" --virtual
+# the timeline counts seconds from the start, whatever the clock says then
+[ -x "$dir/countdown" ] &&
+    check countdown-timeline "$ref/sleeping_loop.timeline.out" \
+        "$dir/countdown" --virtual --start-at 1234567.89 --timeline
 [ -x "$dir/sleeping_loop" ] &&
     check sleeping_loop "$ref/sleeping_loop.virtual.out" "$dir/sleeping_loop" --virtual
 [ -x "$dir/slow_operation" ] &&
