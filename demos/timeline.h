@@ -39,14 +39,14 @@ static struct {
 } timeline;
 
 /* Starts the timeline at `now` (every time is shown as seconds since). */
-static void timeline_start(coro_time now)
+static inline void timeline_start(coro_time now)
 {
     timeline.t0 = now;
     timeline.n = timeline.nlanes = 0;
 }
 
 /* Notes that task `label` (a string that outlives the timeline) runs at `now`. */
-static void timeline_run(const char *label, coro_time now)
+static inline void timeline_run(const char *label, coro_time now)
 {
     int l;
     for (l = 0; l < timeline.nlanes && strcmp(timeline.lane[l], label) != 0; l++)
@@ -63,7 +63,7 @@ static void timeline_run(const char *label, coro_time now)
 }
 
 /* One row per task, one column per run: '#' where that task ran. */
-static void timeline_print(void)
+static inline void timeline_print(void)
 {
     int i, l, w = 7;
     for (l = 0; l < timeline.nlanes; l++)
@@ -91,7 +91,7 @@ static void timeline_print(void)
 
 /* Writes the timeline as an SVG to `path`, titled `title`. 0, or -1 (with
  * errno) if the file cannot be written. */
-static int timeline_svg(const char *path, const char *title)
+static inline int timeline_svg(const char *path, const char *title)
 {
     FILE *f = fopen(path, "w");
     coro_time span = CORO_SEC, tick;

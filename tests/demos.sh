@@ -26,5 +26,10 @@ check generators "$ref/generators.out" "$dir/generators"
     check sleeping_loop "$ref/sleeping_loop.virtual.out" "$dir/sleeping_loop" --virtual
 [ -x "$dir/slow_operation" ] &&
     check slow_operation "$ref/slow_operation.out" "$dir/slow_operation" --virtual
+# the seeds' other programs (docs/tutorial.md), against CPython's output
+for t in fab yield_from throw; do
+    [ -x "$dir/$t" ] && check $t "$ref/$t.out" "$dir/$t"
+done
+[ -x "$dir/countdown34" ] && check countdown34 "$ref/countdown34.out" "$dir/countdown34" --virtual
 echo "demos: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

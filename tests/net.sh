@@ -165,6 +165,48 @@ total X.X s"
     done
 fi
 
+# ---- (1b) the teaching crawlers (docs/tutorial.md) against the C servers --
+# each prints the lines crawler.c prints, as the poems finish (they all
+# fetch at once: by coroutines, threads, processes or a busy loop)
+echo "== teaching crawlers against the C servers"
+teach="crawler_asyncio crawler_scratch crawler_scratch:--yield-from crawler_processes
+crawler_threads crawler_busy"
+n=0
+for c in $teach; do [ -x "$dir/${c%%:*}" ] && n=$((n + 1)); done
+start tecstasy "$dir/slowpoetry" --port 0 --num-bytes 200 --delay 0.1 --max-clients $n \
+    "$ref/ecstasy.txt"
+T1=$port
+start tfascination "$dir/slowpoetry" --port 0 --num-bytes 50 --delay 0.1 --max-clients $n \
+    "$ref/fascination.txt"
+T2=$port
+start tscience "$dir/slowpoetry" --port 0 --num-bytes 50 --delay 0.1 --max-clients $n \
+    "$ref/science.txt"
+T3=$port
+if [ -z "$T1" ] || [ -z "$T2" ] || [ -z "$T3" ]; then
+    bad "slowpoetry servers start (teaching crawlers)"
+else
+    for c in $teach; do
+        [ -x "$dir/${c%%:*}" ] || continue
+        opt=""; [ "$c" != "${c%%:*}" ] && opt=${c#*:}
+        out=$($T "$dir/${c%%:*}" $opt "$T3" "$T2" "$T1" 2>&1); rc=$?
+        want="port $T1: 2001 bytes
+port $T2: 601 bytes
+port $T3: 901 bytes"
+        [ $rc -eq 0 ] && [ "$(lines_of "$out")" = "$want" ] && [ -n "$(total_of "$out")" ]
+        check "${c%%:*} $opt: the three poems, whole, as they finish" $? \
+            "exit $rc; got:
+$out
+want:
+$want
+total X.X s"
+    done
+    for s in tecstasy tfascination tscience; do
+        finish $s
+        check "slowpoetry ($s): exits 0 after --max-clients $n" $status \
+            "exit $status; stderr: $(cat "$tmp/$s.err")"
+    done
+fi
+
 # ---- (2) the C crawler against the Python servers, like the Python crawler
 echo "== crawler against the Python servers"
 if ! command -v python3 >/dev/null 2>&1; then
