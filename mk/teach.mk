@@ -9,3 +9,7 @@ TEST_SCRIPTS += tests/teach.sh
 # The demos that draw their schedule (--timeline, --timeline=svg FILE).
 TIMELINE_DEMOS = countdown slow_operation crawler_asyncio
 $(TIMELINE_DEMOS:%=$(B)/demos/%): demos/timeline.h
+
+# The baselines of the tutorial's comparison (demos/compare.sh measures them).
+$(B)/demos/crawler_threads: ALL_CFLAGS += -pthread
+$(B)/demos/crawler_threads $(B)/demos/crawler_processes $(B)/demos/crawler_busy: demos/blocking_fetch.h

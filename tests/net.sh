@@ -206,6 +206,18 @@ total X.X s"
             "exit $status; stderr: $(cat "$tmp/$s.err")"
     done
 fi
+# a refused connection: an error naming the port, exit non-zero
+start tgone "$dir/slowpoetry" --port 0 --max-clients 1 "$ref/science.txt"
+tclosed=$port
+stop tgone
+for c in $teach; do
+    [ -x "$dir/${c%%:*}" ] && [ -n "$tclosed" ] || continue
+    opt=""; [ "$c" != "${c%%:*}" ] && opt=${c#*:}
+    $T "$dir/${c%%:*}" $opt "$tclosed" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    [ $rc -ne 0 ] && [ $rc -lt 124 ] && grep -q "port $tclosed" "$tmp/err"
+    check "${c%%:*} $opt: connection refused: an error naming the port, exit non-zero" $? \
+        "exit $rc; stderr: $(cat "$tmp/err")"
+done
 
 # ---- (2) the C crawler against the Python servers, like the Python crawler
 echo "== crawler against the Python servers"
