@@ -22,7 +22,6 @@
 #include "io.h"
 #include "timeline.h"
 
-#define MAX_FETCHES 16
 #define FETCH_BUF 65536
 
 static struct coro_loop loop;
@@ -83,8 +82,8 @@ struct main_task {
     struct coro_task task;
     struct fetch *fetches;
     int n;
-    struct coro_future *children[MAX_FETCHES];
-    struct coro_watch watch[MAX_FETCHES];
+    struct coro_future **children;      /* one per fetch */
+    struct coro_watch *watch;
     struct coro_wait wait;
     coro_time start;
     coro_value r;
@@ -119,15 +118,16 @@ int main(int argc, char **argv)
 
     if (argc > 2 && strcmp(argv[1], "--timeline=svg") == 0)
         svg = argv[2], argv += 2, argc -= 2;
-    if (argc < 2 || argc - 1 > MAX_FETCHES) {
-        fprintf(stderr, "usage: crawler_asyncio [--timeline=svg FILE] PORT [PORT ...] (at most %d)\n",
-                MAX_FETCHES);
+    if (argc < 2) {
+        fprintf(stderr, "usage: crawler_asyncio [--timeline=svg FILE] PORT [PORT ...]\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
     m.n = argc - 1;
     m.fetches = (struct fetch *)calloc((size_t)m.n, sizeof *m.fetches);
-    if (!m.fetches)
+    m.children = (struct coro_future **)calloc((size_t)m.n, sizeof *m.children);
+    m.watch = (struct coro_watch *)calloc((size_t)m.n, sizeof *m.watch);
+    if (!m.fetches || !m.children || !m.watch)
         return 1;
     for (i = 0; i < m.n; i++) {                             /* ('127.0.0.1', port) */
         struct fetch *f = &m.fetches[i];
@@ -155,5 +155,7 @@ int main(int argc, char **argv)
         failed = 1;
     }
     free(m.fetches);
+    free(m.children);
+    free(m.watch);
     return rc != 0 || failed;
 }
