@@ -1,4 +1,4 @@
-# Teaching (issue 15): the seeds' programs as demos, the tutorial that shows
+# Teaching (issue 15): the seeds' programs as demos, docs/tutorial.md that shows
 # them beside their Python, and the checks that keep the two in step.
 #
 # make test          also runs tests/teach.sh (TEST_SCRIPTS below): the

@@ -24,5 +24,38 @@ grep -q '#include "loop.h"\|#include "io.h"' "$top/demos/sleeping_loop.c"
 [ $? -ne 0 ]
 check "sleeping_loop.c: on coro.h alone" $? "it includes loop.h or io.h"
 
+# ---- docs/tutorial.md cannot drift from the demos -------------------------
+# every ```c block is a run of lines of a file in demos/, as it is there;
+# every ```console block is "$ COMMAND" and what COMMAND prints now
+doc=$top/docs/tutorial.md
+awk -v dir="$tmp" '
+    /^```/ && kind != "" { kind = ""; next }
+    /^```c$/ { kind = "c"; n++; f = dir "/c." n; printf "" > f; next }
+    /^```console$/ { kind = "console"; n++; f = dir "/console." n; printf "" > f; next }
+    kind != "" { print > f }
+' "$doc"
+nc=0
+for blk in "$tmp"/c.*; do
+    [ -f "$blk" ] || continue
+    nc=$((nc + 1))
+    awk 'FNR == 1 { if (blk != "" && index(text, blk)) found = 1; text = "" }
+         NR == FNR { blk = blk $0 "\n"; next }
+         { text = text $0 "\n" }
+         END { if (index(text, blk)) found = 1; exit !found }' \
+        "$blk" "$top"/demos/*.c "$top"/demos/*.h ||
+        bad "tutorial.md: a C excerpt is not in demos/ as it is there" "$(head -3 "$blk")"
+done
+[ "$nc" -gt 20 ]
+check "tutorial.md: its $nc C excerpts are each taken from demos/ verbatim" $? \
+    "$nc excerpts found (or fewer than 21)"
+for blk in "$tmp"/console.*; do
+    [ -f "$blk" ] || continue
+    cmd=$(head -1 "$blk" | sed -n 's/^\$ //p' | sed "s#build/#$b/#g")
+    (cd "$top" && sh -c "$cmd") >"$tmp/out" 2>&1
+    tail -n +2 "$blk" | cmp -s - "$tmp/out"
+    check "tutorial.md: \$ $(head -1 "$blk" | cut -c3-) prints what it shows" $? \
+        "$(tail -n +2 "$blk" | diff - "$tmp/out" | head -10)"
+done
+
 echo "teach: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
