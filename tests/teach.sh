@@ -51,11 +51,17 @@ check "tutorial.md: its $nc C excerpts are each taken from demos/ verbatim" $? \
 for blk in "$tmp"/console.*; do
     [ -f "$blk" ] || continue
     cmd=$(head -1 "$blk" | sed -n 's/^\$ //p' | sed "s#build/#$b/#g")
-    (cd "$top" && sh -c "$cmd") >"$tmp/out" 2>&1
+    case $cmd in make*expand*)  # needs clang-format, which only `make expand` installs
+        if ! command -v clang-format >/dev/null 2>&1; then
+            skip=$((skip + 1)); echo "skip $cmd (no clang-format)"; continue
+        fi ;;
+    esac
+    (cd "$top" && unset MAKEFLAGS MFLAGS MAKELEVEL && sh -c "$cmd") >"$tmp/out" 2>&1
     tail -n +2 "$blk" | cmp -s - "$tmp/out"
     check "tutorial.md: \$ $(head -1 "$blk" | cut -c3-) prints what it shows" $? \
         "$(tail -n +2 "$blk" | diff - "$tmp/out" | head -10)"
 done
 
+[ "$skip" -eq 0 ] || echo "teach-skipped: $skip skipped"
 echo "teach: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
