@@ -22,6 +22,9 @@ check generators "$ref/generators.out" "$dir/generators"
 [ -x "$dir/countdown" ] &&
     check countdown-timeline "$ref/sleeping_loop.timeline.out" \
         "$dir/countdown" --virtual --start-at 1234567.89 --timeline
+[ -x "$dir/slow_operation" ] &&
+    check slow_operation-timeline "$ref/slow_operation.timeline.out" \
+        "$dir/slow_operation" --virtual --timeline
 [ -x "$dir/sleeping_loop" ] &&
     check sleeping_loop "$ref/sleeping_loop.virtual.out" "$dir/sleeping_loop" --virtual
 [ -x "$dir/slow_operation" ] &&

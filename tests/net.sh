@@ -173,6 +173,7 @@ teach="crawler_asyncio crawler_scratch crawler_scratch:--yield-from crawler_proc
 crawler_threads crawler_busy"
 n=0
 for c in $teach; do [ -x "$dir/${c%%:*}" ] && n=$((n + 1)); done
+[ -x "$dir/crawler_asyncio" ] && n=$((n + 1))     # and once more for its picture
 start tecstasy "$dir/slowpoetry" --port 0 --num-bytes 200 --delay 0.1 --max-clients $n \
     "$ref/ecstasy.txt"
 T1=$port
@@ -200,6 +201,19 @@ want:
 $want
 total X.X s"
     done
+    # its schedule as a picture: a lane per fetch, a bar per run, a wait
+    # between each run and the next (the SVG's lines: demos/timeline.h)
+    if [ -x "$dir/crawler_asyncio" ]; then
+        $T "$dir/crawler_asyncio" --timeline=svg "$tmp/crawler.svg" "$T3" "$T2" "$T1" \
+            >/dev/null 2>&1; rc=$?
+        lanes=$(sed -n 's/^<g class="lane" data-lane="\(.*\)">$/\1/p' "$tmp/crawler.svg" | sort | tr '\n' ' ')
+        runs=$(grep -c '^<rect class="run"' "$tmp/crawler.svg")
+        waits=$(grep -c '^<line class="wait"' "$tmp/crawler.svg")
+        want=$(printf 'port %s\n' "$T1" "$T2" "$T3" | sort | tr '\n' ' ')
+        [ $rc -eq 0 ] && [ "$lanes" = "$want" ] && [ "$runs" -ge 9 ] && [ "$waits" -eq $((runs - 3)) ]
+        check "crawler_asyncio --timeline=svg: a lane per fetch, its runs and waits" $? \
+            "exit $rc; lanes: $lanes (want $want); $runs runs, $waits waits"
+    fi
     for s in tecstasy tfascination tscience; do
         finish $s
         check "slowpoetry ($s): exits 0 after --max-clients $n" $status \

@@ -62,6 +62,75 @@ for blk in "$tmp"/console.*; do
         "$(tail -n +2 "$blk" | diff - "$tmp/out" | head -10)"
 done
 
+# ---- pictures of the schedule: the SVG against the run's events -------------
+# expected: each task's runs, from CPython's timeline of the same program
+# (tests/reference/*.timeline.out: a row per task, '#' in the columns where
+# it ran, the time row giving each column's second); found: the SVG's lanes,
+# runs and waits, read back. One element per line (demos/timeline.h).
+want_runs() { # timeline.out -> "lane: t t t" per task, in order of first run
+    awk '/^step/ { w = index($0, "0") - 1; on = 1; next }
+         on && /^time/ { for (i = 1; i <= length($0) - w; i++) t[i] = substr($0, w + i, 1); next }
+         on && NF { lane = substr($0, 1, w); sub(/ +$/, "", lane); s = lane ":"
+                    for (i = 1; i <= length($0) - w; i++)
+                        if (substr($0, w + i, 1) == "#") s = s " " t[i] ".000000"
+                    print s }' "$1"
+}
+want_waits() { # "lane: from-to ..." between each task's consecutive runs
+    want_runs "$1" | awk -F': ' '{ n = split($2, t, " "); s = $1 ":"
+        for (i = 2; i <= n; i++) s = s " " t[i - 1] "-" t[i]; print s }'
+}
+svg_runs() { # the SVG's lanes in order, each with its runs' data-t
+    awk -F'"' '/^<g class="lane"/ { if (s != "") print s; s = $4 ":" }
+               /^<rect class="run"/ { s = s " " $6 }
+               END { if (s != "") print s }' "$1"
+}
+svg_waits() {
+    awk -F'"' '/^<g class="lane"/ { if (s != "") print s; s = $4 ":" }
+               /^<line class="wait"/ { s = s " " $6 "-" $8 }
+               END { if (s != "") print s }' "$1"
+}
+chromium=/usr/bin/chromium
+for demo in countdown slow_operation; do
+    case $demo in
+        countdown) ref=sleeping_loop; args="--virtual --start-at 1234567.89" ;;
+        *) ref=$demo; args="--virtual" ;;
+    esac
+    svg=$tmp/$demo.svg
+    "$d/$demo" $args --timeline=svg "$svg" >/dev/null 2>&1
+    check "$demo --timeline=svg: runs and writes the file" $? "$(ls -l "$svg" 2>&1)"
+    [ "$(head -c 40 "$svg")" = '<svg xmlns="http://www.w3.org/2000/svg" ' ] &&
+        [ "$(tail -1 "$svg")" = "</svg>" ] &&
+        [ "$(grep -c '^<g class="lane"' "$svg")" = "$(grep -c '^</g>' "$svg")" ]
+    check "$demo --timeline=svg: an <svg> document, its lanes closed" $? "$(head -3 "$svg")"
+    want=$(want_runs "$top/tests/reference/$ref.timeline.out") got=$(svg_runs "$svg")
+    [ -n "$want" ] && [ "$want" = "$got" ]
+    check "$demo --timeline=svg: a lane per task, a bar per run, at CPython's times" $? \
+        "want:
+$want
+got:
+$got"
+    want=$(want_waits "$top/tests/reference/$ref.timeline.out") got=$(svg_waits "$svg")
+    [ "$want" = "$got" ]
+    check "$demo --timeline=svg: a wait from each run to the task's next" $? \
+        "want:
+$want
+got:
+$got"
+    if [ ! -x "$chromium" ]; then
+        skip=$((skip + 1)); echo "skip $demo --timeline=svg in headless Chromium (no $chromium)"
+        continue
+    fi
+    lanes=$(grep -c '^<g class="lane"' "$svg")
+    prof=$(mktemp -d "$tmp/chromium.XXXXXX")
+    timeout 60 "$chromium" --headless --no-sandbox --disable-gpu --disable-background-networking \
+        --disable-component-update --disable-sync --no-first-run --user-data-dir="$prof" \
+        --dump-dom "file://$svg" >"$tmp/dom" 2>"$tmp/chromium.err"
+    rc=$?
+    [ $rc -eq 0 ] && [ "$(grep -o '<g class="lane"' "$tmp/dom" | wc -l)" -eq "$lanes" ]
+    check "$demo --timeline=svg: Chromium loads it and shows $lanes lanes" $? \
+        "exit $rc; $(head -c 300 "$tmp/dom"); $(tail -3 "$tmp/chromium.err")"
+done
+
 [ "$skip" -eq 0 ] || echo "teach-skipped: $skip skipped"
 echo "teach: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
