@@ -121,10 +121,8 @@ int main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--virtual") == 0)
             virtual_clock = 1;
-        else if (strcmp(argv[i], "--timeline") == 0)
-            timeline = 1;
-        else if (strcmp(argv[i], "--timeline=svg") == 0 && i + 1 < argc)
-            svg = argv[++i];
+        else if (timeline_option(argc, argv, &i, &timeline, &svg))
+            continue;
         else if (strcmp(argv[i], "--start-at") == 0 && i + 1 < argc)
             clock_shift = (coro_time)(atof(argv[++i]) * CORO_SEC);
         else {
@@ -147,11 +145,5 @@ int main(int argc, char **argv)
     printf("Total elapsed time is ");
     print_timedelta(loop.clock->now(&loop) - start);
     printf("\n");
-    if (timeline)
-        timeline_print();
-    if (svg && timeline_svg(svg, "countdown: which task ran when") != 0) {
-        perror(svg);
-        return 1;
-    }
-    return 0;
+    return timeline_output(timeline, svg, "countdown: which task ran when");
 }

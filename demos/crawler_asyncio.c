@@ -150,10 +150,7 @@ int main(int argc, char **argv)
     coro_task_start(&m.task, &loop, main_body);             /* asyncio.run(main()) */
     rc = coro_loop_run_until_complete(&loop, &m.task.fut, NULL);
     coro_io_loop_close(&iol, &loop);
-    if (svg && timeline_svg(svg, "crawler_asyncio: which task ran when") != 0) {
-        perror(svg);
-        failed = 1;
-    }
+    failed |= timeline_output(0, svg, "crawler_asyncio: which task ran when");
     free(m.fetches);
     free(m.children);
     free(m.watch);

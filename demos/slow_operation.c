@@ -82,10 +82,8 @@ int main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--virtual") == 0)
             virtual_clock = 1;
-        else if (strcmp(argv[i], "--timeline") == 0)
-            timeline = 1;
-        else if (strcmp(argv[i], "--timeline=svg") == 0 && i + 1 < argc)
-            svg = argv[++i];
+        else if (timeline_option(argc, argv, &i, &timeline, &svg))
+            continue;
         else {
             fprintf(stderr, "usage: %s [--virtual] [--timeline] [--timeline=svg FILE]\n",
                     argv[0]);
@@ -98,11 +96,5 @@ int main(int argc, char **argv)
     timeline_start(coro_loop_time(&loop));
     coro_task_start(&m.task, &loop, main_body);     /* asyncio.run(main()) */
     rc = coro_loop_run_until_complete(&loop, &m.task.fut, NULL) == 0 ? 0 : 1;
-    if (timeline)
-        timeline_print();
-    if (svg && timeline_svg(svg, "slow_operation: which task ran when") != 0) {
-        perror(svg);
-        rc = 1;
-    }
-    return rc;
+    return timeline_output(timeline, svg, "slow_operation: which task ran when") || rc;
 }

@@ -12,6 +12,8 @@
  *   timeline_svg(path, t)  an SVG a browser shows: one lane per task, time
  *                          left to right, each run a bar, each wait a dashed
  *                          line from one run to the task's next
+ *   timeline_option(), timeline_output()   the options --timeline and
+ *                          --timeline=svg FILE, and what they ask for
  *
  * One element per line in the SVG, so a shell script can read it back:
  *   <g class="lane" data-lane="A">   a task's lane, in order of first run
@@ -145,6 +147,32 @@ static inline int timeline_svg(const char *path, const char *title)
     }
     fprintf(f, "</svg>\n");
     return fclose(f) == 0 ? 0 : -1;
+}
+
+/* The options: --timeline (the text rows) and --timeline=svg FILE. If
+ * argv[*i] is one, takes it (and FILE: *i moves on) and returns 1; else 0. */
+static inline int timeline_option(int argc, char **argv, int *i, int *text, const char **svg)
+{
+    if (strcmp(argv[*i], "--timeline") == 0)
+        return *text = 1;
+    if (strcmp(argv[*i], "--timeline=svg") == 0 && *i + 1 < argc) {
+        *svg = argv[++*i];
+        return 1;
+    }
+    return 0;
+}
+
+/* After the run: the text rows if `text`, the SVG (titled `title`) if `svg`.
+ * 0, or 1 after saying on stderr why the SVG could not be written. */
+static inline int timeline_output(int text, const char *svg, const char *title)
+{
+    if (text)
+        timeline_print();
+    if (svg && timeline_svg(svg, title) != 0) {
+        perror(svg);
+        return 1;
+    }
+    return 0;
 }
 
 #endif
