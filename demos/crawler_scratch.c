@@ -391,11 +391,24 @@ static int fetch(struct coro *co)
 
 /* ---- if __name__ == '__main__': ----------------------------------------- */
 
-union fetcher {                         /* one fetch, in either form */
-    struct coro co;
-    struct fetch_yield y;
-    struct fetch f;
-};
+/* fetch(address), in the form asked for: a new frame (freed by the caller) */
+static struct coro *new_fetch(int port, int yield_from)
+{
+    struct fetch_yield *y;
+    struct fetch *f;
+    if (!yield_from) {
+        if (!(y = (struct fetch_yield *)calloc(1, sizeof *y)))
+            return NULL;
+        y->port = port;
+        coro_init(&y->co, fetch_yield);
+        return &y->co;
+    }
+    if (!(f = (struct fetch *)calloc(1, sizeof *f)))
+        return NULL;
+    f->port = port;
+    coro_init(&f->co, fetch);
+    return &f->co;
+}
 
 static double now(void)                 /* time.time() */
 {
@@ -408,33 +421,35 @@ int main(int argc, char **argv)
 {
     int i, yield_from = argc > 1 && strcmp(argv[1], "--yield-from") == 0;
     int first = 1 + yield_from, n = argc - first;
-    union fetcher *fetches;
+    struct coro **fetches;
     struct task *tasks;
     double start;
 
+    for (i = first; i < argc; i++)
+        if (atoi(argv[i]) < 1 || atoi(argv[i]) > 65535) {
+            fprintf(stderr, "crawler_scratch: bad port: %s\n", argv[i]);
+            return 2;
+        }
     if (n < 1) {
         fprintf(stderr, "usage: crawler_scratch [--yield-from] PORT [PORT ...]\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    fetches = (union fetcher *)calloc((size_t)n, sizeof *fetches);
+    fetches = (struct coro **)calloc((size_t)n, sizeof *fetches);
     tasks = (struct task *)calloc((size_t)n, sizeof *tasks);
+    for (i = 0; fetches && i < n; i++)
+        if (!(fetches[i] = new_fetch(atoi(argv[first + i]), yield_from)))
+            return 1;
     if (!fetches || !tasks)
         return 1;
     start = now();                                      /* start = time.time() */
     pending = n;                                        /* pending.add(address), for each */
-    for (i = 0; i < n; i++) {                           /* for port in sys.argv[1:]: */
-        int port = atoi(argv[first + i]);               /*     address = ('127.0.0.1', port) */
-        if (port < 1 || port > 65535) {
-            fprintf(stderr, "crawler_scratch: bad port: %s\n", argv[first + i]);
-            return 2;
-        }
-        fetches[i].y.port = fetches[i].f.port = port;   /* (the same place in both) */
-        coro_init(&fetches[i].co, yield_from ? fetch : fetch_yield);
-        task_init(&tasks[i], &fetches[i].co);           /*     Task(fetch(address)) */
-    }
+    for (i = 0; i < n; i++)                             /* for port in sys.argv[1:]: */
+        task_init(&tasks[i], fetches[i]);               /*     Task(fetch(address)) */
     loop();                                             /* loop() */
     printf("total %.1f s\n", now() - start);            /* print('total %.1f s' % ...) */
+    for (i = 0; i < n; i++)
+        free(fetches[i]);
     free(fetches);
     free(tasks);
     return failed;

@@ -117,7 +117,7 @@ static inline int timeline_svg(const char *path, const char *title)
         double x = TL_LEFT + (double)((coro_time)j * tick) * scale;
         fprintf(f, "<line class=\"tick\" x1=\"%.1f\" y1=\"30\" x2=\"%.1f\" y2=\"%d\"/>\n",
                 x, x, h - 25);
-        fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%d\">%.1f s</text>\n", x, h - 8,
+        fprintf(f, "<text class=\"axis\" x=\"%.1f\" y=\"%d\">%.1f s</text>\n", x, h - 8,
                 (double)((coro_time)j * tick) / CORO_SEC);
     }
     for (l = 0; l < timeline.nlanes; l++) {             /* a lane per task */

@@ -116,6 +116,9 @@ $got"
 $want
 got:
 $got"
+    cmp -s "$svg" "$top/docs/$demo.svg"
+    check "$demo --timeline=svg: docs/$demo.svg is what it draws now" $? \
+        "$(diff "$top/docs/$demo.svg" "$svg" | head -5)"
     if [ ! -x "$chromium" ]; then
         skip=$((skip + 1)); echo "skip $demo --timeline=svg in headless Chromium (no $chromium)"
         continue
