@@ -15,7 +15,6 @@
  * its wake time and returns how long it really slept.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "loop.h"
@@ -48,6 +47,15 @@ static int shifted_wait(struct coro_loop *l, coro_time deadline)
 }
 
 static const struct coro_clock shifted_clock = { shifted_now, shifted_wait };
+
+/* S, whole seconds, as a time */
+static coro_time seconds_arg(const char *s)
+{
+    coro_time t = 0;
+    while (*s >= '0' && *s <= '9')
+        t = t * 10 + (*s++ - '0');
+    return t * CORO_SEC;
+}
 
 /* @types.coroutine
  * def sleep(seconds): */
@@ -124,7 +132,7 @@ int main(int argc, char **argv)
         else if (timeline_option(argc, argv, &i, &timeline, &svg))
             continue;
         else if (strcmp(argv[i], "--start-at") == 0 && i + 1 < argc)
-            clock_shift = (coro_time)(atof(argv[++i]) * CORO_SEC);
+            clock_shift = seconds_arg(argv[++i]);
         else {
             fprintf(stderr, "usage: %s [--virtual [--start-at SECONDS]] [--timeline] "
                             "[--timeline=svg FILE]\n", argv[0]);

@@ -20,6 +20,7 @@
  *   <rect class="run" data-lane="A" data-t="1.000000" .../>   a run, at t s
  *   <line class="wait" data-lane="A" data-from="0.000000" data-to="1.000000" .../>
  * Holds at most TIMELINE_MAX runs and TIMELINE_LANES tasks; more are dropped.
+ * The embedded builds (embedded/include/stdio.h) keep 32 runs and draw no SVG.
  */
 #ifndef DEMOS_TIMELINE_H
 #define DEMOS_TIMELINE_H
@@ -29,8 +30,13 @@
 
 #include "coro.h"
 
+#ifdef CORO_EMBEDDED_STDIO_H    /* embedded/include: 2 KiB of RAM, no files */
+#define TIMELINE_MAX 32
+#define TIMELINE_LANES 4
+#else
 #define TIMELINE_MAX 512
 #define TIMELINE_LANES 16
+#endif
 
 static struct {
     coro_time t0;                       /* the start: time 0 of every row */
@@ -93,6 +99,13 @@ static inline void timeline_print(void)
 
 /* Writes the timeline as an SVG to `path`, titled `title`. 0, or -1 (with
  * errno) if the file cannot be written. */
+#ifdef CORO_EMBEDDED_STDIO_H
+static inline int timeline_svg(const char *path, const char *title)
+{
+    (void)path, (void)title;
+    return -1;
+}
+#else
 static inline int timeline_svg(const char *path, const char *title)
 {
     FILE *f = fopen(path, "w");
@@ -148,6 +161,7 @@ static inline int timeline_svg(const char *path, const char *title)
     fprintf(f, "</svg>\n");
     return fclose(f) == 0 ? 0 : -1;
 }
+#endif
 
 /* The options: --timeline (the text rows) and --timeline=svg FILE. If
  * argv[*i] is one, takes it (and FILE: *i moves on) and returns 1; else 0. */
@@ -169,7 +183,11 @@ static inline int timeline_output(int text, const char *svg, const char *title)
     if (text)
         timeline_print();
     if (svg && timeline_svg(svg, title) != 0) {
+#ifdef CORO_EMBEDDED_STDIO_H
+        fprintf(stderr, "%s: no files here\n", svg);
+#else
         perror(svg);
+#endif
         return 1;
     }
     return 0;

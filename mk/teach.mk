@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Teaching (issue 15): the seeds' programs as demos, docs/tutorial.md that shows
 # them beside their Python, and the checks that keep the two in step.
 #
@@ -11,7 +12,7 @@ TIMELINE_DEMOS = countdown slow_operation crawler_asyncio
 $(TIMELINE_DEMOS:%=$(B)/demos/%): demos/timeline.h
 
 # The baselines of the tutorial's comparison (demos/compare.sh measures them).
-$(B)/demos/crawler_threads: ALL_CFLAGS += -pthread
+$(B)/demos/crawler_threads: private ALL_CFLAGS += -pthread
 $(B)/demos/crawler_threads $(B)/demos/crawler_processes $(B)/demos/crawler_busy: demos/blocking_fetch.h
 
 # make expand DEMO=fab: the demo after the preprocessor (its own lines only,

@@ -92,7 +92,7 @@ svg_waits() {
 chromium=/usr/bin/chromium
 for demo in countdown slow_operation; do
     case $demo in
-        countdown) ref=sleeping_loop; args="--virtual --start-at 1234567.89" ;;
+        countdown) ref=sleeping_loop; args="--virtual --start-at 1234567" ;;
         *) ref=$demo; args="--virtual" ;;
     esac
     svg=$tmp/$demo.svg
