@@ -44,8 +44,8 @@ static int failed;
 
 struct future {
     coro_value result;                  /* self.result = None */
-    int ncallbacks;                     /* self._callbacks = [] */
-    void (*callbacks[2])(void *self, struct future *f);
+    int ncallbacks;                     /* self._callbacks = []  (two at most: */
+    void (*callbacks[2])(void *self, struct future *f); /* here each has one, a step) */
     void *selves[2];                    /* (a bound method: the function and its self) */
 };
 

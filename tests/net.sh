@@ -171,8 +171,18 @@ fi
 echo "== teaching crawlers against the C servers"
 teach="crawler_asyncio crawler_scratch crawler_scratch:--yield-from crawler_processes
 crawler_threads crawler_busy"
+# the Python original each one follows (tests/reference/), run against the
+# same servers when there is a python3: the same lines, in the same order
+original() { # crawler [option]
+    case $1 in
+        crawler_scratch) if [ -n "$2" ]; then echo crawler_coro.py; else echo crawler_yield.py; fi ;;
+        *) echo "$1.py" ;;
+    esac
+}
+py=""; command -v python3 >/dev/null 2>&1 && py=python3
 n=0
 for c in $teach; do [ -x "$dir/${c%%:*}" ] && n=$((n + 1)); done
+[ -n "$py" ] && n=$((n * 2))                      # each C crawler, then its Python
 [ -x "$dir/crawler_asyncio" ] && n=$((n + 1))     # and once more for its picture
 start tecstasy "$dir/slowpoetry" --port 0 --num-bytes 200 --delay 0.1 --max-clients $n \
     "$ref/ecstasy.txt"
@@ -194,12 +204,21 @@ else
 port $T2: 601 bytes
 port $T3: 901 bytes"
         [ $rc -eq 0 ] && [ "$(lines_of "$out")" = "$want" ] && [ -n "$(total_of "$out")" ]
-        check "${c%%:*} $opt: the three poems, whole, as they finish" $? \
+        check "${c%%:*}${opt:+ $opt}: the three poems, whole, as they finish" $? \
             "exit $rc; got:
 $out
 want:
 $want
 total X.X s"
+        [ -n "$py" ] || continue
+        orig=$(original ${c%%:*} $opt)
+        pyout=$($T $py "$ref/$orig" "$T3" "$T2" "$T1" 2>&1)
+        [ "$(lines_of "$pyout")" = "$want" ] && [ "$(lines_of "$out")" = "$(lines_of "$pyout")" ]
+        check "${c%%:*}${opt:+ $opt}: prints the lines $orig prints" $? \
+            "C (exit $rc):
+$out
+Python:
+$pyout"
     done
     # its schedule as a picture: a lane per fetch, a bar per run, a wait
     # between each run and the next (the SVG's lines: demos/timeline.h)
@@ -229,7 +248,7 @@ for c in $teach; do
     opt=""; [ "$c" != "${c%%:*}" ] && opt=${c#*:}
     $T "$dir/${c%%:*}" $opt "$tclosed" >"$tmp/out" 2>"$tmp/err"; rc=$?
     [ $rc -ne 0 ] && [ $rc -lt 124 ] && grep -q "port $tclosed" "$tmp/err"
-    check "${c%%:*} $opt: connection refused: an error naming the port, exit non-zero" $? \
+    check "${c%%:*}${opt:+ $opt}: connection refused: an error naming the port, exit non-zero" $? \
         "exit $rc; stderr: $(cat "$tmp/err")"
 done
 
