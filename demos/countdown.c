@@ -12,7 +12,9 @@
  *   countdown --virtual --start-at S   the virtual clock starts at S seconds
  *
  * sleep() is written as the essay writes it: a coroutine that tells the loop
- * its wake time and returns how long it really slept.
+ * its wake time and returns how long it really slept. Here the loop is the
+ * library's (loop.h): the wake time goes to the task's timer, not through the
+ * yield. sleeping_loop.c is the essay's mechanism itself, heap and send(now).
  */
 #include <stdio.h>
 #include <string.h>
@@ -70,7 +72,7 @@ static int sleep_body(struct coro *co)
     CORO_BEGIN(co);
     f->now = coro_loop_time(&loop);                 /* now = datetime.now() */
     f->wait_until = f->now + f->seconds;            /* wait_until = now + timedelta(seconds) */
-    CORO_SLEEP_UNTIL(co, &loop, f->wait_until);     /* actual = yield wait_until */
+    CORO_SLEEP_UNTIL(co, &loop, f->wait_until);     /* actual = yield wait_until (via a timer) */
     f->actual = coro_loop_time(&loop);
     CORO_END(co);                                   /* return actual - now: slept() */
 }
