@@ -391,25 +391,6 @@ static int fetch(struct coro *co)
 
 /* ---- if __name__ == '__main__': ----------------------------------------- */
 
-/* fetch(address), in the form asked for: a new frame (freed by the caller) */
-static struct coro *new_fetch(int port, int yield_from)
-{
-    struct fetch_yield *y;
-    struct fetch *f;
-    if (!yield_from) {
-        if (!(y = (struct fetch_yield *)calloc(1, sizeof *y)))
-            return NULL;
-        y->port = port;
-        coro_init(&y->co, fetch_yield);
-        return &y->co;
-    }
-    if (!(f = (struct fetch *)calloc(1, sizeof *f)))
-        return NULL;
-    f->port = port;
-    coro_init(&f->co, fetch);
-    return &f->co;
-}
-
 static double now(void)                 /* time.time() */
 {
     struct timespec ts;
@@ -421,6 +402,8 @@ int main(int argc, char **argv)
 {
     int i, yield_from = argc > 1 && strcmp(argv[1], "--yield-from") == 0;
     int first = 1 + yield_from, n = argc - first;
+    struct fetch_yield *ys = NULL;      /* the fetches' frames: yield f, */
+    struct fetch *fs = NULL;            /* or yield from */
     struct coro **fetches;
     struct task *tasks;
     double start;
@@ -435,21 +418,33 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    if (yield_from)
+        fs = (struct fetch *)calloc((size_t)n, sizeof *fs);
+    else
+        ys = (struct fetch_yield *)calloc((size_t)n, sizeof *ys);
     fetches = (struct coro **)calloc((size_t)n, sizeof *fetches);
     tasks = (struct task *)calloc((size_t)n, sizeof *tasks);
-    for (i = 0; fetches && i < n; i++)
-        if (!(fetches[i] = new_fetch(atoi(argv[first + i]), yield_from)))
-            return 1;
-    if (!fetches || !tasks)
+    if ((!fs && !ys) || !fetches || !tasks)
         return 1;
+    for (i = 0; i < n; i++) {                           /* fetch(address), not started */
+        if (fs) {
+            fs[i].port = atoi(argv[first + i]);
+            coro_init(&fs[i].co, fetch);
+            fetches[i] = &fs[i].co;
+        } else {
+            ys[i].port = atoi(argv[first + i]);
+            coro_init(&ys[i].co, fetch_yield);
+            fetches[i] = &ys[i].co;
+        }
+    }
     start = now();                                      /* start = time.time() */
     pending = n;                                        /* pending.add(address), for each */
     for (i = 0; i < n; i++)                             /* for port in sys.argv[1:]: */
         task_init(&tasks[i], fetches[i]);               /*     Task(fetch(address)) */
     loop();                                             /* loop() */
     printf("total %.1f s\n", now() - start);            /* print('total %.1f s' % ...) */
-    for (i = 0; i < n; i++)
-        free(fetches[i]);
+    free(fs);
+    free(ys);
     free(fetches);
     free(tasks);
     return failed;
