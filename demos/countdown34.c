@@ -40,8 +40,8 @@ int main(int argc, char **argv)
     static struct coro_timer_slot timers[4];
     struct countdown a = { .number = "A", .n = 2 }, b = { .number = "B", .n = 3 };
     struct coro_future *tasks[2] = { &a.task.fut, &b.task.fut };
-    struct coro_watch watch[2];
-    struct coro_wait wait;
+    static struct coro_watch watch[2];                  /* (zeroed: not in use) */
+    static struct coro_wait wait;
 
     if (argc > 2 || (argc == 2 && strcmp(argv[1], "--virtual") != 0)) {
         fprintf(stderr, "usage: %s [--virtual]\n", argv[0]);

@@ -134,6 +134,19 @@ $got"
         "exit $rc; $(head -c 300 "$tmp/dom"); $(tail -3 "$tmp/chromium.err")"
 done
 
+# ---- the offline teaching demos under memcheck ------------------------------
+if command -v valgrind >/dev/null 2>&1; then
+    for run in "sleeping_loop --virtual" fab yield_from throw "countdown34 --virtual" \
+        "countdown --virtual --timeline --timeline=svg $tmp/vg.svg" \
+        "slow_operation --virtual --timeline --timeline=svg $tmp/vg.svg"; do
+        valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all \
+            $d/$run >/dev/null 2>"$tmp/vg.err"
+        check "valgrind: ${run%% --timeline=*}: no error, no leak" $? "$(head -20 "$tmp/vg.err")"
+    done
+else
+    skip=$((skip + 1)); echo "skip the demos under valgrind (no valgrind)"
+fi
+
 [ "$skip" -eq 0 ] || echo "teach-skipped: $skip skipped"
 echo "teach: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
