@@ -1,5 +1,5 @@
 #!/bin/sh
-# make demo: runs every demo the way its original runs. About 15 seconds.
+# make demo: runs every demo the way its original runs. About 40 seconds.
 # Usage: demos/run.sh BUILD_DIR  (demos in BUILD/demos, the echo test client
 # in BUILD/tests/echo_clients). Network demos use 127.0.0.1 only, on ports
 # the OS picks; every process started here is stopped here, by its pid.
@@ -27,6 +27,11 @@ serve() {
 }
 
 run "$d/generators"
+run "$d/fab"
+run "$d/yield_from"
+run "$d/throw"
+run "$d/countdown34"
+run "$d/sleeping_loop"
 run "$d/countdown" --timeline
 run "$d/slow_operation"
 
@@ -40,6 +45,23 @@ p3=$port
 for c in crawler_blocking crawler_callbacks crawler; do
     run timeout 60 "$d/$c" "$p1" "$p2" "$p3"
 done
+
+echo; echo "# the teaching crawlers (docs/tutorial.md) against three more servers"
+teach=""
+for c in crawler_asyncio crawler_scratch crawler_processes crawler_threads crawler_busy; do
+    [ -x "$d/$c" ] && teach="$teach $c"
+done
+n=$(($(echo $teach | wc -w) + 1))     # crawler_scratch runs twice
+serve tecstasy "$d/slowpoetry" --port 0 --num-bytes 200 --delay 0.1 --max-clients $n "$ref/ecstasy.txt"
+p1=$port
+serve tfascination "$d/slowpoetry" --port 0 --num-bytes 50 --delay 0.1 --max-clients $n "$ref/fascination.txt"
+p2=$port
+serve tscience "$d/slowpoetry" --port 0 --num-bytes 50 --delay 0.1 --max-clients $n "$ref/science.txt"
+p3=$port
+for c in $teach; do
+    run timeout 60 "$d/$c" "$p1" "$p2" "$p3"
+done
+[ -x "$d/crawler_scratch" ] && run timeout 60 "$d/crawler_scratch" --yield-from "$p1" "$p2" "$p3"
 
 echo; echo "# the echo server and 1,000 clients at once"
 serve echo "$d/echo_server" --port 0

@@ -18,7 +18,21 @@ check() { # name expected-file command...
 check generators "$ref/generators.out" "$dir/generators"
 [ -x "$dir/countdown" ] &&
     check countdown "$ref/sleeping_loop.virtual.out" "$dir/countdown" --virtual
+# the timeline counts seconds from the start, whatever the clock says then
+[ -x "$dir/countdown" ] &&
+    check countdown-timeline "$ref/sleeping_loop.timeline.out" \
+        "$dir/countdown" --virtual --start-at 1234567 --timeline
+[ -x "$dir/slow_operation" ] &&
+    check slow_operation-timeline "$ref/slow_operation.timeline.out" \
+        "$dir/slow_operation" --virtual --timeline
+[ -x "$dir/sleeping_loop" ] &&
+    check sleeping_loop "$ref/sleeping_loop.virtual.out" "$dir/sleeping_loop" --virtual
 [ -x "$dir/slow_operation" ] &&
     check slow_operation "$ref/slow_operation.out" "$dir/slow_operation" --virtual
+# the seeds' other programs (docs/tutorial.md), against CPython's output
+for t in fab yield_from throw; do
+    [ -x "$dir/$t" ] && check $t "$ref/$t.out" "$dir/$t"
+done
+[ -x "$dir/countdown34" ] && check countdown34 "$ref/countdown34.out" "$dir/countdown34" --virtual
 echo "demos: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -165,6 +165,93 @@ total X.X s"
     done
 fi
 
+# ---- (1b) the teaching crawlers (docs/tutorial.md) against the C servers --
+# each prints the lines crawler.c prints, as the poems finish (they all
+# fetch at once: by coroutines, threads, processes or a busy loop)
+echo "== teaching crawlers against the C servers"
+teach="crawler_asyncio crawler_scratch crawler_scratch:--yield-from crawler_processes
+crawler_threads crawler_busy"
+# the Python original each one follows (tests/reference/), run against the
+# same servers when there is a python3: the same lines, in the same order
+original() { # crawler [option]
+    case $1 in
+        crawler_scratch) if [ -n "$2" ]; then echo crawler_coro.py; else echo crawler_yield.py; fi ;;
+        *) echo "$1.py" ;;
+    esac
+}
+py=""; command -v python3 >/dev/null 2>&1 && py=python3
+n=0
+for c in $teach; do [ -x "$dir/${c%%:*}" ] && n=$((n + 1)); done
+[ -n "$py" ] && n=$((n * 2))                      # each C crawler, then its Python
+[ -x "$dir/crawler_asyncio" ] && n=$((n + 1))     # and once more for its picture
+start tecstasy "$dir/slowpoetry" --port 0 --num-bytes 200 --delay 0.1 --max-clients $n \
+    "$ref/ecstasy.txt"
+T1=$port
+start tfascination "$dir/slowpoetry" --port 0 --num-bytes 50 --delay 0.1 --max-clients $n \
+    "$ref/fascination.txt"
+T2=$port
+start tscience "$dir/slowpoetry" --port 0 --num-bytes 50 --delay 0.1 --max-clients $n \
+    "$ref/science.txt"
+T3=$port
+if [ -z "$T1" ] || [ -z "$T2" ] || [ -z "$T3" ]; then
+    bad "slowpoetry servers start (teaching crawlers)"
+else
+    for c in $teach; do
+        [ -x "$dir/${c%%:*}" ] || continue
+        opt=""; [ "$c" != "${c%%:*}" ] && opt=${c#*:}
+        out=$($T "$dir/${c%%:*}" $opt "$T3" "$T2" "$T1" 2>&1); rc=$?
+        want="port $T1: 2001 bytes
+port $T2: 601 bytes
+port $T3: 901 bytes"
+        [ $rc -eq 0 ] && [ "$(lines_of "$out")" = "$want" ] && [ -n "$(total_of "$out")" ]
+        check "${c%%:*}${opt:+ $opt}: the three poems, whole, as they finish" $? \
+            "exit $rc; got:
+$out
+want:
+$want
+total X.X s"
+        [ -n "$py" ] || continue
+        orig=$(original ${c%%:*} $opt)
+        pyout=$($T $py "$ref/$orig" "$T3" "$T2" "$T1" 2>&1)
+        [ "$(lines_of "$pyout")" = "$want" ] && [ "$(lines_of "$out")" = "$(lines_of "$pyout")" ]
+        check "${c%%:*}${opt:+ $opt}: prints the lines $orig prints" $? \
+            "C (exit $rc):
+$out
+Python:
+$pyout"
+    done
+    # its schedule as a picture: a lane per fetch, a bar per run, a wait
+    # between each run and the next (the SVG's lines: demos/timeline.h)
+    if [ -x "$dir/crawler_asyncio" ]; then
+        $T "$dir/crawler_asyncio" --timeline=svg "$tmp/crawler.svg" "$T3" "$T2" "$T1" \
+            >/dev/null 2>&1; rc=$?
+        lanes=$(sed -n 's/^<g class="lane" data-lane="\(.*\)">$/\1/p' "$tmp/crawler.svg" | sort | tr '\n' ' ')
+        runs=$(grep -c '^<rect class="run"' "$tmp/crawler.svg")
+        waits=$(grep -c '^<line class="wait"' "$tmp/crawler.svg")
+        want=$(printf 'port %s\n' "$T1" "$T2" "$T3" | sort | tr '\n' ' ')
+        [ $rc -eq 0 ] && [ "$lanes" = "$want" ] && [ "$runs" -ge 9 ] && [ "$waits" -eq $((runs - 3)) ]
+        check "crawler_asyncio --timeline=svg: a lane per fetch, its runs and waits" $? \
+            "exit $rc; lanes: $lanes (want $want); $runs runs, $waits waits"
+    fi
+    for s in tecstasy tfascination tscience; do
+        finish $s
+        check "slowpoetry ($s): exits 0 after --max-clients $n" $status \
+            "exit $status; stderr: $(cat "$tmp/$s.err")"
+    done
+fi
+# a refused connection: an error naming the port, exit non-zero
+start tgone "$dir/slowpoetry" --port 0 --max-clients 1 "$ref/science.txt"
+tclosed=$port
+stop tgone
+for c in $teach; do
+    [ -x "$dir/${c%%:*}" ] && [ -n "$tclosed" ] || continue
+    opt=""; [ "$c" != "${c%%:*}" ] && opt=${c#*:}
+    $T "$dir/${c%%:*}" $opt "$tclosed" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    [ $rc -ne 0 ] && [ $rc -lt 124 ] && grep -q "port $tclosed" "$tmp/err"
+    check "${c%%:*}${opt:+ $opt}: connection refused: an error naming the port, exit non-zero" $? \
+        "exit $rc; stderr: $(cat "$tmp/err")"
+done
+
 # ---- (2) the C crawler against the Python servers, like the Python crawler
 echo "== crawler against the Python servers"
 if ! command -v python3 >/dev/null 2>&1; then
