@@ -475,7 +475,7 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
  *     case 0: <answer coro_where>
  * and marks the start. */
 #define CORO_BEGIN(co) \
-    CORO__SHADOW(enum { coro__try_id = 0 };) \
+    enum { coro__try_id = 0 }; \
     coro__top: \
     CORO__DISPATCH(co) { \
     default: \

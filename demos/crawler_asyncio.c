@@ -38,6 +38,7 @@ struct fetch {
     size_t sent, len;
     ssize_t chunk;
     char response[FETCH_BUF];
+    struct coro_try fin;     /* try: ... finally: of the body */
 };
 
 static int fetch(struct coro *co)
@@ -45,35 +46,37 @@ static int fetch(struct coro *co)
     struct fetch *f = (struct fetch *)co;
     int fd;
     CORO_BEGIN(co);
-    timeline_run(f->name, coro_loop_time(&loop));
-    fd = socket(AF_INET, SOCK_STREAM, 0);                   /* sock = socket.socket(...) */
-    if (fd < 0 || (co->err = coro_sock_nonblocking(fd)) != 0) /* sock.setblocking(False) */
-        CORO_RAISE(co, fd < 0 ? -errno : co->err);
-    coro_io_init(&f->sock, &loop, fd);
-    CORO_SOCK_CONNECT(co, &f->sock, (struct sockaddr *)&f->address, /* await loop.sock_connect( */
-                      sizeof f->address);                   /*     sock, ('127.0.0.1', port)) */
-    timeline_run(f->name, coro_loop_time(&loop));
-    CORO_SOCK_SENDALL(co, &f->sock, request, sizeof request - 1, f->sent); /* await loop.sock_sendall(sock, b'GET...') */
-    f->len = 0;                                             /* response = [] */
-    do {
-        CORO_SOCK_RECV(co, &f->sock, f->response + f->len,  /* chunk = await loop.sock_recv(sock, 1024) */
-                       sizeof f->response - f->len < 1024 ? sizeof f->response - f->len : 1024,
-                       f->chunk);
+    CORO_TRY(co, &f->fin) {
         timeline_run(f->name, coro_loop_time(&loop));
-        f->len += (size_t)f->chunk;                         /* response.append(chunk) */
-    } while (f->chunk > 0 && f->len < sizeof f->response);  /* while chunk: */
-    close(coro_io_close(&f->sock));                         /* sock.close() */
-    printf("port %d: %zu bytes\n", f->port, f->len);        /* print('port %d: %d bytes' % ...) */
-    fflush(stdout);
-    CORO_FINALLY(co);
-    if (coro_pending(co)) {                                 /* (failed: say why, and close) */
-        fprintf(stderr, "crawler_asyncio: port %d: %s\n", f->port,
-                coro_pending(co) > -4000 ? strerror(-coro_pending(co))
-                                         : coro_strerror(coro_pending(co)));
-        failed = 1;
-        if (f->sock.loop && f->sock.fd >= 0)
-            close(coro_io_close(&f->sock));
-    }
+        fd = socket(AF_INET, SOCK_STREAM, 0);                   /* sock = socket.socket(...) */
+        if (fd < 0 || (co->err = coro_sock_nonblocking(fd)) != 0) /* sock.setblocking(False) */
+            CORO_RAISE(co, fd < 0 ? -errno : co->err);
+        coro_io_init(&f->sock, &loop, fd);
+        CORO_SOCK_CONNECT(co, &f->sock, (struct sockaddr *)&f->address, /* await loop.sock_connect( */
+                          sizeof f->address);                   /*     sock, ('127.0.0.1', port)) */
+        timeline_run(f->name, coro_loop_time(&loop));
+        CORO_SOCK_SENDALL(co, &f->sock, request, sizeof request - 1, f->sent); /* await loop.sock_sendall(sock, b'GET...') */
+        f->len = 0;                                             /* response = [] */
+        do {
+            CORO_SOCK_RECV(co, &f->sock, f->response + f->len,  /* chunk = await loop.sock_recv(sock, 1024) */
+                           sizeof f->response - f->len < 1024 ? sizeof f->response - f->len : 1024,
+                           f->chunk);
+            timeline_run(f->name, coro_loop_time(&loop));
+            f->len += (size_t)f->chunk;                         /* response.append(chunk) */
+        } while (f->chunk > 0 && f->len < sizeof f->response);  /* while chunk: */
+        close(coro_io_close(&f->sock));                         /* sock.close() */
+        printf("port %d: %zu bytes\n", f->port, f->len);        /* print('port %d: %d bytes' % ...) */
+        fflush(stdout);
+    } CORO_FINALLY(co, &f->fin) {
+        if (coro_error(&f->fin)) {                                 /* (failed: say why, and close) */
+            fprintf(stderr, "crawler_asyncio: port %d: %s\n", f->port,
+                    coro_error(&f->fin) > -4000 ? strerror(-coro_error(&f->fin))
+                                             : coro_strerror(coro_error(&f->fin)));
+            failed = 1;
+            if (f->sock.loop && f->sock.fd >= 0)
+                close(coro_io_close(&f->sock));
+        }
+    } CORO_END_TRY(co, &f->fin);
     CORO_END(co);
 }
 
