@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # coro: `make` builds everything into build/, `make test` runs every check,
 # `make demo` runs the demos, `make bench` the benchmarks, `make install`
 # installs under PREFIX. See README.md.
@@ -12,7 +13,7 @@ SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fram
 B        = build
 
 # Library sources (coro.h is header-only; the loop adds loop.c).
-LIB_SRCS  = $(wildcard loop.c wait.c sync.c io.c selectors/*.c)
+LIB_SRCS  = $(wildcard version.c loop.c wait.c sync.c io.c selectors/*.c)
 LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/obj/%.o)
 TOP_HEADERS = coro.h $(wildcard loop.h sync.h io.h)
 SEL_HEADERS = $(wildcard selectors/*.h)
@@ -100,7 +101,7 @@ install: $(B)/libcoro.a
 	install -m 644 $(TOP_HEADERS) $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(SEL_HEADERS) $(DESTDIR)$(PREFIX)/include/selectors/
 	install -m 644 $(B)/libcoro.a $(DESTDIR)$(PREFIX)/lib/
-	sed 's|@PREFIX@|$(PREFIX)|' coro.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coro.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(CORO_VERSION)|' coro.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coro.pc
 
 uninstall:
 	rm -f $(HEADERS:%=$(DESTDIR)$(PREFIX)/include/%) \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * coro.h -- Python's generators in C: resumable functions that yield, take a
  * sent value, return a value, take a thrown error, close with cleanup, and
@@ -66,6 +67,19 @@
  */
 #ifndef CORO_H
 #define CORO_H
+
+/* This header's version (semantic versioning: MAJOR.MINOR.PATCH). The one
+ * place the version is written: the Makefile and CMakeLists.txt read it. */
+#define CORO_VERSION_MAJOR 0
+#define CORO_VERSION_MINOR 2
+#define CORO_VERSION_PATCH 0
+/* Returns the version of the built library ("0.2.0"), a static string; it
+ * may differ from the macros above if a program mixes header and library.
+ * Defined in version.c: header-only users without the library lack it. */
+#ifdef __cplusplus
+extern "C"
+#endif
+const char *coro_version(void);
 
 #include <stddef.h>
 #include <stdint.h>

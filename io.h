@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * io.h -- the selector loop: the loop of loop.h with a selector attached, so
  * that it waits in select / poll / epoll / kqueue with the next timer as the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loop.h -- futures, tasks and the event loop on top of coro.h: asyncio's
  * Future, Task, call_soon / call_later, sleep, run_until_complete, rebuilt

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * countdown.c -- the essay's SleepingLoop: three rocket countdowns sharing one
  * thread, woken in order of their wake time (sleeping_loop.py).

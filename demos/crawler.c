@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crawler.c -- the tutorial's third crawler (tests/reference/crawler_coro.py):
  * the callbacks of the second one turned back into straight-line code, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crawler_blocking.c -- the tutorial's first crawler ("A Web Crawler With
  * asyncio Coroutines"): blocking sockets, one fetch after the other, so the

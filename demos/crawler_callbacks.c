@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crawler_callbacks.c -- the tutorial's second crawler: non-blocking sockets,
  * a selector and callbacks (class Fetcher). Every fetch runs at once, so the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * echo_server.c -- asyncio's echo server on the selector loop: one task per
  * connection, thousands of connections on one thread, a few KB each.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * generators.c -- the generator examples of "How the heck does async/await work
  * in Python 3.5?", in C with coro.h. Prints exactly what generators.py prints

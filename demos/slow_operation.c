@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * slow_operation.c -- the async/await primer's example: three slow
  * operations awaited together with asyncio.wait; they overlap, so the whole

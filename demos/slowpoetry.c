@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * slowpoetry.c -- the slow poetry server (tests/reference/slowpoetry.py) on
  * the selector loop: it sends a file NUM_BYTES at a time, one chunk every

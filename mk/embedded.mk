@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Embedded builds (issue 5): the generator and countdown demos for an
 # ATmega328P (avr-gcc, run in simavr, output on UART0) and a Cortex-M3
 # (arm-none-eabi-gcc, run in qemu-system-arm -M mps2-an385, output through

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fault injection (issue 6). The selector loop and the socket helpers make
 # their system calls through the macros of coro_sys.h, plain calls in every
 # build but this one: tests/test_faults.c (a suite that `make test` picks up

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fuzzing: every fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput.
 #
 # make fuzz                 runs each target under libFuzzer (clang, with

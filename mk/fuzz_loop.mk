@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fuzz/fuzz_loop.c: the loop, gather / wait / wait_for / shield, the lock and
 # the queue, checked against a model of asyncio's order of events.
 # A program is at most 2 + 64 tasks * 17 + drivers * 3 bytes: 1 KB is plenty.

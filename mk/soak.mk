@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Soak (issue 6): long bounded runs that must not grow in memory or fds.
 #
 # make soak        builds soak/soak_*.c with -O2 into build/soak/ and runs

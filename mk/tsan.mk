@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ThreadSanitizer (issue 6): the thread-safe wakeup, coro_loop_wakeup called
 # from threads and from a signal handler while the loop runs, built with
 # -fsanitize=thread.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * selectors.h -- Python's `selectors` module in C: register file descriptors
  * with the events you want (read, write) and a pointer of your own, then wait

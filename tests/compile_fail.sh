@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Two suspension points on one source line must not compile, and the error
 # must name the rule (both backends, gcc and clang).
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Every test the README names (`test_...` in backquotes) exists in tests/ or
 # fuzz/, so the misuse catalogue cannot point at a test that is gone.
 # Usage: tests/readme_tests.sh

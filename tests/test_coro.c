@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_coro.c -- the Check suite of coro.h: Python's generators (PEP 255, 342,
  * 380) as switch-based resumable functions, tested against CPython 3.11.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sync.c -- the Check suite of sync.h: asyncio's Lock, Event, Condition,
  * Semaphore, BoundedSemaphore and Queue, tested against CPython 3.11.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wait.c -- the Check suite of wait.c: gather, wait, as_completed,
  * wait_for and shield, on the virtual clock, tested against CPython 3.11.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trace.h -- a small event recorder for the coro.h test suite.
  *
