@@ -6,10 +6,11 @@
 
 CC      ?= cc
 CXX     ?= c++
-PREFIX  ?= /usr/local
 WARN     = -Wall -Wextra -pedantic -Werror
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c99 $(WARN) $(CFLAGS) -I.
+# CORO_LAYOUT: the options that change struct layouts (CORO_USE_LABELS=1,
+# CORO_NO_DOUBLE=1 on the command line); mk/install.mk records them.
+ALL_CFLAGS = -std=c99 $(WARN) $(CFLAGS) -I. $(CORO_LAYOUT)
 SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 B        = build
 
@@ -96,16 +97,7 @@ bench:
 	@$(MAKE) --no-print-directory $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
-install: $(B)/libcoro.a
-	install -d $(DESTDIR)$(PREFIX)/include/selectors $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(TOP_HEADERS) $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(SEL_HEADERS) $(DESTDIR)$(PREFIX)/include/selectors/
-	install -m 644 $(B)/libcoro.a $(DESTDIR)$(PREFIX)/lib/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(CORO_VERSION)|' coro.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coro.pc
-
-uninstall:
-	rm -f $(HEADERS:%=$(DESTDIR)$(PREFIX)/include/%) \
-	    $(DESTDIR)$(PREFIX)/lib/libcoro.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/coro.pc
+# install, uninstall and the shared library: mk/install.mk.
 
 clean:
 	rm -rf $(B)

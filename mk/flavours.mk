@@ -47,5 +47,7 @@ CHECK_SUITES = $(if $(SUITE),test_$(SUITE),$(TESTS))
 .PHONY: check
 check: deps
 	@$(MAKE) --no-print-directory $(CHECK_SUITES:%=$(B)/$(FLAVOUR)/%)
-	@fail=0; for t in $(CHECK_SUITES); do \
-	    $(if $(CASE),CK_RUN_CASE="$(CASE)") $(B)/$(FLAVOUR)/$$t || fail=1; done; exit $$fail
+	@fail=0; ran=0; for t in $(CHECK_SUITES); do \
+	    out=$$($(if $(CASE),CK_RUN_CASE="$(CASE)") $(B)/$(FLAVOUR)/$$t 2>&1) || fail=1; \
+	    echo "$$out"; case "$$out" in *"Checks: 0,"*) ;; *) ran=1;; esac; done; \
+	[ $$ran = 1 ] || { echo "check: no test case $(CASE) in $(CHECK_SUITES)"; fail=1; }; exit $$fail

@@ -9,7 +9,8 @@ help:
 	@echo '  check            one suite or test case: make check SUITE=wait CASE=gather [FLAVOUR=asan]'
 	@echo '  demo             runs the demos'
 	@echo '  bench            installs libev and libuv, builds and runs the benchmarks'
-	@echo '  install          installs under PREFIX (DESTDIR, LIBDIR, INCLUDEDIR honoured)'
+	@echo '  install          libcoro.a, libcoro.so.0, include/coro/, coro.pc, the CMake package'
+	@echo '                   (PREFIX=/usr/local, DESTDIR, LIBDIR, INCLUDEDIR; CORO_USE_LABELS=1, CORO_NO_DOUBLE=1)'
 	@echo '  uninstall        removes what install installed'
 	@echo '  valgrind         the suites, demos and fuzz replays under memcheck'
 	@echo '  tsan             the thread-safe wakeup under ThreadSanitizer'
@@ -22,3 +23,7 @@ help:
 	@echo '  version          prints the version'
 	@echo '  clean            removes build/'
 	@echo '  help             this list'
+
+.PHONY: version
+version:
+	@echo $(CORO_VERSION)
