@@ -18,7 +18,7 @@ B        = build
 # built once per flavour (mk/flavours.mk): $(B)/FLAVOUR/libcoro.a, which the
 # demos, tests and fuzz targets link. LIB is the plain flavour's, the one
 # `make install` installs.
-LIB_SRCS  = $(wildcard version.c loop.c wait.c sync.c io.c selectors/*.c)
+LIB_SRCS  = $(wildcard version.c errors.c loop.c wait.c sync.c io.c selectors/*.c)
 LIB       = $(B)/plain/libcoro.a
 TOP_HEADERS = coro.h $(wildcard loop.h sync.h io.h)
 SEL_HEADERS = $(wildcard selectors/*.h)
@@ -41,7 +41,7 @@ all: $(LIB) $(DEMOS)
 # (fuzz.mk: make fuzz; embedded.mk: make embedded; ...).
 include $(sort $(wildcard mk/*.mk))
 
-$(B)/demos/%: demos/%.c $(HEADERS) $(LIB)
+$(B)/demos/%: demos/%.c $(wildcard demos/*.h) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@
 

@@ -73,6 +73,11 @@
 #define CORO_VERSION_MAJOR 0
 #define CORO_VERSION_MINOR 2
 #define CORO_VERSION_PATCH 0
+/* The struct of type `type` whose member `member` is at `ptr` (container_of):
+ * from a handle or future embedded in your struct back to the struct. */
+#define CORO_CONTAINER_OF(ptr, type, member) \
+    ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
 /* Returns the version of the built library ("0.2.0"), a static string; it
  * may differ from the macros above if a program mixes header and library.
  * Defined in version.c: header-only users without the library lack it. */
@@ -126,8 +131,19 @@ extern "C" {
 
 /* Returns the name of a status or library error code ("CORO_EBUSY"), "user
  * error" for positive codes, "errno" for other negative ones. Never NULL; the
- * string is static. */
-static inline const char *coro_strerror(int code);
+ * string is static. Header-only, no libc. */
+static inline const char *coro_errname(int code);
+
+/* Returns a sentence for any code: "generator already executing" for
+ * CORO_EBUSY, strerror's text for -errno ("Connection refused"), "user error
+ * N" for a positive code (formatted in a buffer of the calling thread, valid
+ * until its next call), "unknown error code" for an unnamed one below -4000.
+ * Never NULL. Defined in the library (errors.c: strerror needs libc),
+ * not in this header. */
+#ifdef __cplusplus
+extern "C"
+#endif
+const char *coro_strerror(int code);
 
 /* ------------------------------------------------------------------------ */
 /* Values                                                                   */
@@ -842,7 +858,7 @@ static inline unsigned coro_where(struct coro *g, const char **file)
     return line;
 }
 
-static inline const char *coro_strerror(int code)
+static inline const char *coro_errname(int code)
 {
     switch (code) {
     case CORO_RETURNED:   return "CORO_RETURNED";

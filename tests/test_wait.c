@@ -125,7 +125,7 @@ static const char *errname(int err)
     case CORO_EEMPTY:     return "empty";
     default:
         if (err < 0)
-            return coro_strerror(err);
+            return coro_errname(err);
         s = user[next++ % 4];
         snprintf(s, sizeof user[0], "E%d", err);
         return s;
@@ -139,7 +139,7 @@ static const char *pybool(int b)
 }
 static const char *cancelled_str(int rc)
 {
-    return rc == 0 ? "True" : rc == CORO_ESTATE ? "False" : coro_strerror(rc);
+    return rc == 0 ? "True" : rc == CORO_ESTATE ? "False" : coro_errname(rc);
 }
 
 /* async def worker(...) of the prelude. */
