@@ -20,6 +20,8 @@ help:
 	@echo '  soak             long bounded runs that must not grow in memory or fds'
 	@echo '  embedded         the demos on an ATmega328P (simavr) and a Cortex-M3 (qemu)'
 	@echo '  embedded-rt      the real-time loop on the ATmega328P'
+	@echo '  arduino          the Arduino library folder build/arduino/coro/ (library.properties, library.json)'
+	@echo '  docs             the API reference from the header comments (Doxygen) in build/docs/'
 	@echo '  version          prints the version'
 	@echo '  clean            removes build/'
 	@echo '  help             this list'

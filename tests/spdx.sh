@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Every tracked source file (C, headers, linker scripts, shell and Python
+# Every tracked source file (C, C++, sketches, headers, linker scripts, shell and Python
 # scripts, mk files, the Makefile, CMake files, .in templates) names its
 # licence: "SPDX-License-Identifier: MIT" on its first comment line (the line
 # after the shebang for a script). tests/reference/ is exempt: it holds the
@@ -8,7 +8,7 @@
 # Usage: tests/spdx.sh [BUILD_DIR]   (run from anywhere; the build dir is unused)
 cd "$(dirname "$0")/.." || exit 1
 pass=0 fail=0
-files=$(git ls-files --cached --others --exclude-standard '*.c' '*.h' '*.ld' '*.sh' '*.py' '*.mk' '*.in' '*.cmake' \
+files=$(git ls-files --cached --others --exclude-standard '*.c' '*.cpp' '*.ino' '*.h' '*.ld' '*.sh' '*.py' '*.mk' '*.in' '*.cmake' \
             Makefile CMakeLists.txt '*/CMakeLists.txt' 2>/dev/null |
         grep -v '^tests/reference/')
 [ -n "$files" ] || { echo "spdx: no tracked files found (not a git checkout?)"; exit 1; }
