@@ -221,10 +221,10 @@ static CORO__ALWAYS_INLINE coro_value coro_ptr(void *p)
 /* Monotonic time in nanoseconds. */
 typedef int64_t coro_time;
 
-#define CORO_NSEC ((coro_time)1)
-#define CORO_USEC ((coro_time)1000)
-#define CORO_MSEC ((coro_time)1000000)
-#define CORO_SEC  ((coro_time)1000000000)
+#define CORO_NSEC ((coro_time)1)            /* a nanosecond, in coro_time */
+#define CORO_USEC ((coro_time)1000)         /* a microsecond */
+#define CORO_MSEC ((coro_time)1000000)      /* a millisecond */
+#define CORO_SEC  ((coro_time)1000000000)   /* a second */
 #define CORO_FOREVER ((coro_time)-1)   /* a wait with no deadline */
 
 /* ------------------------------------------------------------------------ */
@@ -433,6 +433,7 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 #endif
 
 #ifndef CORO_TRACE
+/* No tracing unless you define CORO_TRACE first (TRACING, at the top). */
 #define CORO_TRACE(co, file, line, what) ((void)0)
 #endif
 

@@ -530,6 +530,7 @@ struct coro_wait_for {
     struct coro_handle timer;
     unsigned char timed_out, cancelling;
 };
+/* Starts w (see struct coro_wait_for above). */
 int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_future *inner,
                   coro_time timeout);
 
@@ -540,6 +541,7 @@ struct coro_shield {
     struct coro_future fut;
     struct coro_watch watch;
 };
+/* Starts s (see struct coro_shield above). */
 int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_future *inner);
 
 /* Private: wait.c's side of coro_future_cancel for its kinds. */

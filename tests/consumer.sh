@@ -4,7 +4,8 @@
 # temporary prefix, then tests/consumer/ built and run four ways, pkg-config
 # and CMake, C and C++ (CMake against both `make install`'s package and
 # CMake's own install, and through add_subdirectory); each installed header
-# compiles alone; DESTDIR, PREFIX, LIBDIR and INCLUDEDIR land where they say
+# compiles alone; README's first program builds and prints what README
+# shows; DESTDIR, PREFIX, LIBDIR and INCLUDEDIR land where they say
 # and `make uninstall` leaves nothing; the layout options reach coro.pc and
 # coro::coro. Ends with "consumer: N passed, M failed".
 # Usage: tests/consumer.sh BUILD_DIR   (needs cmake and pkg-config: make deps)
@@ -53,6 +54,20 @@ runs "pkg-config C++" "$t/pc-cxx" LD_LIBRARY_PATH="$p/lib"
 check "pkg-config --static build" sh -c "cc -std=c99 $warn $(pkg-config --cflags coro) $src/consumer.c \
     $p/lib/libcoro.a -o $t/pc-static"
 runs "static" "$t/pc-static"
+
+# README's first program, built as the README says, prints what it shows
+readme=$root/README.md
+fenced() { # N: the lines inside the section's Nth fenced block
+    awk -v n="$1" '/^## /{ on = ($0 ~ /^## A first program/) } on && /^```/{ f++; next }
+                   on && f == 2 * n - 1' "$readme"
+}
+fenced 1 > "$t/first.c"             # the program
+fenced 2 > "$t/first.want"          # what it prints
+check "README's first program builds" sh -c "cc -std=c99 $warn $t/first.c \
+    $(pkg-config --cflags --libs coro) -o $t/first"
+if [ -s "$t/first.want" ] && LD_LIBRARY_PATH="$p/lib" "$t/first" > "$t/first.out" 2>&1 &&
+   cmp -s "$t/first.out" "$t/first.want"; then ok "README's first program prints what README shows"
+else bad "README's first program prints what README shows"; cat "$t/first.out"; fi
 
 # each installed header alone, as C and as C++, from the install only
 for h in coro loop sync io selectors/selectors; do
