@@ -31,7 +31,7 @@ check() { # label: compares $out with $want
 # The examples share one object directory: the core and the library are
 # compiled once (their flags are the same for every example).
 rm -rf "$b/arduino/build-uno"
-run_example() { # NAME CPPFLAGS: builds the example and runs it; output in $out
+build_example() { # NAME CPPFLAGS: builds the example (log in its build.log)
     s=$b/arduino/sketches/$1
     rm -rf "$s" && mkdir -p "$s" && cp "$lib/examples/$1/"* "$s/"
     cat > "$s/Makefile" <<MK
@@ -45,18 +45,29 @@ CPPFLAGS     += -DDECIMAL_DIG=__DECIMAL_DIG__ $2
 OBJDIR        = $b/arduino/build-uno
 include /usr/share/arduino/Arduino.mk
 MK
-    if ! (cd "$s" && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make >build.log 2>&1); then
+    (cd "$s" && env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make $3 >build.log 2>&1)
+}
+run_example() { # NAME: runs the example built; its serial output in $out
+    s=$b/arduino/sketches/$1
+    if [ ! -f "$b/arduino/build-uno/${1}_.elf" ] || ! grep -q "${1}_.elf" "$s/build.log"; then
         out="build failed: $(tail -20 "$s/build.log")"; return
     fi
     "$root/tests/simavr_uart.sh" "$b/arduino/build-uno/${1}_.elf" "$s/uart.out" 30
     out=$(cat "$s/uart.out")
 }
 
-run_example Generators ""
+# Generators first (it compiles the core and the library, two jobs at a
+# time), then the two others at once.
+build_example Generators "" -j2
+build_example Blink "-DBLINK_RUN_MS=1900" & blink=$!
+build_example ButtonWake "-DBUTTON_SIMULATE" & button=$!
+wait $blink; wait $button
+
+run_example Generators
 want=$(cat "$root/tests/reference/generators.out")
 check "Generators prints what CPython prints"
 
-run_example Blink "-DBLINK_RUN_MS=1900"
+run_example Blink
 late=$(printf '%s\n' "$out" | sed -n 's/^done: latest wake-up \([0-9]*\) us after its deadline$/\1/p')
 out=$(printf '%s\n' "$out" | grep -v '^done: ')
 want="led 12 on at 250 ms
@@ -74,7 +85,7 @@ check "Blink toggles in deadline order"
 if [ -n "$late" ] && [ "$late" -lt 2048 ]; then pass=$((pass + 1)); echo "arduino: Blink wakes within 2.048 ms: ok ($late us)"
 else fail=$((fail + 1)); echo "arduino: Blink wakes within 2.048 ms: FAILED (${late:-no done line})"; fi
 
-run_example ButtonWake "-DBUTTON_SIMULATE"
+run_example ButtonWake
 want="button: 1 press
 button: 1 press
 button: 2 presses

@@ -65,9 +65,9 @@ fenced 1 > "$t/first.c"             # the program
 fenced 2 > "$t/first.want"          # what it prints
 check "README's first program builds" sh -c "cc -std=c99 $warn $t/first.c \
     $(pkg-config --cflags --libs coro) -o $t/first"
-if [ -s "$t/first.want" ] && LD_LIBRARY_PATH="$p/lib" "$t/first" > "$t/first.out" 2>&1 &&
-   cmp -s "$t/first.out" "$t/first.want"; then ok "README's first program prints what README shows"
-else bad "README's first program prints what README shows"; cat "$t/first.out"; fi
+# it runs for 3 s on the real clock: in the background, checked at the end
+LD_LIBRARY_PATH="$p/lib" "$t/first" > "$t/first.out" 2>&1 &
+first_pid=$!
 
 # each installed header alone, as C and as C++, from the install only
 for h in coro loop sync io selectors/selectors; do
@@ -81,14 +81,14 @@ done
 cmake_consumer() { # label build-dir cmake-args...
     label=$1; dir=$2; shift 2
     check "$label configure" cmake -S "$src" -B "$dir" "$@"
-    check "$label build" cmake --build "$dir"
+    check "$label build" cmake --build "$dir" -j 2
     runs "$label" "$dir/consumer"
 }
 cmake_consumer "CMake C (make install)" "$t/cm-c" -DCMAKE_PREFIX_PATH="$p"
 cp=$t/cmake-prefix
 check "CMake configure coro" cmake -S "$root" -B "$t/cmake-build" -DBUILD_SHARED_LIBS=ON \
     -DCORO_BUILD_TESTS=OFF -DCORO_INSTALL=ON -DCMAKE_INSTALL_PREFIX="$cp" -DCMAKE_INSTALL_LIBDIR=lib
-check "CMake build coro" cmake --build "$t/cmake-build"
+check "CMake build coro" cmake --build "$t/cmake-build" -j 2
 check "CMake install coro" cmake --install "$t/cmake-build"
 check "CMake's install has libcoro.so.0" test -L "$cp/lib/libcoro.so.0"
 cmake_consumer "CMake C++ (cmake install)" "$t/cm-cxx" -DCMAKE_PREFIX_PATH="$cp" -DCONSUMER_LANG=CXX
@@ -111,8 +111,8 @@ if [ -z "$left" ]; then ok "uninstall leaves nothing"; else bad "uninstall leave
 
 # the layout options travel with the install
 lp=$t/layout-prefix
-check "make install CORO_USE_LABELS=1 CORO_NO_DOUBLE=1" ${MAKE:-make} -s --no-print-directory -C "$root" \
-    B="$t/layout-build" CORO_USE_LABELS=1 CORO_NO_DOUBLE=1 install PREFIX="$lp"
+check "make install CORO_USE_LABELS=1 CORO_NO_DOUBLE=1" ${MAKE:-make} -s --no-print-directory -j 2 \
+    -C "$root" B="$t/layout-build" CFLAGS=-O0 CORO_USE_LABELS=1 CORO_NO_DOUBLE=1 install PREFIX="$lp"
 check "coro.pc's Cflags carry them" grep -qx 'Cflags: -I${includedir} -DCORO_USE_LABELS -DCORO_NO_DOUBLE' \
     "$lp/lib/pkgconfig/coro.pc"
 check "coro::coro carries them" grep -q 'INTERFACE_COMPILE_DEFINITIONS "CORO_USE_LABELS;CORO_NO_DOUBLE"' \
@@ -120,6 +120,10 @@ check "coro::coro carries them" grep -q 'INTERFACE_COMPILE_DEFINITIONS "CORO_USE
 check "a consumer of the layout build" sh -c "cc -std=c99 $warn $(PKG_CONFIG_PATH=$lp/lib/pkgconfig pkg-config --cflags coro) \
     $src/consumer.c $lp/lib/libcoro.a -o $t/layout"
 runs "layout consumer" "$t/layout"
+
+if wait $first_pid && [ -s "$t/first.want" ] && cmp -s "$t/first.out" "$t/first.want"; then
+    ok "README's first program prints what README shows"
+else bad "README's first program prints what README shows"; cat "$t/first.out"; fi
 
 echo "consumer: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

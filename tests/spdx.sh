@@ -12,14 +12,17 @@ files=$(git ls-files --cached --others --exclude-standard '*.c' '*.cpp' '*.ino' 
             Makefile CMakeLists.txt '*/CMakeLists.txt' 2>/dev/null |
         grep -v '^tests/reference/')
 [ -n "$files" ] || { echo "spdx: no tracked files found (not a git checkout?)"; exit 1; }
-for f in $files; do
-    [ -f "$f" ] || continue                    # deleted but not yet committed
-    case "$(head -1 "$f")" in '#!'*) line=2;; *) line=1;; esac
-    if sed -n "${line}p" "$f" | grep -Eq '^(/\*|#|//) SPDX-License-Identifier: MIT( \*/)?$'; then
-        pass=$((pass + 1))
-    else
-        fail=$((fail + 1)); echo "spdx: $f: line $line is not the SPDX-License-Identifier: MIT comment"
-    fi
-done
+# one awk over every file: line 1, or line 2 after a shebang, is the comment
+set -- $(printf '%s\n' "$files" | while read -r f; do [ -f "$f" ] && echo "$f"; done)
+out=$(awk '
+FNR == 1 { want = ($0 ~ /^#!/) ? 2 : 1 }
+FNR == want {
+    if ($0 ~ /^(\/\*|#|\/\/) SPDX-License-Identifier: MIT( \*\/)?$/) pass++
+    else { fail++; print "spdx: " FILENAME ": line " want " is not the SPDX-License-Identifier: MIT comment" }
+}
+END { print "counts", pass + 0, fail + 0 }' "$@")
+printf '%s\n' "$out" | grep -v '^counts '
+set -- $(printf '%s\n' "$out" | sed -n 's/^counts //p')
+pass=$1 fail=$2
 echo "spdx: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
