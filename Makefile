@@ -1,19 +1,25 @@
-# coro: `make` builds everything into build/, `make test` runs every check,
-# `make demo` runs the demos, `make bench` the benchmarks, `make install`
-# installs under PREFIX. See README.md.
+# SPDX-License-Identifier: MIT
+# coro: `make` builds the library and the demos into build/, `make test`
+# runs every check, `make demo` runs the demos, `make bench` the benchmarks,
+# `make install` installs under PREFIX, `make help` lists every target.
+# See README.md.
 
 CC      ?= cc
 CXX     ?= c++
-PREFIX  ?= /usr/local
 WARN     = -Wall -Wextra -pedantic -Werror
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c99 $(WARN) $(CFLAGS) -I.
+# CORO_LAYOUT: the options that change struct layouts (CORO_USE_LABELS=1,
+# CORO_NO_DOUBLE=1 on the command line); mk/install.mk records them.
+ALL_CFLAGS = -std=c99 $(WARN) $(CFLAGS) -I. $(CORO_LAYOUT)
 SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 B        = build
 
-# Library sources (coro.h is header-only; the loop adds loop.c).
-LIB_SRCS  = $(wildcard loop.c wait.c sync.c io.c selectors/*.c)
-LIB_OBJS  = $(LIB_SRCS:%.c=$(B)/obj/%.o)
+# Library sources (coro.h is header-only; the loop adds loop.c). They are
+# built once per flavour (mk/flavours.mk): $(B)/FLAVOUR/libcoro.a, which the
+# demos, tests and fuzz targets link. LIB is the plain flavour's, the one
+# `make install` installs.
+LIB_SRCS  = $(wildcard version.c errors.c loop.c wait.c sync.c io.c selectors/*.c)
+LIB       = $(B)/plain/libcoro.a
 TOP_HEADERS = coro.h $(wildcard loop.h sync.h io.h)
 SEL_HEADERS = $(wildcard selectors/*.h)
 HEADERS   = $(TOP_HEADERS) $(SEL_HEADERS) coro_sys.h   # coro_sys.h: private, not installed
@@ -26,37 +32,33 @@ CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 
 .PHONY: all test demo bench install uninstall deps valgrind clean
-all: $(DEMOS) $(BENCHES) $(B)/libcoro.a
+all: $(LIB) $(DEMOS)
+
+# Lets a rule name its library after the stem: $$(call flavour_lib,...).
+.SECONDEXPANSION:
 
 # Each further area keeps its rules in a file of its own under mk/
 # (fuzz.mk: make fuzz; embedded.mk: make embedded; ...).
 include $(sort $(wildcard mk/*.mk))
 
-$(B)/libcoro.a: $(LIB_OBJS)
+$(B)/demos/%: demos/%.c $(wildcard demos/*.h) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@
 
-$(B)/obj/%.o: %.c $(HEADERS)
+$(B)/bench/%: bench/%.c $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
-
-$(B)/demos/%: demos/%.c $(HEADERS) $(B)/libcoro.a
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< $(B)/libcoro.a -o $@
-
-$(B)/bench/%: bench/%.c $(HEADERS) $(B)/libcoro.a
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< $(B)/libcoro.a -o $@ $(BENCH_LIBS_$*)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(BENCH_LIBS_$*)
 
 # ---- tests: each suite in a plain build and in an ASan+UBSan build ----------
-# A suite may add flags of its own: TEST_CFLAGS_test_x = -DSOMETHING.
-$(B)/plain/%: tests/%.c $(wildcard tests/*.h) $(HEADERS) $(LIB_SRCS)
+# A suite may add flags of its own: TEST_CFLAGS_test_x = -DSOMETHING, and
+# link a library variant: TEST_LIB_test_x = faults (mk/flavours.mk).
+$(B)/plain/%: tests/%.c $(wildcard tests/*.h) $(HEADERS) $$(call flavour_lib,plain,$$*)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$*) $(CHECK_CFLAGS) $< $(LIB_SRCS) -o $@ $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$*) $(CHECK_CFLAGS) $< $(call flavour_lib,plain,$*) -o $@ $(CHECK_LIBS)
 
-$(B)/asan/%: tests/%.c $(wildcard tests/*.h) $(HEADERS) $(LIB_SRCS)
+$(B)/asan/%: tests/%.c $(wildcard tests/*.h) $(HEADERS) $$(call flavour_lib,asan,$$*)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$*) $(SAN) $(CHECK_CFLAGS) $< $(LIB_SRCS) -o $@ $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$*) $(SAN) $(CHECK_CFLAGS) $< $(call flavour_lib,asan,$*) -o $@ $(CHECK_LIBS)
 
 deps:
 	@tests/deps.sh check pkg-config valgrind
@@ -95,16 +97,7 @@ bench:
 	@$(MAKE) --no-print-directory $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 
-install: $(B)/libcoro.a
-	install -d $(DESTDIR)$(PREFIX)/include/selectors $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 $(TOP_HEADERS) $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(SEL_HEADERS) $(DESTDIR)$(PREFIX)/include/selectors/
-	install -m 644 $(B)/libcoro.a $(DESTDIR)$(PREFIX)/lib/
-	sed 's|@PREFIX@|$(PREFIX)|' coro.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/coro.pc
-
-uninstall:
-	rm -f $(HEADERS:%=$(DESTDIR)$(PREFIX)/include/%) \
-	    $(DESTDIR)$(PREFIX)/lib/libcoro.a $(DESTDIR)$(PREFIX)/lib/pkgconfig/coro.pc
+# install, uninstall and the shared library: mk/install.mk.
 
 clean:
 	rm -rf $(B)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * coro.h -- Python's generators in C: resumable functions that yield, take a
  * sent value, return a value, take a thrown error, close with cleanup, and
@@ -81,6 +82,24 @@
 #ifndef CORO_H
 #define CORO_H
 
+/* This header's version (semantic versioning: MAJOR.MINOR.PATCH). The one
+ * place the version is written: the Makefile and CMakeLists.txt read it. */
+#define CORO_VERSION_MAJOR 0
+#define CORO_VERSION_MINOR 2
+#define CORO_VERSION_PATCH 0
+/* The struct of type `type` whose member `member` is at `ptr` (container_of):
+ * from a handle or future embedded in your struct back to the struct. */
+#define CORO_CONTAINER_OF(ptr, type, member) \
+    ((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+/* Returns the version of the built library ("0.2.0"), a static string; it
+ * may differ from the macros above if a program mixes header and library.
+ * Defined in version.c: header-only users without the library lack it. */
+#ifdef __cplusplus
+extern "C"
+#endif
+const char *coro_version(void);
+
 #include <stddef.h>
 #include <stdint.h>
 #if defined(__GNUC__)
@@ -129,8 +148,19 @@ extern "C" {
 
 /* Returns the name of a status or library error code ("CORO_EBUSY"), "user
  * error" for positive codes, "errno" for other negative ones. Never NULL; the
- * string is static. */
-static inline const char *coro_strerror(int code);
+ * string is static. Header-only, no libc. */
+static inline const char *coro_errname(int code);
+
+/* Returns a sentence for any code: "generator already executing" for
+ * CORO_EBUSY, strerror's text for -errno ("Connection refused"), "user error
+ * N" for a positive code (formatted in a buffer of the calling thread, valid
+ * until its next call), "unknown error code" for an unnamed one below -4000.
+ * Never NULL. Defined in the library (errors.c: strerror needs libc),
+ * not in this header. */
+#ifdef __cplusplus
+extern "C"
+#endif
+const char *coro_strerror(int code);
 
 /* ------------------------------------------------------------------------ */
 /* Values                                                                   */
@@ -210,10 +240,10 @@ static CORO__ALWAYS_INLINE coro_value coro_ptr(const void *p)
 /* Monotonic time in nanoseconds. */
 typedef int64_t coro_time;
 
-#define CORO_NSEC ((coro_time)1)
-#define CORO_USEC ((coro_time)1000)
-#define CORO_MSEC ((coro_time)1000000)
-#define CORO_SEC  ((coro_time)1000000000)
+#define CORO_NSEC ((coro_time)1)            /* a nanosecond, in coro_time */
+#define CORO_USEC ((coro_time)1000)         /* a microsecond */
+#define CORO_MSEC ((coro_time)1000000)      /* a millisecond */
+#define CORO_SEC  ((coro_time)1000000000)   /* a second */
 #define CORO_FOREVER ((coro_time)-1)   /* a wait with no deadline */
 
 /* ------------------------------------------------------------------------ */
@@ -440,6 +470,7 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 #endif
 
 #ifndef CORO_TRACE
+/* No tracing unless you define CORO_TRACE first (TRACING, at the top). */
 #define CORO_TRACE(co, file, line, what) ((void)0)
 #endif
 
@@ -1134,7 +1165,7 @@ static inline unsigned coro_where(struct coro *g, const char **file)
     return line;
 }
 
-static inline const char *coro_strerror(int code)
+static inline const char *coro_errname(int code)
 {
     switch (code) {
     case CORO_RETURNED:   return "CORO_RETURNED";

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * coro_sys.h -- private to the library (not installed): the seam between
  * io.c / the selector backends and the kernel, for fault injection. Each

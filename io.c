@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * io.c -- the selector loop (a loop whose wait step is a selector), fds as
  * awaitables, and asyncio's sock_* helpers. See io.h.

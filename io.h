@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * io.h -- the selector loop: the loop of loop.h with a selector attached, so
  * that it waits in select / poll / epoll / kqueue with the next timer as the
@@ -49,6 +50,7 @@ struct coro_io {
 /* What the selector loop adds to a loop: its selector, a batch of events,
  * and the wakeup fd. About 1.1 KB on x86-64. Caller-owned. */
 #define CORO_IO_BATCH 64
+/* The selector loop's state (see above). */
 struct coro_io_loop {
     struct coro_sel sel;
     struct coro_sel_event events[CORO_IO_BATCH];

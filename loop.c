@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loop.c -- the event loop: ready queue, timer heap, clock, futures, tasks.
  * See loop.h for the API and the rules. No allocation: every node is owned

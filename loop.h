@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loop.h -- futures, tasks and the event loop on top of coro.h: asyncio's
  * Future, Task, call_soon / call_later, sleep, run_until_complete, rebuilt
@@ -581,6 +582,7 @@ struct coro_wait_for {
     struct coro_handle timer;
     unsigned char timed_out, cancelling;
 };
+/* Starts w (see struct coro_wait_for above). */
 int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_future *inner,
                   coro_time timeout);
 
@@ -591,6 +593,7 @@ struct coro_shield {
     struct coro_future fut;
     struct coro_watch watch;
 };
+/* Starts s (see struct coro_shield above). */
 int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_future *inner);
 
 /* Private: wait.c's side of coro_future_cancel for its kinds. */

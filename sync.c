@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync.c -- asyncio's Lock, Event, Condition, Semaphore, BoundedSemaphore and
  * Queue on the loop's waiter lists. See sync.h for the API and the rules.

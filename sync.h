@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sync.h -- asyncio's synchronisation primitives on top of loop.h: Lock,
  * Event, Condition, Semaphore, BoundedSemaphore and Queue, with the semantics

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wait.c -- waiting on several futures: gather, wait, as_completed,
  * wait_for, shield. Each is a future of its own that watches its children

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_echo.c -- coro's selector loop as an echo server over loopback, next
  * to a hand-written epoll loop and libuv measured in the same run.

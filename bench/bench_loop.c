@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_loop.c -- what coro's event loop costs, next to libev, libuv and
  * asyncio measured in the same run.

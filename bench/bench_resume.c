@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_resume.c -- what one resume of a coro.h generator costs.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * resume_work.h -- the work whose resume is timed, shared by
  * bench/bench_resume.c (x86-64, ns) and embedded/avr/cycles.c (ATmega328P,

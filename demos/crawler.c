@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crawler.c -- the tutorial's third crawler (tests/reference/crawler_coro.py):
  * the callbacks of the second one turned back into straight-line code, with
@@ -24,12 +25,10 @@
 #include <sys/socket.h>
 
 #include "io.h"
+#include "cli.h"
 
 #define FETCH_BUF 65536             /* a fetch's buffer: the largest response */
 #define READ_SIZE 1024              /* sock.recv(1024) */
-
-#define container_of(p, type, member) \
-    ((type *)(void *)((char *)(p) - offsetof(type, member)))
 
 static const char request[] = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
 
@@ -37,11 +36,6 @@ static struct coro_loop loop;       /* the loop and its selector: */
 static struct coro_io_loop iol;     /* selector = DefaultSelector() */
 static int pending;                 /* pending = set() */
 static int failed;
-
-static const char *errstr(int err)
-{
-    return err < 0 && err > -4000 ? strerror(-err) : coro_strerror(err);
-}
 
 /* ---- def connect(sock, address): ----------------------------------------- */
 
@@ -59,7 +53,7 @@ struct connect {
 /* lambda: f.set_result(None) */
 static void connect_writable(struct coro_handle *h)
 {
-    struct connect *f = container_of(h, struct connect, on_writable);
+    struct connect *f = CORO_CONTAINER_OF(h, struct connect, on_writable);
     if (!coro_future_done(&f->f))
         coro_future_set_result(&f->f, coro_none());
 }
@@ -110,7 +104,7 @@ struct read {
 /*     def on_readable(): */
 static void on_readable(struct coro_handle *h)
 {
-    struct read *f = container_of(h, struct read, on_readable);
+    struct read *f = CORO_CONTAINER_OF(h, struct read, on_readable);
     ssize_t n;
     if (coro_future_done(&f->f))
         return;
@@ -227,7 +221,7 @@ static int fetch(struct coro *co)
             close(fd);
         }
         if (coro_error(&f->fin)) {
-            fprintf(stderr, "crawler: port %d: %s", f->port, errstr(coro_error(&f->fin)));
+            fprintf(stderr, "crawler: port %d: %s", f->port, coro_strerror(coro_error(&f->fin)));
             if (f->read_all.len)
                 fprintf(stderr, " after %zu bytes", f->read_all.len);
             fprintf(stderr, "\n");
@@ -239,6 +233,17 @@ static int fetch(struct coro *co)
     CORO_END(co);
 }
 
+static const char help[] =
+    "usage: crawler PORT [PORT ...]\n"
+    "\n"
+    "The tutorial's third crawler (\"A Web Crawler With asyncio Coroutines\"):\n"
+    "generators, futures and `yield from` on coro's selector loop. Fetches from\n"
+    "every PORT at once and prints `port P: N bytes` as each fetch finishes,\n"
+    "then `total X.X s`; a failed fetch is reported with its port (exit 1).\n"
+    "\n"
+    "  PORT         a slow poetry server on 127.0.0.1 (demos/slowpoetry)\n"
+    "  -h, --help   this help\n";
+
 int main(int argc, char **argv)
 {
     struct coro_timer_slot timers[4];
@@ -246,18 +251,7 @@ int main(int argc, char **argv)
     coro_time start;
     int i, rc;
 
-    if (argc < 2) {
-        fprintf(stderr, "usage: crawler PORT [PORT ...]\n");
-        return 2;
-    }
-    for (i = 1; i < argc; i++) {
-        char *end;
-        long port = strtol(argv[i], &end, 10);
-        if (*end || end == argv[i] || port < 1 || port > 65535) {
-            fprintf(stderr, "crawler: bad port: %s\n", argv[i]);
-            return 2;
-        }
-    }
+    cli_ports("crawler", help, argc, argv);
     signal(SIGPIPE, SIG_IGN);
     fetches = (struct fetch *)calloc((size_t)(argc - 1), sizeof *fetches);
     if (!fetches) {
@@ -266,7 +260,7 @@ int main(int argc, char **argv)
     }
     coro_loop_init(&loop, timers, 4);
     if ((rc = coro_io_loop_open(&iol, &loop, NULL, 1024)) != 0) {
-        fprintf(stderr, "crawler: selector: %s\n", errstr(rc));
+        fprintf(stderr, "crawler: selector: %s\n", coro_strerror(rc));
         free(fetches);
         return 1;
     }
@@ -283,7 +277,7 @@ int main(int argc, char **argv)
     }
     rc = coro_loop_run_forever(&loop);                      /* loop() */
     if (rc) {
-        fprintf(stderr, "crawler: loop: %s\n", errstr(rc));
+        fprintf(stderr, "crawler: loop: %s\n", coro_strerror(rc));
         failed = 1;
     }
     printf("total %.1f s\n",                                /* print('total %.1f s' % ...) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crawler_blocking.c -- the tutorial's first crawler ("A Web Crawler With
  * asyncio Coroutines"): blocking sockets, one fetch after the other, so the
@@ -19,6 +20,8 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+
+#include "cli.h"
 
 #define FETCH_BUF 65536             /* the largest response kept */
 
@@ -76,23 +79,23 @@ static int fetch(int port, size_t *got)
     return err;
 }
 
+static const char help[] =
+    "usage: crawler_blocking PORT [PORT ...]\n"
+    "\n"
+    "The tutorial's first crawler (\"A Web Crawler With asyncio Coroutines\"):\n"
+    "blocking sockets, one fetch after the other. Prints `port P: N bytes` as\n"
+    "each fetch finishes, then `total X.X s`; a failed fetch is reported with\n"
+    "its port (exit 1).\n"
+    "\n"
+    "  PORT         a slow poetry server on 127.0.0.1 (demos/slowpoetry)\n"
+    "  -h, --help   this help\n";
+
 int main(int argc, char **argv)
 {
     double start;
     int i, failed = 0;
 
-    if (argc < 2) {
-        fprintf(stderr, "usage: crawler_blocking PORT [PORT ...]\n");
-        return 2;
-    }
-    for (i = 1; i < argc; i++) {
-        char *end;
-        long port = strtol(argv[i], &end, 10);
-        if (*end || end == argv[i] || port < 1 || port > 65535) {
-            fprintf(stderr, "crawler_blocking: bad port: %s\n", argv[i]);
-            return 2;
-        }
-    }
+    cli_ports("crawler_blocking", help, argc, argv);
     signal(SIGPIPE, SIG_IGN);
     start = now();                                          /* start = time.time() */
     for (i = 1; i < argc; i++) {                            /* for port in ports: */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * crawler_callbacks.c -- the tutorial's second crawler: non-blocking sockets,
  * a selector and callbacks (class Fetcher). Every fetch runs at once, so the
@@ -23,6 +24,7 @@
 #include <sys/socket.h>
 
 #include "selectors/selectors.h"
+#include "cli.h"
 
 #define FETCH_BUF 65536             /* the largest response kept */
 
@@ -32,11 +34,6 @@ static struct coro_sel selector;    /* selector = DefaultSelector() */
 static int pending;                 /* fetches not finished */
 static int stopped;                 /* stopped = False */
 static int failed;
-
-static const char *errstr(int err)
-{
-    return err < 0 && err > -4000 ? strerror(-err) : coro_strerror(err);
-}
 
 static double now(void)
 {
@@ -62,7 +59,7 @@ static void finish(struct fetcher *f, int err)
     close(f->sock);
     f->sock = -1;
     if (err) {
-        fprintf(stderr, "crawler_callbacks: port %d: %s", f->port, errstr(err));
+        fprintf(stderr, "crawler_callbacks: port %d: %s", f->port, coro_strerror(err));
         if (f->len)
             fprintf(stderr, " after %zu bytes", f->len);
         fprintf(stderr, "\n");
@@ -140,6 +137,17 @@ static int fetch(struct fetcher *f)
     return rc;
 }
 
+static const char help[] =
+    "usage: crawler_callbacks PORT [PORT ...]\n"
+    "\n"
+    "The tutorial's second crawler (\"A Web Crawler With asyncio Coroutines\"):\n"
+    "non-blocking sockets, a selector and callbacks, every fetch at once. Prints\n"
+    "`port P: N bytes` as each fetch finishes, then `total X.X s`; a failed\n"
+    "fetch is reported with its port (exit 1).\n"
+    "\n"
+    "  PORT         a slow poetry server on 127.0.0.1 (demos/slowpoetry)\n"
+    "  -h, --help   this help\n";
+
 int main(int argc, char **argv)
 {
     struct coro_sel_event events[64];
@@ -147,18 +155,7 @@ int main(int argc, char **argv)
     double start;
     int i, n, rc;
 
-    if (argc < 2) {
-        fprintf(stderr, "usage: crawler_callbacks PORT [PORT ...]\n");
-        return 2;
-    }
-    for (i = 1; i < argc; i++) {
-        char *end;
-        long port = strtol(argv[i], &end, 10);
-        if (*end || end == argv[i] || port < 1 || port > 65535) {
-            fprintf(stderr, "crawler_callbacks: bad port: %s\n", argv[i]);
-            return 2;
-        }
-    }
+    cli_ports("crawler_callbacks", help, argc, argv);
     signal(SIGPIPE, SIG_IGN);
     fetchers = (struct fetcher *)calloc((size_t)(argc - 1), sizeof *fetchers);
     if (!fetchers) {
@@ -166,7 +163,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if ((rc = coro_sel_open(&selector, NULL, 1024)) != 0) {
-        fprintf(stderr, "crawler_callbacks: selector: %s\n", errstr(rc));
+        fprintf(stderr, "crawler_callbacks: selector: %s\n", coro_strerror(rc));
         free(fetchers);
         return 1;
     }
@@ -176,7 +173,7 @@ int main(int argc, char **argv)
         f->port = atoi(argv[i + 1]);
         rc = fetch(f);                                      /* fetcher.fetch() */
         if (rc) {
-            fprintf(stderr, "crawler_callbacks: port %d: %s\n", f->port, errstr(rc));
+            fprintf(stderr, "crawler_callbacks: port %d: %s\n", f->port, coro_strerror(rc));
             if (f->sock >= 0)
                 close(f->sock);
             f->sock = -1;
@@ -188,7 +185,7 @@ int main(int argc, char **argv)
     while (pending && !stopped) {                           /* while not stopped: */
         n = coro_sel_select(&selector, events, 64, CORO_FOREVER); /* events = selector.select() */
         if (n < 0) {
-            fprintf(stderr, "crawler_callbacks: select: %s\n", errstr(n));
+            fprintf(stderr, "crawler_callbacks: select: %s\n", coro_strerror(n));
             failed = 1;
             break;
         }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * echo_server.c -- asyncio's echo server on the selector loop: one task per
  * connection, thousands of connections on one thread, a few KB each.
@@ -35,6 +36,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,21 +47,14 @@
 #include <sys/socket.h>
 
 #include "io.h"
+#include "cli.h"
 
 #define ECHO_BUF 2048               /* bytes each connection reads at a time */
 #define MAX_FDS (1 << 20)           /* the selector's fd table at most */
 
-#define container_of(p, type, member) \
-    ((type *)(void *)((char *)(p) - offsetof(type, member)))
-
 static struct coro_loop loop;
 static struct coro_io_loop iol;
 static volatile sig_atomic_t got_signal;
-
-static const char *errstr(int err)
-{
-    return err < 0 && err > -4000 ? strerror(-err) : coro_strerror(err);
-}
 
 /* ---- a connection ------------------------------------------------------- */
 
@@ -134,11 +129,11 @@ static struct server srv;
 /* The done callback of a connection's task: forgets and frees it. */
 static void forget(struct coro_handle *h)
 {
-    struct conn *c = container_of(h, struct conn, done);
+    struct conn *c = CORO_CONTAINER_OF(h, struct conn, done);
     int err = coro_future_result(&c->task.fut, NULL);
     if (err && err != CORO_ECANCELLED && err != -ECONNRESET && err != -EPIPE) {
         if (srv.failed++ < 10)
-            fprintf(stderr, "echo_server: connection: %s\n", errstr(err));
+            fprintf(stderr, "echo_server: connection: %s\n", coro_strerror(err));
     }
     if (c->prev)
         c->prev->next = c->next;
@@ -194,7 +189,7 @@ static int serve(struct coro *co)
             if (coro_loop_time(&loop) - f->last_warning >= CORO_SEC) {
                 f->last_warning = coro_loop_time(&loop);
                 fprintf(stderr, "echo_server: accept: %s (%ld open); retrying\n",
-                        errstr(f->err), f->live);
+                        coro_strerror(f->err), f->live);
             }
             CORO_SLEEP(co, &loop, 100 * CORO_MSEC);            /*     await asyncio.sleep(0.1) */
             continue;                                           /*     continue */
@@ -259,11 +254,20 @@ static int listen_on(int port, int *bound)
     return fd;
 }
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: echo_server --port P [--max-clients N] [--backend NAME]\n");
-    exit(2);
-}
+static const char help[] =
+    "usage: echo_server --port P [--max-clients N] [--backend NAME]\n"
+    "\n"
+    "asyncio's echo server on coro's selector loop: a task per connection echoes\n"
+    "what its client sends until the client closes.\n"
+    "\n"
+    "  --port P           listen on 127.0.0.1:P (0: the OS picks; the line\n"
+    "                     'listening on port P' says which)\n"
+    "  --max-clients N    exit once N connections have closed (default: never)\n"
+    "  --backend NAME     the selector: select, poll, epoll, kqueue (default: the\n"
+    "                     best here)\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "Stops on SIGINT or SIGTERM: every connection is cancelled and closed, exit 0.\n";
 
 int main(int argc, char **argv)
 {
@@ -275,34 +279,31 @@ int main(int argc, char **argv)
     struct conn *c;
 
     for (i = 1; i < argc; i++) {
-        char *end;
-        if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
-            port = (int)strtol(argv[++i], &end, 10);
-            if (*end || port < 0 || port > 65535)
-                usage();
-        } else if (strcmp(argv[i], "--max-clients") == 0 && i + 1 < argc) {
-            srv.max_clients = strtol(argv[++i], &end, 10);
-            if (*end || srv.max_clients < 0)
-                usage();
-        } else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc) {
-            backend = argv[++i];
-        } else {
-            usage();
-        }
+        cli_help(argv[i], help);
+        if (strcmp(argv[i], "--port") == 0)
+            port = (int)cli_long("echo_server", "--port", cli_value("echo_server", argc, argv, &i),
+                                 0, 65535);
+        else if (strcmp(argv[i], "--max-clients") == 0)
+            srv.max_clients = cli_long("echo_server", "--max-clients",
+                                       cli_value("echo_server", argc, argv, &i), 0, LONG_MAX);
+        else if (strcmp(argv[i], "--backend") == 0)
+            backend = cli_value("echo_server", argc, argv, &i);
+        else
+            cli_unknown("echo_server", argv[i]);
     }
     if (port < 0)
-        usage();
+        cli_fail("echo_server", "missing (which port to listen on?)", "--port", NULL);
 
     max_fds = raise_nofile();
     signal(SIGPIPE, SIG_IGN);
     coro_loop_init(&loop, timers, 8);
     if ((rc = coro_io_loop_open(&iol, &loop, backend, max_fds)) != 0) {
         fprintf(stderr, "echo_server: selector %s: %s\n", backend ? backend : "(default)",
-                errstr(rc));
+                coro_strerror(rc));
         return 1;
     }
     if ((fd = listen_on(port, &port)) < 0) {
-        fprintf(stderr, "echo_server: port %d: %s\n", port, errstr(fd));
+        fprintf(stderr, "echo_server: port %d: %s\n", port, coro_strerror(fd));
         coro_io_loop_close(&iol, &loop);
         return 1;
     }
@@ -323,7 +324,7 @@ int main(int argc, char **argv)
 
     rc = coro_loop_run_forever(&loop);
     if (rc)
-        fprintf(stderr, "echo_server: loop: %s\n", errstr(rc));
+        fprintf(stderr, "echo_server: loop: %s\n", coro_strerror(rc));
 
     /* shutdown: cancel the accept task and every connection, let them close
      * (a second signal now only wakes the loop again: `timeout`, for one,
@@ -336,7 +337,7 @@ int main(int argc, char **argv)
             break;
     rc = coro_future_result(&srv.task.fut, NULL);
     if (rc && rc != CORO_ECANCELLED)
-        fprintf(stderr, "echo_server: accept: %s\n", errstr(rc));
+        fprintf(stderr, "echo_server: accept: %s\n", coro_strerror(rc));
     /* from here on no wakeup fd: signals are ignored, never left pending */
     sa.sa_handler = SIG_IGN;
     sigaction(SIGINT, &sa, NULL);

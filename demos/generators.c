@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * generators.c -- the generator examples of "How the heck does async/await work
  * in Python 3.5?", in C with coro.h. Prints exactly what generators.py prints
  * (tests/reference/generators.out). Each Python line stands next to its C form.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "coro.h"
 
@@ -206,10 +208,32 @@ static int gen(struct coro *co)
     CORO_END(co);
 }
 
-int main(void)
+/* The command line: none, or --help. No cli.h: this demo also runs on
+ * microcontrollers (mk/embedded.mk), with printf alone. */
+static int arguments(int argc, char **argv)
+{
+    if (argc < 2)
+        return 0;
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        printf("usage: generators\n\n"
+               "The generator examples of \"How the heck does async/await work in\n"
+               "Python 3.5?\" with coro.h: eager and lazy ranges, send, yield from.\n"
+               "Prints exactly what the Python original prints. No options.\n\n"
+               "  -h, --help   this help\n");
+        return 1;
+    }
+    fprintf(stderr, "generators: %s: %s\nTry 'generators --help'.\n", argv[1],
+            argv[1][0] == '-' ? "unknown option" : "unexpected argument");
+    return 2;
+}
+
+int main(int argc, char **argv)
 {
     coro_value v;
     int sequence[5], n, i;
+
+    if ((i = arguments(argc, argv)) != 0)
+        return i == 1 ? 0 : 2;
 
     printf("# eager_range(5)\n");
     eager_range(5, sequence, &n);                       /* print(eager_range(5)) */

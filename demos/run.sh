@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # make demo: runs every demo the way its original runs. About 40 seconds.
 # Usage: demos/run.sh BUILD_DIR  (demos in BUILD/demos, the echo test client
 # in BUILD/tests/echo_clients). Network demos use 127.0.0.1 only, on ports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * slowpoetry.c -- the slow poetry server (tests/reference/slowpoetry.py) on
  * the selector loop: it sends a file NUM_BYTES at a time, one chunk every
@@ -28,6 +29,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,11 +40,9 @@
 
 #include "io.h"
 #include "sync.h"
+#include "cli.h"
 
 #define MAX_CONCURRENT 1024     /* connections served at once; more wait */
-
-#define container_of(p, type, member) \
-    ((type *)(void *)((char *)(p) - offsetof(type, member)))
 
 static struct coro_loop loop;
 static struct coro_io_loop iol;
@@ -53,11 +53,6 @@ static size_t poem_len, num_bytes = 10, close_after;
 static int reset;                       /* --reset */
 static coro_time delay = 100 * CORO_MSEC;
 static long max_clients = 1000, served, live;
-
-static const char *errstr(int err)
-{
-    return err < 0 && err > -4000 ? strerror(-err) : coro_strerror(err);
-}
 
 /* ---- a connection ------------------------------------------------------- */
 
@@ -132,10 +127,10 @@ static int serve(struct coro *co)
 /* The done callback of a connection: served += 1, and free its frame. */
 static void forget(struct coro_handle *h)
 {
-    struct poet *p = container_of(h, struct poet, done);
+    struct poet *p = CORO_CONTAINER_OF(h, struct poet, done);
     int err = coro_future_result(&p->task.fut, NULL);
     if (err && err != -ECONNRESET && err != -EPIPE)
-        fprintf(stderr, "slowpoetry: client: %s\n", errstr(err));
+        fprintf(stderr, "slowpoetry: client: %s\n", coro_strerror(err));
     free(p);
     live--;
     coro_semaphore_release(&slots);
@@ -239,6 +234,7 @@ static int read_file(const char *path)
     if (!fp)
         return -errno;
     poem = (char *)malloc(cap);
+    errno = 0;
     while (poem) {
         poem_len += fread(poem + poem_len, 1, cap - poem_len, fp);
         if (poem_len < cap)
@@ -253,20 +249,35 @@ static int read_file(const char *path)
             cap *= 2;
         }
     }
-    if (!poem || ferror(fp)) {
+    if (!poem || ferror(fp)) {              /* fread's errno (EISDIR, EIO), not ENOMEM */
+        int e = poem ? -(errno ? errno : EIO) : -ENOMEM;
         fclose(fp);
-        return -ENOMEM;
+        free(poem);
+        poem = NULL;
+        return e;
     }
     fclose(fp);
     return 0;
 }
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: slowpoetry [--port P] [--num-bytes N] [--delay SECONDS] "
-                    "[--max-clients M] [--close-after BYTES [--reset]] FILE\n");
-    exit(2);
-}
+static const char help[] =
+    "usage: slowpoetry [--port P] [--num-bytes N] [--delay SECONDS] [--max-clients M]\n"
+    "                  [--close-after BYTES [--reset]] FILE\n"
+    "\n"
+    "The slow poetry server on coro's selector loop: sends FILE to each client\n"
+    "N bytes at a time, one chunk every SECONDS, then closes the connection; a\n"
+    "task per connection serves many clients at once.\n"
+    "\n"
+    "  --port P             listen on 127.0.0.1:P (default 0: the OS picks; the\n"
+    "                       line 'serving FILE on port P' says which)\n"
+    "  --num-bytes N        bytes a chunk (default 10)\n"
+    "  --delay SECONDS      between chunks (default 0.1)\n"
+    "  --max-clients M      exit once M clients were served (default 1000)\n"
+    "  --close-after BYTES  hang up once BYTES are sent (a peer that goes away)\n"
+    "  --reset              with --close-after: hang up with a TCP reset (RST)\n"
+    "  -h, --help           this help\n";
+
+#define SP "slowpoetry"
 
 int main(int argc, char **argv)
 {
@@ -276,45 +287,32 @@ int main(int argc, char **argv)
     int i, rc, fd, port = 0;
 
     for (i = 1; i < argc; i++) {
-        char *end = NULL;
-        if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
-            long v = strtol(argv[++i], &end, 10);
-            if (v < 0 || v > 65535)
-                usage();
-            port = (int)v;
-        } else if (strcmp(argv[i], "--num-bytes") == 0 && i + 1 < argc) {
-            long v = strtol(argv[++i], &end, 10);
-            if (v < 1)
-                usage();
-            num_bytes = (size_t)v;
-        } else if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc) {
-            double v = strtod(argv[++i], &end);
-            if (!(v >= 0 && v < 1e6))
-                usage();
-            delay = (coro_time)(v * (double)CORO_SEC);
-        } else if (strcmp(argv[i], "--max-clients") == 0 && i + 1 < argc) {
-            max_clients = strtol(argv[++i], &end, 10);
-            if (max_clients < 1)
-                usage();
-        } else if (strcmp(argv[i], "--close-after") == 0 && i + 1 < argc) {
-            long v = strtol(argv[++i], &end, 10);
-            if (v < 1)
-                usage();
-            close_after = (size_t)v;
-        } else if (strcmp(argv[i], "--reset") == 0) {
+        const char *o = argv[i];
+        cli_help(o, help);
+        if (strcmp(o, "--port") == 0)
+            port = (int)cli_long(SP, o, cli_value(SP, argc, argv, &i), 0, 65535);
+        else if (strcmp(o, "--num-bytes") == 0)
+            num_bytes = (size_t)cli_long(SP, o, cli_value(SP, argc, argv, &i), 1, LONG_MAX);
+        else if (strcmp(o, "--delay") == 0)
+            delay = (coro_time)(cli_double(SP, o, cli_value(SP, argc, argv, &i), 0, 1e6) *
+                                (double)CORO_SEC);
+        else if (strcmp(o, "--max-clients") == 0)
+            max_clients = cli_long(SP, o, cli_value(SP, argc, argv, &i), 1, LONG_MAX);
+        else if (strcmp(o, "--close-after") == 0)
+            close_after = (size_t)cli_long(SP, o, cli_value(SP, argc, argv, &i), 1, LONG_MAX);
+        else if (strcmp(o, "--reset") == 0)
             reset = 1;
-        } else if (argv[i][0] == '-' || file) {
-            usage();
-        } else {
-            file = argv[i];
-        }
-        if (end && (end == argv[i] || *end))
-            usage();
+        else if (o[0] == '-' || file)
+            cli_unknown(SP, o);
+        else
+            file = o;
     }
     if (!file)
-        usage();
+        cli_fail(SP, "missing (which file to serve?)", "FILE", NULL);
+    if (reset && !close_after)
+        cli_fail(SP, "needs --close-after", "--reset", NULL);
     if ((rc = read_file(file)) != 0) {
-        fprintf(stderr, "slowpoetry: %s: %s\n", file, errstr(rc));
+        fprintf(stderr, "slowpoetry: %s: %s\n", file, coro_strerror(rc));
         return 1;
     }
 
@@ -322,12 +320,12 @@ int main(int argc, char **argv)
     coro_loop_init(&loop, timers, sizeof timers / sizeof timers[0]);
     coro_semaphore_init(&slots, &loop, MAX_CONCURRENT, 0);
     if ((rc = coro_io_loop_open(&iol, &loop, NULL, 4096)) != 0) {
-        fprintf(stderr, "slowpoetry: selector: %s\n", errstr(rc));
+        fprintf(stderr, "slowpoetry: selector: %s\n", coro_strerror(rc));
         free(poem);
         return 1;
     }
     if ((fd = listen_on(port, &port)) < 0) {
-        fprintf(stderr, "slowpoetry: port %d: %s\n", port, errstr(fd));
+        fprintf(stderr, "slowpoetry: port %d: %s\n", port, coro_strerror(fd));
         coro_io_loop_close(&iol, &loop);
         free(poem);
         return 1;
@@ -339,7 +337,7 @@ int main(int argc, char **argv)
     coro_task_start(&a.task, &loop, acceptor);
     rc = coro_loop_run_forever(&loop);                  /* until max_clients were served */
     if (rc)
-        fprintf(stderr, "slowpoetry: loop: %s\n", errstr(rc));
+        fprintf(stderr, "slowpoetry: loop: %s\n", coro_strerror(rc));
     if (!coro_future_done(&a.task.fut))
         coro_task_cancel(&a.task);
     while (!coro_future_done(&a.task.fut) || live)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c -- runs a host demo on a board. The demo is compiled with
  * -Dmain=coro_demo_main. With CORO_DEMO_ARGV defined (a list of string

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main_checks.c -- checks of the fixed, caller-given storage run on each
  * board (build/avr/checks.elf, build/arm/checks.elf): a full timer heap and a

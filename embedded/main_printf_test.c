@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main_printf_test.c -- a host test of embedded/printf.c: every supported
  * conversion, flag, width, precision and length is printed by the embedded

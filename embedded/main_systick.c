@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main_systick.c -- the loop on a real tick on a Cortex-M: a clock fed by the
  * SysTick interrupt (1 ms), whose wait sleeps the CPU (WFI, the idle hook)

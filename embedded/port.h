@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * port.h -- what a board gives the embedded builds of the demos and tests.
  * Each target implements these in its own file (embedded/avr/uart.c: UART0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * printf.c -- the embedded builds' small printf (see embedded/include/stdio.h)
  * over coro_port_putc: no buffer, no allocation, no floating point.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sizes.c -- the bookkeeping sizes of a target, for the table that
  * tests/embedded.sh prints. It is only compiled (one object per target, never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_coro.c -- random next / send / throw / close / reuse sequences over
  * random yield-from trees of up to 100 generators, each operation checked

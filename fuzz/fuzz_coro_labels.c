@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_coro_labels.c -- fuzz_coro.c with the labels-as-values backend
  * (CORO_USE_LABELS, gcc and clang), against the same model and over the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_loop.c -- fuzzes the loop (loop.h, wait.c, sync.h) against a model of
  * what asyncio would do with the same program, on the virtual clock.

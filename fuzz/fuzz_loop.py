@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fuzz_loop.py -- runs a fuzz_loop program on CPython's asyncio and compares
 its event log with the model's (fuzz/fuzz_loop.c), to check that the model is
 asyncio. Reads what `fuzz_loop_emit FILE` prints (the decoded program and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_selectors.c -- libFuzzer target for selectors/selectors.h over real
  * fds, for every backend that coro_sel_backends() lists.

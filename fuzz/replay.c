@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * replay.c -- runs a fuzz target over files, without libFuzzer.
  * `make test` links each fuzz/fuzz_*.c with this main (plain and under

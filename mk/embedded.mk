@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Embedded builds (issue 5): the generator and countdown demos for an
 # ATmega328P (avr-gcc, run in simavr, output on UART0) and a Cortex-M3
 # (arm-none-eabi-gcc, run in qemu-system-arm -M mps2-an385, output through
@@ -21,7 +22,7 @@ EMB_LIB_SRCS = loop.c wait.c sync.c
 EMB_INC      = -I. -Iembedded/include
 EMB_DEMOS    = generators countdown
 # argv given to each demo's main (embedded/main.c); none: main(void).
-EMB_ARGV_generators =
+EMB_ARGV_generators = '"generators"'
 EMB_ARGV_countdown  = '"countdown", "--virtual"'
 
 # ---- AVR: ATmega328P, 16 MHz, 2 KiB RAM, 32 KiB flash ------------------------

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The real-time loop on an ATmega328P (issue 5, part 2): the Timer0 tick
 # clock with its sleeping idle hook and ISR signals (embedded/avr/tick.c),
 # the blinking demo, the interrupt wake-up test and the resume cycle count,

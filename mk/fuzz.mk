@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fuzzing: every fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput.
 #
 # make fuzz                 runs each target under libFuzzer (clang, with
@@ -15,18 +16,19 @@ FUZZ_CC      ?= clang
 FUZZERS  = $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SAN = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(B)/fuzz/%: fuzz/%.c $(HEADERS) $(LIB_SRCS)
+# Each links its flavour's library (mk/flavours.mk): libfuzzer, plain, asan.
+$(B)/fuzz/%: fuzz/%.c $(HEADERS) $(B)/libfuzzer/libcoro.a
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=c99 $(WARN) -O1 -g -I. $(FUZZ_SAN) $(FUZZ_CFLAGS_$*) $< $(LIB_SRCS) -o $@
+	$(FUZZ_CC) -std=c99 $(WARN) -O1 -g -I. $(FUZZ_SAN) $(FUZZ_CFLAGS_$*) $< $(B)/libfuzzer/libcoro.a -o $@
 
 # The replay builds, run by tests/run.sh (see TESTS_EXTRA in the Makefile).
-$(B)/plain/%: fuzz/%.c fuzz/replay.c $(HEADERS) $(LIB_SRCS)
+$(B)/plain/%: fuzz/%.c fuzz/replay.c $(HEADERS) $(B)/plain/libcoro.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(FUZZ_CFLAGS_$*) $< fuzz/replay.c $(LIB_SRCS) -o $@
+	$(CC) $(ALL_CFLAGS) $(FUZZ_CFLAGS_$*) $< fuzz/replay.c $(B)/plain/libcoro.a -o $@
 
-$(B)/asan/%: fuzz/%.c fuzz/replay.c $(HEADERS) $(LIB_SRCS)
+$(B)/asan/%: fuzz/%.c fuzz/replay.c $(HEADERS) $(B)/asan/libcoro.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) $(FUZZ_CFLAGS_$*) $< fuzz/replay.c $(LIB_SRCS) -o $@
+	$(CC) $(ALL_CFLAGS) $(SAN) $(FUZZ_CFLAGS_$*) $< fuzz/replay.c $(B)/asan/libcoro.a -o $@
 
 .PHONY: fuzz fuzz-deps fuzz-merge $(FUZZERS:%=fuzz-%)
 fuzz-deps:

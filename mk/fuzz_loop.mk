@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fuzz/fuzz_loop.c: the loop, gather / wait / wait_for / shield, the lock and
 # the queue, checked against a model of asyncio's order of events.
 # A program is at most 2 + 64 tasks * 17 + drivers * 3 bytes: 1 KB is plenty.
@@ -9,9 +10,9 @@ FUZZ_FLAGS_fuzz_loop = -max_len=1024
 # compares) prints the program and the model's log; fuzz/fuzz_loop.py runs
 # the program on asyncio and compares the logs. Needs python3 (3.11: the
 # version the model follows); slow (about 0.1 s an input), not part of test.
-$(B)/fuzz/fuzz_loop_emit: fuzz/fuzz_loop.c $(HEADERS) $(LIB_SRCS)
+$(B)/fuzz/fuzz_loop_emit: fuzz/fuzz_loop.c $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -DFUZZ_LOOP_EMIT $< $(LIB_SRCS) -o $@
+	$(CC) $(ALL_CFLAGS) -DFUZZ_LOOP_EMIT $< $(LIB) -o $@
 
 .PHONY: fuzz-loop-asyncio
 fuzz-loop-asyncio: $(B)/fuzz/fuzz_loop_emit

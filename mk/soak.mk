@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Soak (issue 6): long bounded runs that must not grow in memory or fds.
 #
 # make soak        builds soak/soak_*.c with -O2 into build/soak/ and runs
@@ -9,9 +10,9 @@
 # make soak SOAK_ARGS_soak_echo=1000   a shorter run of one of them.
 SOAKS = $(patsubst soak/%.c,%,$(wildcard soak/soak_*.c))
 
-$(B)/soak/%: soak/%.c soak/soak.h $(HEADERS) $(B)/libcoro.a
+$(B)/soak/%: soak/%.c soak/soak.h $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O2 $< $(B)/libcoro.a -o $@
+	$(CC) $(ALL_CFLAGS) -O2 $< $(LIB) -o $@
 
 .PHONY: soak
 soak: $(SOAKS:%=$(B)/soak/%)

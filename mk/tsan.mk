@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ThreadSanitizer (issue 6): the thread-safe wakeup, coro_loop_wakeup called
 # from threads and from a signal handler while the loop runs, built with
 # -fsanitize=thread.
@@ -15,10 +16,10 @@ TSAN_CC   ?= $(CC)
 TSAN_DEPS ?= $(if $(findstring clang,$(TSAN_CC)),libclang-rt-14-dev,libtsan2)
 TSAN_CFLAGS = -std=c99 $(WARN) -O1 -g -I. -fsanitize=thread -fno-omit-frame-pointer -pthread
 
-$(B)/tsan/%: tests/%.c $(HEADERS) $(LIB_SRCS)
+$(B)/tsan/%: tests/%.c $(HEADERS) $(B)/tsan/libcoro.a
 	@tests/deps.sh $(TSAN_DEPS)
 	@mkdir -p $(@D)
-	$(TSAN_CC) $(TSAN_CFLAGS) $< $(LIB_SRCS) -o $@
+	$(TSAN_CC) $(TSAN_CFLAGS) $< $(B)/tsan/libcoro.a -o $@
 
 TEST_EXTRA   += $(B)/tsan/tsan_wakeup
 TEST_SCRIPTS += tests/tsan.sh

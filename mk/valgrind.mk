@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # valgrind (issue 6): the whole suite under valgrind's memcheck, with zero
 # errors and zero leaks of any kind.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * epoll.c -- the epoll(7) backend (Linux), after Redis's ae_epoll.c.
  *

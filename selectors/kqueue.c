@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kqueue.c -- the kqueue(2) backend (macOS, FreeBSD, OpenBSD, NetBSD), after
  * Redis's ae_kqueue.c.

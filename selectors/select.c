@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * select.c -- the select(2) backend, after Redis's ae_select.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * selectors.c -- what the backends share: picking one by name, the fd-indexed
  * key table, the argument checks and their codes, and select()'s timeout

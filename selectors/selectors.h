@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * selectors.h -- Python's `selectors` module in C: register file descriptors
  * with the events you want (read, write) and a pointer of your own, then wait
@@ -23,7 +24,7 @@
 #ifndef CORO_SELECTORS_H
 #define CORO_SELECTORS_H
 
-#include "coro.h"
+#include "../coro.h"             /* relative: resolves installed too */
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * soak.h -- what the soak programs (soak/soak_*.c, `make soak`) share: the
  * resident memory and the open fds of this process, read from /proc (Linux),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * soak_echo.c -- a hundred thousand loopback echo connections opened, used
  * for one round trip and closed, 100 at a time, server and clients as tasks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * soak_tasks.c -- a million tasks spawned, a third of them cancelled, on one
  * loop, in batches of 1,000 that reuse the same frames, on the virtual clock.

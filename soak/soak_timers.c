@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * soak_timers.c -- ten million timer operations on one loop: call_later,
  * cancel and fire, mixed, on a timer heap of fixed capacity kept at its

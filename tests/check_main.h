@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_main.h -- what every Check suite shares: a test case with the
  * suite's fixture, and main's run of the suite.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs each demo that has a reference output and compares byte for byte.
 # Usage: tests/demos.sh BUILD_DEMOS_DIR
 # The expected files are CPython's own output (tests/reference/README.md).

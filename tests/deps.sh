@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Installs what the build and the tests need on a Debian machine, when missing.
 # Usage: tests/deps.sh PACKAGE...   (each a Debian package name)
 # Already installed packages cost one dpkg query each; nothing else runs then.

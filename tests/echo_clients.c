@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * echo_clients.c -- many concurrent clients for demos/echo_server.c (used by
  * tests/net.sh).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The embedded check (issue 5), run by `make embedded` and `make test`:
 #  - runs build/avr/*.elf in simavr (ATmega328P, output on UART0) and
 #    build/arm/*.elf in qemu-system-arm -M mps2-an385 (output through

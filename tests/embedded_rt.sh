@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The real-time loop on the AVR (issue 5, part 2), run by `make embedded-rt`
 # and `make test`: runs BUILD/avr/{blink,isr_wake,cycles,cycles_nodouble}.elf in simavr
 # (ATmega328P at 16 MHz, output on UART0) and checks

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The network demos against each other, against the Python originals, and
 # under faults. Builds nothing but the test client tests/echo_clients.c.
 # Usage: tests/net.sh BUILD_DEMOS_DIR     (e.g. build/demos)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # coro.h compiles, warning-free, as C99 and as C++ with gcc and clang, with the
 # default and the labels backend (and without double), and for an ATmega328P with avr-gcc when
 # present. A small program is built and run on the host for each host variant.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* portable.c -- a self-checking program built by tests/portability.sh as C99,
  * as C++, with both backends, and for an ATmega328P. Uses no libc at all:
  * returns 0 when every step gave what CPython gives. */

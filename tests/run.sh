@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs every check of `make test` (each suite plain, under ASan+UBSan and
 # under valgrind) and ends with one line that sums them:
 # "total: N passed, M failed". Exits non-zero if anything failed.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Runs an AVR ELF in simavr (ATmega328P, 16 MHz) and writes what its UART sent
 # to OUT, one line a line. simavr prints each line the UART sends on stderr
 # as ESC[32m LINE. ESC[0m, with every byte below ' ' (the newline too) shown as

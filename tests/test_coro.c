@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_coro.c -- the Check suite of coro.h: Python's generators (PEP 255, 342,
  * 380) as switch-based resumable functions, tested against CPython 3.11.
@@ -458,14 +459,14 @@ START_TEST(test_state_and_error_names)
     ck_assert_str_eq(coro_state_name(CORO_SUSPENDED), "SUSPENDED");
     ck_assert_str_eq(coro_state_name(CORO_RUNNING), "RUNNING");
     ck_assert_str_eq(coro_state_name(CORO_CLOSED), "CLOSED");
-    ck_assert_str_eq(coro_strerror(CORO_RETURNED), "CORO_RETURNED");
-    ck_assert_str_eq(coro_strerror(CORO_YIELDED), "CORO_YIELDED");
-    ck_assert_str_eq(coro_strerror(CORO_EXIT), "CORO_EXIT");
-    ck_assert_str_eq(coro_strerror(CORO_EBUSY), "CORO_EBUSY");
-    ck_assert_str_eq(coro_strerror(CORO_EINVAL), "CORO_EINVAL");
-    ck_assert_str_eq(coro_strerror(CORO_EIGNORED), "CORO_EIGNORED");
-    ck_assert_str_eq(coro_strerror(7), "user error");
-    ck_assert_str_eq(coro_strerror(-5), "errno");
+    ck_assert_str_eq(coro_errname(CORO_RETURNED), "CORO_RETURNED");
+    ck_assert_str_eq(coro_errname(CORO_YIELDED), "CORO_YIELDED");
+    ck_assert_str_eq(coro_errname(CORO_EXIT), "CORO_EXIT");
+    ck_assert_str_eq(coro_errname(CORO_EBUSY), "CORO_EBUSY");
+    ck_assert_str_eq(coro_errname(CORO_EINVAL), "CORO_EINVAL");
+    ck_assert_str_eq(coro_errname(CORO_EIGNORED), "CORO_EIGNORED");
+    ck_assert_str_eq(coro_errname(7), "user error");
+    ck_assert_str_eq(coro_errname(-5), "errno");
 }
 END_TEST
 

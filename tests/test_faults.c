@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_faults.c -- the Check suite of the fault seam (coro_sys.h): the
  * selector loop and the sock_* helpers under injected faults. Built with

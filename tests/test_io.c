@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_io.c -- the Check suite of io.h / io.c: the selector loop (the loop of
  * loop.h waiting in a selector), add_reader / add_writer, CORO_IO_WAIT in

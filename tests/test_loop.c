@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_loop.c -- the Check suite of the event-loop core (loop.h, loop.c):
  * futures, tasks, call_soon / call_at / call_later, the timer heap, sleep.

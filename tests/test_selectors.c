@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_selectors.c -- the Check suite of selectors/selectors.h: Python's
  * `selectors` module over select, poll, epoll and kqueue.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sizes.c -- the struct sizes README.md and the headers document, on
  * x86-64 (LP64). If one changes, change the documentation with it. */
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sync.c -- the Check suite of sync.h: asyncio's Lock, Event, Condition,
  * Semaphore, BoundedSemaphore and Queue, tested against CPython 3.11.
@@ -1420,7 +1421,7 @@ static int bsem_main(struct coro *co)
 {
     struct actor *f = (struct actor *)co;
     CORO_BEGIN(co);
-    trace("init:%s", coro_strerror(coro_semaphore_init(&sem, &loop, -1, 0)));
+    trace("init:%s", coro_errname(coro_semaphore_init(&sem, &loop, -1, 0)));
     coro_semaphore_init(&sem, &loop, 2, 1);
     trace_release();
     trace("value:%d", coro_semaphore_value(&sem));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_trace.c -- the opt-in trace hook of coro.h, and macro forms that only a
  * compile can show: CORO_TRACE must be defined before coro.h is included, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_wait.c -- the Check suite of wait.c: gather, wait, as_completed,
  * wait_for and shield, on the virtual clock, tested against CPython 3.11.
@@ -124,7 +125,7 @@ static const char *errname(int err)
     case CORO_EEMPTY:     return "empty";
     default:
         if (err < 0)
-            return coro_strerror(err);
+            return coro_errname(err);
         s = user[next++ % 4];
         snprintf(s, sizeof user[0], "E%d", err);
         return s;
@@ -138,7 +139,7 @@ static const char *pybool(int b)
 }
 static const char *cancelled_str(int rc)
 {
-    return rc == 0 ? "True" : rc == CORO_ESTATE ? "False" : coro_strerror(rc);
+    return rc == 0 ? "True" : rc == CORO_ESTATE ? "False" : coro_errname(rc);
 }
 
 /* async def worker(...) of the prelude. */

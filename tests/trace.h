@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trace.h -- a small event recorder for the coro.h test suite.
  *
@@ -85,7 +86,7 @@ static const char *trace_errname(int err)
     case CORO_EINVAL:   return "inval";
     default:
         if (err < 0)
-            return coro_strerror(err);
+            return coro_errname(err);
         s = user[next++ % 4];
         snprintf(s, sizeof user[0], "E%d", err);
         return s;

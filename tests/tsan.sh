@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ThreadSanitizer run of the thread-safe wakeup (tests/tsan_wakeup.c, built
 # with -fsanitize=thread by mk/tsan.mk into BUILD/tsan/): first with a planted
 # data race, which ThreadSanitizer must report (so the build is instrumented

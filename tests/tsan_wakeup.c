@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tsan_wakeup.c -- coro_loop_wakeup from several threads at once and from a
  * signal handler while the selector loop runs, built with -fsanitize=thread

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * semihost.c -- the port (embedded/port.h) of the Cortex-M3 build: output and
  * exit through ARM semihosting (`bkpt 0xab`), which qemu serves when run with

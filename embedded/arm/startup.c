@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * startup.c -- the vector table and reset handler of the Cortex-M3 build:
  * copies .data from flash, zeroes .bss, calls main() and ends through

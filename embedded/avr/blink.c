@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * blink.c -- the real-time sleeping loop on an ATmega328P: three tasks blink
  * "LEDs" (PORTB bits 0, 1, 2) every 100, 250 and 400 ms with CORO_SLEEP on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cycles.c -- the cost of a resume on an ATmega328P, in CPU cycles counted by
  * Timer1 at clk/1 (simavr counts them exactly): resume+yield of a generator

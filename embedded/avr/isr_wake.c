@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * isr_wake.c -- interrupt handlers wake tasks on the tick clock's loop
  * (embedded/avr/tick.h): the ISR raises a signal (two byte stores), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tick.c -- the ATmega328P's real-time clock for the loop: Timer0 ticks, a
  * wait that sleeps the CPU through an idle hook, and the ISR-safe signals.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tick.h -- a real-time clock for the loop on an ATmega328P: a tick counter
  * fed by the Timer0 compare interrupt, a wait that sleeps the CPU between

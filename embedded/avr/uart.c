@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * uart.c -- the port (embedded/port.h) of an ATmega328P: output on UART0,
  * 8N1 at CORO_UART_BAUD (default 115200) for the given F_CPU, polled, no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * stdio.h -- the embedded builds' stdio: output only, unbuffered, straight to
  * coro_port_putc (embedded/port.h); stdout and stderr are the same channel.

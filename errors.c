@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * errors.c -- coro_strerror(): a sentence for any error code. It lives in the
+ * library, not in coro.h, because the text of -errno comes from the C
+ * library's strerror and coro.h stays free of libc; coro_errname() (coro.h,
+ * no libc) gives a code's name instead.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "coro.h"
+
+/* Where "user error N" is formatted: one buffer per thread where the
+ * compiler has thread-local storage on a hosted system, else one buffer. */
+#if defined(__GNUC__) && (defined(__unix__) || defined(__APPLE__))
+#define CORO__THREAD_LOCAL __thread
+#else
+#define CORO__THREAD_LOCAL
+#endif
+
+const char *coro_strerror(int code)
+{
+    static CORO__THREAD_LOCAL char user[32];
+    switch (code) {
+    case CORO_RETURNED:   return "no error (the generator returned)";
+    case CORO_YIELDED:    return "the generator yielded";
+    case CORO_EXIT:       return "generator exit (closed)";
+    case CORO_EBUSY:      return "generator already executing";
+    case CORO_EINVAL:     return "invalid argument";
+    case CORO_EIGNORED:   return "generator ignored GeneratorExit";
+    case CORO_ECANCELLED: return "cancelled";
+    case CORO_ETIMEDOUT:  return "timed out";
+    case CORO_ESTATE:     return "invalid state";
+    case CORO_EFULL:      return "full: no room left in a fixed-capacity heap or queue";
+    case CORO_EEMPTY:     return "empty: nothing to take";
+    case CORO_ENOTASK:    return "awaited outside a task";
+    case CORO_ENOKEY:     return "file descriptor not registered";
+    case CORO_EEXIST:     return "file descriptor already registered";
+    case CORO_ERANGE:     return "file descriptor out of the selector's range";
+    case CORO_ELOST:      return "resume point lost (a suspension point or try block inside a switch of your own)";
+    default:
+        break;
+    }
+    if (code < 0 && code > -4000)                 /* -errno */
+        return strerror(-code);
+    if (code < 0)
+        return "unknown error code";
+    snprintf(user, sizeof user, "user error %d", code);
+    return user;
+}
