@@ -77,6 +77,7 @@ template <typename T> static inline T coro__ns(T ns)
 #else
 #define CORO__ABI_DBL without_CORO_NO_DOUBLE
 #endif
+/* coro_loop_init (below) under its link name, which carries the options. */
 #define coro_loop_init \
     CORO__CAT(CORO__CAT(CORO__CAT(coro_loop_init__, CORO__ABI_LC), __), CORO__ABI_DBL)
 
