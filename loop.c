@@ -320,6 +320,7 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
     loop->heap_cap = cap;
     loop->seq = 0;
     loop->stopping = 0;
+    loop->running = 0;
     loop->vnow = 0;
     loop->current = NULL;
     loop->cancelling = NULL;
@@ -353,9 +354,19 @@ int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time w
     return heap_insert(loop, h, when);
 }
 
+/* a + b, saturated at the ends of time: no deadline wraps round. */
+static coro_time time_add(coro_time a, coro_time b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay)
 {
-    return coro_loop_call_at(loop, h, loop->now + delay);
+    return coro_loop_call_at(loop, h, time_add(loop->now, delay));
 }
 
 int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
@@ -371,13 +382,18 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
     return CORO_ESTATE;
 }
 
-int coro_loop_run_once(struct coro_loop *loop)
+/* One iteration (the loop is marked running meanwhile). */
+static int run_once(struct coro_loop *loop)
 {
     struct coro_handle *h;
     struct coro_list late = { NULL };
     uint32_t turns;
+    /* a deadline already past is due now: the clock never sees a deadline
+     * before the loop time (a clock's times are >= 0), so never one that
+     * reads as CORO_FOREVER */
     coro_time deadline = loop->ready.tail ? loop->now       /* don't wait */
-                       : loop->heap_len ? loop->heap[0].when : CORO_FOREVER;
+                       : !loop->heap_len ? CORO_FOREVER
+                       : loop->heap[0].when < loop->now ? loop->now : loop->heap[0].when;
     /* every iteration asks the clock, as asyncio's selects with timeout 0
      * when something is ready: a selector then still sees its fds */
     int rc = loop->clock->wait(loop, deadline);
@@ -413,13 +429,57 @@ int coro_loop_run_once(struct coro_loop *loop)
     return 1;
 }
 
+int coro_loop_run_once(struct coro_loop *loop)
+{
+    int rc;
+    if (loop->running)
+        return CORO_EBUSY;      /* asyncio: "This event loop is already running" */
+    loop->running = 1;
+    rc = run_once(loop);
+    loop->running = 0;
+    return rc;
+}
+
 int coro_loop_run_forever(struct coro_loop *loop)
 {
     int rc;
+    if (loop->running)
+        return CORO_EBUSY;
+    loop->running = 1;
     do                          /* a stop() before the call still runs one */
-        rc = coro_loop_run_once(loop);
+        rc = run_once(loop);
     while (rc > 0 && !loop->stopping);
     loop->stopping = 0;
+    loop->running = 0;
+    return rc < 0 ? rc : 0;
+}
+
+static void stop_cb(struct coro_handle *h)
+{
+    (void)h;
+}
+
+/* run_until_complete's iterations, while the loop is marked running. */
+static int run_until(struct coro_loop *loop, struct coro_future *fut)
+{
+    struct coro_handle stop;
+    int rc;
+    while (!coro_future_done(fut)) {
+        rc = run_once(loop);
+        if (rc <= 0)
+            return rc < 0 ? rc : CORO_ESTATE;
+        if (loop->stopping)     /* asyncio: "Event loop stopped before
+                                   Future completed" (unless it just did) */
+            return coro_future_done(fut) ? 0 : CORO_ESTATE;
+    }
+    /* asyncio stops through a done callback of fut, queued when fut was
+     * done: one more iteration always runs (what fut's completion made
+     * ready, the timers due by then), and it does not wait */
+    coro_handle_init(&stop, stop_cb);
+    coro_list_push(&loop->ready, &stop);
+    rc = run_once(loop);
+    if (stop.u.idle)
+        coro_loop_cancel(loop, &stop);      /* the clock failed: not run */
     return rc < 0 ? rc : 0;
 }
 
@@ -427,24 +487,13 @@ int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut
                                  coro_value *out)
 {
     int rc;
-    while (!coro_future_done(fut)) {
-        rc = coro_loop_run_once(loop);
-        if (rc <= 0) {
-            loop->stopping = 0;
-            return rc < 0 ? rc : CORO_ESTATE;
-        }
-        if (loop->stopping) {   /* asyncio: "Event loop stopped before
-                                   Future completed" (unless it just did) */
-            loop->stopping = 0;
-            return coro_future_done(fut) ? coro_future_result(fut, out) : CORO_ESTATE;
-        }
-    }
-    /* asyncio stops through a done callback of fut: what fut's completion
-     * made ready still runs, one more iteration */
-    if (loop->ready.tail)
-        coro_loop_run_once(loop);
+    if (loop->running)
+        return CORO_EBUSY;
+    loop->running = 1;
+    rc = run_until(loop, fut);
     loop->stopping = 0;
-    return coro_future_result(fut, out);
+    loop->running = 0;
+    return rc ? rc : coro_future_result(fut, out);
 }
 
 void coro_loop_stop(struct coro_loop *loop)
@@ -729,7 +778,7 @@ int coro_loop_sleep_arm(struct coro_loop *loop, coro_time ns)
         return CORO_ENOTASK;
     if (ns <= 0)
         return 0;       /* sleep(0): the bare yield requeues the task */
-    return coro_loop_sleep_until_arm(loop, loop->now + ns);
+    return coro_loop_sleep_until_arm(loop, time_add(loop->now, ns));
 }
 
 int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list)

@@ -100,9 +100,11 @@ struct coro_timer_slot {
 
 /* Where time comes from and how the loop waits: the one place where the
  * sleeping loop, the virtual clock, a microcontroller and the selector loop
- * differ. `now` returns the time; `wait` is called once per iteration and
- * blocks until `deadline` (a time of `now`; the cached loop time when
- * something is ready already: then it must not block; or CORO_FOREVER) or
+ * differ. `now` returns the time, never negative; `wait` is called once per
+ * iteration and blocks until `deadline` (a time of `now`, never before the
+ * cached loop time: the loop time itself when something is ready or due
+ * already, and then it must not block; or CORO_FOREVER, -1, for no
+ * deadline: since deadlines are never negative, -1 always means that) or
  * until something external happens, and returns 0,
  * or CORO_EEMPTY when nothing can ever happen (a sleeping loop asked to wait
  * forever), or a negative error. */
@@ -127,7 +129,8 @@ struct coro_loop {
     struct coro_timer_slot *heap;   /* 4-ary min-heap on (when, seq) */
     uint32_t heap_len, heap_cap;
     uint32_t seq;                   /* last timer sequence number */
-    int stopping;
+    unsigned char stopping;         /* coro_loop_stop was called */
+    unsigned char running;          /* inside run_once / _forever / _until */
     coro_time now;                  /* cached once per iteration */
     coro_time vnow;                 /* the virtual clock's time */
     const struct coro_clock *clock;
@@ -164,13 +167,16 @@ static inline coro_time coro_loop_time(const struct coro_loop *loop)
 int coro_loop_call_soon(struct coro_loop *loop, struct coro_handle *h);
 
 /* loop.call_at(when, h): runs h at the first iteration whose time is at or
- * after `when`; handles due at the same time run in the order they were
+ * after `when` (any value: one in the past, -1 and INT64_MIN included, is
+ * due at once); handles due at the same time run in the order they were
  * scheduled. 0, CORO_EBUSY (already scheduled) or CORO_EFULL (no free timer
  * slot); h is unchanged on error. */
 int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time when);
 
-/* loop.call_later(delay, h): call_at(loop time + delay); a negative delay is
- * a deadline in the past, due at the next iteration in deadline order. */
+/* loop.call_later(delay, h): call_at(loop time + delay), the sum saturated
+ * at the ends of time (INT64_MAX: never reached in practice; a deadline is
+ * never taken for CORO_FOREVER); a negative delay is a deadline in the past,
+ * due at the next iteration in deadline order. */
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay);
 
 /* handle.cancel(): unschedules h (O(log n) in the heap, O(queue) on the ready
@@ -180,19 +186,23 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h);
 /* Runs one iteration: waits for the first deadline (not at all if something
  * is ready), then runs the timers that are due and everything that was ready
  * when the iteration began. Returns 1, or 0 if there was nothing to run and
- * nothing to wait for, or the clock's error. */
+ * nothing to wait for, or the clock's error; CORO_EBUSY if the loop is
+ * running already (called from a task or a callback: nothing is run). */
 int coro_loop_run_once(struct coro_loop *loop);
 
 /* loop.run_forever(): runs iterations until coro_loop_stop or until nothing
- * is left to do. Returns 0 or the clock's error. */
+ * is left to do. Returns 0 or the clock's error; CORO_EBUSY (nothing run)
+ * if the loop is running already, as asyncio raises RuntimeError. */
 int coro_loop_run_forever(struct coro_loop *loop);
 
 /* loop.run_until_complete(fut): runs iterations until `fut` is done, and then
- * the iteration that runs what its completion made ready. Returns
+ * one more, always (asyncio's stop callback): it runs what fut's completion
+ * made ready and the timers due by then, without waiting. Returns
  * the future's outcome like coro_future_result (0 and *out, its error, or
  * CORO_ECANCELLED), or CORO_ESTATE if the loop ran out of work first or
- * coro_loop_stop ended it first (then fut goes on; call again to wait on).
- * `out` may be NULL. */
+ * coro_loop_stop ended it first (then fut goes on; call again to wait on);
+ * CORO_EBUSY (nothing run) if the loop is running already. `out` may be
+ * NULL. */
 int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut,
                                  coro_value *out);
 

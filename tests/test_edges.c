@@ -1,0 +1,285 @@
+/*
+ * SPDX-License-Identifier: MIT
+ *
+ * test_edges.c -- the Check suite of the loop at its edges (issue 11): the
+ * ends of time, misuse (re-initialising live objects, running a running
+ * loop, awaiting another loop's future), the final iteration of
+ * run_until_complete, wait_for's timeouts as asyncio 3.11 has them, deep
+ * cancel chains, and closing a loop.
+ *
+ * Everything runs on the virtual clock (or on a recording clock below).
+ * Where order matters the expected trace is what CPython 3.11 prints for
+ * the program in the comment above the test, run after test_loop.c's
+ * prelude (never taken from the C code).
+ */
+#include <check.h>
+#include "check_main.h"
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "loop.h"
+#include "trace.h"
+
+#define NTIMERS 16
+static struct coro_timer_slot timers[NTIMERS];
+static struct coro_loop loop;
+
+static void setup(void)
+{
+    (void)trace_state;
+    (void)trace_result;
+    trace_reset();
+    ck_assert_int_eq(coro_loop_init(&loop, timers, NTIMERS), 0);
+    coro_loop_set_clock(&loop, &coro_clock_virtual);
+}
+
+/* "label@t" with t in seconds when whole, else in ns. */
+static void mark(const char *label)
+{
+    coro_time t = coro_loop_time(&loop);
+    if (t % CORO_SEC == 0)
+        trace("%s@%lld", label, (long long)(t / CORO_SEC));
+    else
+        trace("%s@%lldns", label, (long long)t);
+}
+
+/* A callback that records its label and may run an action. */
+struct cb {
+    struct coro_handle h;
+    const char *label;
+    void (*act)(struct cb *c);
+    struct cb *other;
+    struct coro_future *fut;
+    int rc;
+};
+
+static void cb_run(struct coro_handle *h)
+{
+    struct cb *c = CORO__CONTAINER_OF(h, struct cb, h);
+    if (c->label)
+        mark(c->label);
+    if (c->act)
+        c->act(c);
+}
+
+static struct cb *cb_init(struct cb *c, const char *label, void (*act)(struct cb *))
+{
+    memset(c, 0, sizeof *c);
+    coro_handle_init(&c->h, cb_run);
+    c->label = label;
+    c->act = act;
+    return c;
+}
+
+/* ---- run_until_complete runs the final iteration (bug 8) ---------------- */
+
+static void act_set_then_later0(struct cb *c)
+{
+    ck_assert_int_eq(coro_future_set_result(c->fut, coro_int(1)), 0);
+    ck_assert_int_eq(coro_loop_call_later(&loop, &c->other->h, 0), 0);
+}
+
+/* f = loop.create_future()
+ * def a(): ev('A'); f.set_result(1); loop.call_later(0, lambda: ev('B'))
+ * loop.call_at(1, a); run(f); T.append('|'); done()
+ * -> A@1 B@1 |     (asyncio's stop callback makes a final iteration, and
+ *                   B is due in it) */
+START_TEST(test_run_until_complete_runs_the_final_iteration_and_its_due_timers)
+{
+    struct coro_future f;
+    struct cb a, b;
+    coro_value v = coro_none();
+    coro_future_init(&f, &loop);
+    cb_init(&a, "A", act_set_then_later0)->other = cb_init(&b, "B", NULL);
+    a.fut = &f;
+    ck_assert_int_eq(coro_loop_call_at(&loop, &a.h, CORO_SEC), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &f, &v), 0);
+    ck_assert_int_eq(v.v.i, 1);
+    trace("|");
+    ck_assert_trace("A@1 B@1 |");
+}
+END_TEST
+
+/* A future already done still gets its final iteration. */
+START_TEST(test_run_until_complete_of_a_done_future_runs_one_iteration)
+{
+    struct coro_future f;
+    struct cb b;
+    coro_future_init(&f, &loop);
+    ck_assert_int_eq(coro_future_set_result(&f, coro_int(2)), 0);
+    ck_assert_int_eq(coro_loop_call_later(&loop, &cb_init(&b, "B", NULL)->h, 0), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &f, NULL), 0);
+    ck_assert_trace("B@0");
+}
+END_TEST
+
+/* ---- the ends of time (bug 9) ------------------------------------------- */
+
+struct sleeper {
+    struct coro_task task;
+    coro_time d;
+    coro_time woke;
+};
+
+static int sleeper_body(struct coro *co)
+{
+    struct sleeper *s = (struct sleeper *)co;
+    CORO_BEGIN(co);
+    CORO_SLEEP(co, &loop, CORO_SEC);
+    CORO_SLEEP(co, &loop, s->d);
+    s->woke = coro_loop_time(&loop);
+    CORO_END(co);
+}
+
+/* sleep(INT64_MAX) at t = 1 s sleeps until the end of time (INT64_MAX), it
+ * does not wrap round and wake at once; so does a sleep near the end. */
+START_TEST(test_sleep_forever_saturates_at_the_end_of_time)
+{
+    static struct sleeper s, n;
+    memset(&s, 0, sizeof s);
+    memset(&n, 0, sizeof n);
+    s.d = INT64_MAX;
+    n.d = INT64_MAX - CORO_SEC / 2;
+    ck_assert_int_eq(coro_task_start(&s.task, &loop, sleeper_body), 0);
+    ck_assert_int_eq(coro_task_start(&n.task, &loop, sleeper_body), 0);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);    /* both sleep 1 s */
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);    /* t = 1 s: both wake */
+    ck_assert_int_eq(coro_loop_time(&loop), CORO_SEC);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);    /* and sleep again */
+    ck_assert(!coro_future_done(&s.task.fut));
+    ck_assert(!coro_future_done(&n.task.fut));
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &s.task.fut, NULL), 0);
+    ck_assert(coro_future_done(&n.task.fut));
+    ck_assert_int_eq(s.woke, INT64_MAX);
+    ck_assert_int_eq(n.woke, INT64_MAX);
+}
+END_TEST
+
+/* A clock that records the deadlines it is given: the virtual clock's
+ * time, without its waiting (so a deadline in the past stays visible). */
+static coro_time rec_deadline[8];
+static unsigned rec_n;
+
+static coro_time rec_now(struct coro_loop *l)
+{
+    return l->vnow;
+}
+
+static int rec_wait(struct coro_loop *l, coro_time deadline)
+{
+    if (rec_n < 8)
+        rec_deadline[rec_n++] = deadline;
+    if (deadline == CORO_FOREVER)
+        return CORO_EEMPTY;
+    if (deadline > l->vnow)
+        l->vnow = deadline;
+    return 0;
+}
+
+static const struct coro_clock rec_clock = { rec_now, rec_wait };
+
+/* call_later(-1) at time 0 and call_at(-1), call_at(INT64_MIN) are past
+ * deadlines: they run at the next iteration, and the clock is asked to
+ * wait until the loop time, never given -1 (CORO_FOREVER) or a time before
+ * the loop's. */
+START_TEST(test_past_deadlines_run_at_once_and_never_read_as_forever)
+{
+    struct cb a, b, c;
+    unsigned i;
+    rec_n = 0;
+    coro_loop_set_clock(&loop, &rec_clock);
+    ck_assert_int_eq(coro_loop_call_later(&loop, &cb_init(&a, "A", NULL)->h, -1), 0);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_int_eq(coro_loop_call_at(&loop, &cb_init(&b, "B", NULL)->h, -1), 0);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_int_eq(coro_loop_call_at(&loop, &cb_init(&c, "C", NULL)->h, INT64_MIN), 0);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 0);     /* nothing left */
+    ck_assert_trace("A@0 B@0 C@0");
+    ck_assert_uint_eq(rec_n, 4);
+    for (i = 0; i < 3; i++)
+        ck_assert_int_eq(rec_deadline[i], 0);
+    ck_assert_int_eq(rec_deadline[3], CORO_FOREVER);
+}
+END_TEST
+
+/* call_later(INT64_MAX) late in time saturates instead of wrapping into the
+ * past. */
+START_TEST(test_call_later_saturates)
+{
+    struct cb a, b;
+    ck_assert_int_eq(coro_loop_call_at(&loop, &cb_init(&a, "A", NULL)->h, 5 * CORO_SEC), 0);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_int_eq(coro_loop_call_later(&loop, &cb_init(&b, NULL, NULL)->h, INT64_MAX), 0);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_int_eq(coro_loop_time(&loop), INT64_MAX);
+    ck_assert_trace("A@5");
+}
+END_TEST
+
+/* ---- running a running loop (bug 11) ------------------------------------ */
+
+struct nester {
+    struct coro_task task;
+    struct coro_future *f;
+    int rc[3];
+    int after;
+};
+
+static int nester_body(struct coro *co)
+{
+    struct nester *n = (struct nester *)co;
+    CORO_BEGIN(co);
+    n->rc[0] = coro_loop_run_once(&loop);
+    n->rc[1] = coro_loop_run_forever(&loop);
+    n->rc[2] = coro_loop_run_until_complete(&loop, n->f, NULL);
+    CORO_SLEEP(co, &loop, CORO_SEC);        /* the task is still current */
+    n->after = 1;
+    CORO_END(co);
+}
+
+static void act_nest(struct cb *c)
+{
+    c->rc = coro_loop_run_forever(&loop);
+}
+
+/* asyncio raises RuntimeError("This event loop is already running"): the
+ * nested calls are refused with CORO_EBUSY, nothing runs nested, and the
+ * task's next await works. */
+START_TEST(test_running_a_running_loop_is_ebusy_and_changes_nothing)
+{
+    static struct nester n;
+    struct coro_future f;
+    struct cb c, d;
+    memset(&n, 0, sizeof n);
+    coro_future_init(&f, &loop);
+    n.f = &f;
+    ck_assert_int_eq(coro_task_start(&n.task, &loop, nester_body), 0);
+    ck_assert_int_eq(coro_loop_call_soon(&loop, &cb_init(&c, "C", act_nest)->h), 0);
+    ck_assert_int_eq(coro_loop_call_soon(&loop, &cb_init(&d, "D", NULL)->h), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &n.task.fut, NULL), 0);
+    ck_assert_int_eq(n.rc[0], CORO_EBUSY);
+    ck_assert_int_eq(n.rc[1], CORO_EBUSY);
+    ck_assert_int_eq(n.rc[2], CORO_EBUSY);
+    ck_assert_int_eq(c.rc, CORO_EBUSY);
+    ck_assert_int_eq(n.after, 1);
+    ck_assert_trace("C@0 D@0");             /* D ran once, in the outer run */
+    ck_assert_int_eq(coro_loop_time(&loop), CORO_SEC);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("edges");
+    TCase *tc = check_tcase(s, "run", setup, NULL, 0);
+    tcase_add_test(tc, test_run_until_complete_runs_the_final_iteration_and_its_due_timers);
+    tcase_add_test(tc, test_run_until_complete_of_a_done_future_runs_one_iteration);
+    tcase_add_test(tc, test_running_a_running_loop_is_ebusy_and_changes_nothing);
+
+    tc = check_tcase(s, "time", setup, NULL, 0);
+    tcase_add_test(tc, test_sleep_forever_saturates_at_the_end_of_time);
+    tcase_add_test(tc, test_past_deadlines_run_at_once_and_never_read_as_forever);
+    tcase_add_test(tc, test_call_later_saturates);
+    return check_run(s);
+}
