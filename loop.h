@@ -528,11 +528,18 @@ int coro_as_completed(struct coro_wait *w, struct coro_loop *loop,
 int coro_as_completed_take(struct coro_wait *w, coro_value *r);
 #define CORO__PENDING (-4099)
 
-/* asyncio.wait_for(inner, timeout): w completes with inner's outcome if
- * inner is done within `timeout` ns; otherwise inner is cancelled and, once
- * it has finished, w fails with CORO_ETIMEDOUT (or has inner's result if
- * inner caught the cancellation and returned, as asyncio does). Cancelling
- * w cancels inner. 88 bytes on x86-64. 0, CORO_EBUSY, CORO_EFULL. */
+/* asyncio.wait_for(inner, timeout), as asyncio 3.11 decides it in every
+ * case: w completes with inner's outcome if inner is done within `timeout`
+ * ns; otherwise inner is cancelled and, once it has finished, w fails with
+ * CORO_ETIMEDOUT (or has inner's result if inner caught the cancellation and
+ * returned). The timeout is judged at the iteration after the deadline,
+ * where 3.11's coroutine wakes: an inner done by then (also in the very
+ * iteration the deadline fell due) gives its outcome. A timeout <= 0 (other
+ * than CORO_FOREVER, no timeout) cancels inner at once, so a task that never
+ * ran does not start its body; a done inner gives its outcome at once (w is
+ * done on return). Cancelling w cancels inner, unless inner is done: then w
+ * gets inner's outcome (3.11 returns fut.result()). 88 bytes on x86-64. 0,
+ * CORO_EBUSY, CORO_EFULL. */
 struct coro_wait_for {
     struct coro_future fut;
     struct coro_watch watch;

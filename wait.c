@@ -167,6 +167,13 @@ int coro_as_completed_take(struct coro_wait *w, coro_value *r)
 
 /* ---- wait_for ----------------------------------------------------------- */
 
+/* asyncio 3.11's wait_for throughout: a timeout <= 0 cancels inner at once
+ * (unless it is done); when the timeout falls due, the decision is made an
+ * iteration later, where 3.11's coroutine wakes, and an inner done by then
+ * gives its outcome; a cancel of w while inner is done gives inner's
+ * outcome too (3.11 returns fut.result() then). */
+
+/* Inner is done: w gets its outcome (ETIMEDOUT for a cancel it caused). */
 static void wait_for_inner_done(struct coro_handle *h)
 {
     struct coro_watch *cw = (struct coro_watch *)(void *)h;
@@ -186,11 +193,32 @@ static void wait_for_inner_done(struct coro_handle *h)
         finish_result(&w->fut, v);
 }
 
-static void wait_for_timeout(struct coro_handle *h)
+/* Settles w now with its done inner's outcome; the watch is taken off. */
+static void wait_for_settle(struct coro_wait_for *w)
+{
+    if (coro_future_remove_done_callback(w->watch.child, &w->watch.h))
+        coro_loop_cancel(w->fut.loop, &w->watch.h);     /* queued already */
+    wait_for_inner_done(&w->watch.h);
+}
+
+/* The iteration after the deadline: inner's outcome if it is done, else
+ * inner is cancelled and w waits for it to finish. */
+static void wait_for_expire(struct coro_handle *h)
 {
     struct coro_wait_for *w = CORO__CONTAINER_OF(h, struct coro_wait_for, timer);
+    if (coro_future_done(w->watch.child)) {
+        wait_for_settle(w);
+        return;
+    }
     w->timed_out = 1;
     coro_future_cancel(w->watch.child);     /* then wait for it to finish */
+}
+
+/* The deadline: decided at the next iteration (wait_for_expire). */
+static void wait_for_timeout(struct coro_handle *h)
+{
+    h->fn = wait_for_expire;
+    coro_loop_call_soon(CORO__CONTAINER_OF(h, struct coro_wait_for, timer)->fut.loop, h);
 }
 
 int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_future *inner,
@@ -205,8 +233,23 @@ int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_f
     w->fut.flags = CORO__K_WAIT_FOR;
     w->timed_out = w->cancelling = 0;
     coro_handle_init(&w->timer, wait_for_timeout);
-    if (timeout != CORO_FOREVER && (rc = coro_loop_call_later(loop, &w->timer, timeout)) != 0)
+    if (timeout <= 0 && timeout != CORO_FOREVER) {
+        /* 3.11: a done inner's outcome at once, else inner is cancelled now */
+        if (!coro_future_done(inner)) {
+            w->timed_out = 1;
+            coro_future_cancel(inner);
+        }
+        if (coro_future_done(inner) && !w->timed_out) {
+            coro_handle_init(&w->watch.h, wait_for_inner_done);
+            w->watch.child = inner;
+            w->watch.outer = &w->fut;
+            wait_for_inner_done(&w->watch.h);
+            return 0;
+        }
+    } else if (timeout != CORO_FOREVER &&
+               (rc = coro_loop_call_later(loop, &w->timer, timeout)) != 0) {
         return rc;
+    }
     rc = watch_start(&w->watch, &w->fut, inner, wait_for_inner_done);
     if (rc)
         coro_loop_cancel(loop, &w->timer);
@@ -272,6 +315,10 @@ int coro__cancel_kind(struct coro_future *f)
     } else if (f->flags == CORO__K_WAIT_FOR) {
         struct coro_wait_for *w = (struct coro_wait_for *)(void *)f;
         coro_loop_cancel(f->loop, &w->timer);
+        if (coro_future_done(w->watch.child)) {
+            wait_for_settle(w);             /* 3.11: return fut.result() */
+            return 0;
+        }
         w->cancelling = 1;
         coro_future_cancel(w->watch.child);
         return 0;                           /* done once inner is */

@@ -902,6 +902,7 @@ enum {
     E_GCHILD,   /* gather a: child b is done (gather's _done_callback) */
     E_WFIN,     /* wait_for a: its inner future is done */
     E_WFTO,     /* wait_for a: its timeout */
+    E_WFEX,     /* wait_for a: the iteration after its timeout (3.11's wake) */
     E_SLEEP,    /* sleep future a: futures._set_result_unless_cancelled */
     E_WCHILD,   /* wait's waiter a: child b is done (_wait's _on_completion) */
     E_WTO,      /* wait's waiter a: its timeout (_release_waiter) */
@@ -996,7 +997,7 @@ static void m_push(int type, int a, int b)
     if (type == E_DRV) {
         M.d[a].h.state = H_READY;
         M.d[a].h.pos = M.rt;
-    } else if (type == E_WFTO || type == E_WTO) {
+    } else if (type == E_WFTO || type == E_WFEX || type == E_WTO) {
         mf[a].h.state = H_READY;
         mf[a].h.pos = M.rt;
     }
@@ -1145,6 +1146,31 @@ static int m_spawn(int j)
 static int m_cancel(int fi);
 static void m_wait_done(int wi, int state);
 
+/* wait_for wi: its inner is done (its watch's callback). */
+static void m_wf_inner_done(int wi)
+{
+    struct mfut *w = &mf[wi];
+    int err;
+    m_hcancel(&w->h);
+    if (w->state != MP)
+        return;
+    err = mf[w->inner].err;
+    if (w->cancelling)
+        m_finish(wi, MC, CORO_ECANCELLED, NONEV);
+    else if (w->timed_out && err == CORO_ECANCELLED)
+        m_finish(wi, MD, CORO_ETIMEDOUT, NONEV);
+    else
+        m_finish(wi, err == CORO_ECANCELLED ? MC : MD, err, mf[w->inner].val);
+}
+
+/* wait_for wi settles now with its done inner's outcome (3.11 returns
+ * fut.result() when it wakes and finds inner done); its watch is taken off. */
+static void m_wf_settle(int wi)
+{
+    m_detach(mf[wi].inner, E_WFIN, wi, 1);
+    m_wf_inner_done(wi);
+}
+
 /* Task.cancel(). */
 static int m_task_cancel(int j)
 {
@@ -1176,6 +1202,10 @@ static int m_cancel(int fi)
         return ret ? 0 : CORO_ESTATE;
     case K_WF:                  /* loop.h: cancelling w cancels inner */
         m_hcancel(&f->h);
+        if (mf[f->inner].state != MP) {
+            m_wf_settle(fi);    /* 3.11: return fut.result() */
+            return 0;
+        }
         f->cancelling = 1;
         m_cancel(f->inner);
         return 0;
@@ -1523,7 +1553,16 @@ static int m_op_begin(int j, int *yf, int *err, int *val)
         d = tmo_ms[(op->x >> 4) & 7];
         fi = m_newfut(K_WF, j);
         mf[fi].inner = k;
-        if (d != FOREVER_MS) {
+        if (d <= 0 && d != FOREVER_MS) {    /* 3.11: no timer */
+            if (mf[k].state != MP) {        /* a done inner: its outcome */
+                m_wf_settle(fi);
+                *err = mf[fi].err;
+                *val = mf[fi].val;
+                return R_NOW;
+            }
+            mf[fi].timed_out = 1;           /* else inner is cancelled now */
+            m_cancel(k);
+        } else if (d != FOREVER_MS) {
             c = m_timer_add(M.now + d, E_WFTO, fi, 0);
             if (c < 0) {
                 *err = CORO_EFULL;
@@ -1532,7 +1571,7 @@ static int m_op_begin(int j, int *yf, int *err, int *val)
             mf[fi].h.state = H_TIMER;
             mf[fi].h.pos = c;
         }
-        m_addcb(k, E_WFIN, fi, 0);
+        m_addcb(k, E_WFIN, fi, k);
         break;
     case OP_LOCK:
         if (!M.locked && M.lqn == 0) {
@@ -1876,21 +1915,18 @@ static void m_run(const struct ment *e)
             m_finish(e->a, MD, w->creq ? CORO_ECANCELLED : 0, NONEV);
         break;
     case E_WFIN:
-        w = &mf[e->a];
-        m_hcancel(&w->h);
-        if (w->state != MP)
-            break;
-        err = mf[w->inner].err;
-        if (w->cancelling)
-            m_finish(e->a, MC, CORO_ECANCELLED, NONEV);
-        else if (w->timed_out && err == CORO_ECANCELLED)
-            m_finish(e->a, MD, CORO_ETIMEDOUT, NONEV);
-        else
-            m_finish(e->a, err == CORO_ECANCELLED ? MC : MD, err, mf[w->inner].val);
+        m_wf_inner_done(e->a);
         break;
     case E_WFTO:
+        m_push(E_WFEX, e->a, 0);
+        break;
+    case E_WFEX:
         w = &mf[e->a];
         w->h.state = H_IDLE;
+        if (mf[w->inner].state != MP) {
+            m_wf_settle(e->a);
+            break;
+        }
         w->timed_out = 1;
         m_cancel(w->inner);
         break;

@@ -269,6 +269,177 @@ START_TEST(test_running_a_running_loop_is_ebusy_and_changes_nothing)
 }
 END_TEST
 
+
+/* ---- wait_for as asyncio 3.11 (bugs 6 and 7) ---------------------------- */
+
+/* async def body(tag, ret):
+ *     try: ev(tag, 'start'); await asyncio.sleep(0); ev(tag, 'step'); return ret
+ *     finally: ev(tag, 'fin:' + pending()) */
+struct body {
+    struct coro_task task;
+    const char *tag;
+    long ret;
+};
+
+static int body_body(struct coro *co)
+{
+    struct body *b = (struct body *)co;
+    CORO_BEGIN(co);
+    trace("%s:start@0", b->tag);
+    CORO_YIELD(co, coro_none());
+    trace("%s:step@0", b->tag);
+    CORO_RETURN(co, coro_int(b->ret));
+    CORO_FINALLY(co);
+    trace("%s:fin:%s@0", b->tag, coro_pending(co) == CORO_ECANCELLED ? "cancelled" : "0");
+    CORO_END(co);
+}
+
+static void wf_outcome(const char *tag, struct coro_future *f)
+{
+    coro_value v = coro_none();
+    int rc = coro_future_result(f, &v);
+    if (rc == CORO_ECANCELLED)
+        trace("%s:cancelled", tag);
+    else if (rc == CORO_ETIMEDOUT)
+        trace("%s:timeout@0", tag);
+    else if (rc)
+        trace("%s:E%d", tag, rc);
+    else
+        trace("%s:got:%ld@0", tag, (long)v.v.i);
+}
+
+struct wf_main {
+    struct coro_task task;
+    struct body a, b;
+    struct coro_wait_for w;
+    struct coro_future f;
+    coro_value r;
+    int err;
+};
+
+static int wf_main_body(struct coro *co)
+{
+    struct wf_main *m = (struct wf_main *)co;
+    int err = 0;
+    CORO_BEGIN(co);
+    m->a.tag = "A";
+    m->a.ret = 1;
+    coro_task_start(&m->a.task, &loop, body_body);
+    ck_assert_int_eq(coro_wait_for(&m->w, &loop, &m->a.task.fut, 0), 0);
+    CORO_AWAIT_FUTURE_CATCH(co, &m->w.fut, m->r, err);
+    wf_outcome("M", &m->w.fut);
+    wf_outcome("A", &m->a.task.fut);
+    m->b.tag = "B";
+    m->b.ret = 2;
+    coro_task_start(&m->b.task, &loop, body_body);
+    CORO_YIELD(co, coro_none());
+    ck_assert_int_eq(coro_wait_for(&m->w, &loop, &m->b.task.fut, -5), 0);
+    CORO_AWAIT_FUTURE_CATCH(co, &m->w.fut, m->r, err);
+    wf_outcome("M", &m->w.fut);
+    wf_outcome("B", &m->b.task.fut);
+    coro_future_init(&m->f, &loop);
+    coro_future_set_result(&m->f, coro_int(3));
+    ck_assert_int_eq(coro_wait_for(&m->w, &loop, &m->f, 0), 0);
+    ck_assert(coro_future_done(&m->w.fut));      /* no suspension */
+    wf_outcome("M", &m->w.fut);
+    m->err = err;
+    CORO_END(co);
+}
+
+/* test_edges.c's Python for this test:
+ *   async def main():
+ *       t = task(body('A', 1))
+ *       try: r = await asyncio.wait_for(t, 0); ev('M', 'got:' + show(r))
+ *       except asyncio.TimeoutError: ev('M', 'timeout')
+ *       outcome('A', t)
+ *       t = task(body('B', 2))
+ *       await asyncio.sleep(0)            # B starts, is ready for its next step
+ *       try: r = await asyncio.wait_for(t, -5); ev('M', 'got:' + show(r))
+ *       except asyncio.TimeoutError: ev('M', 'timeout')
+ *       outcome('B', t)
+ *       f = loop.create_future(); f.set_result(3)
+ *       r = await asyncio.wait_for(f, 0); ev('M', 'got:' + show(r))
+ *   run(task(main())); done()
+ * -> M:timeout@0 A:cancelled B:start@0 B:fin:cancelled@0 M:timeout@0
+ *    B:cancelled M:got:3@0 */
+START_TEST(test_wait_for_timeout_zero_or_negative_cancels_at_once)
+{
+    static struct wf_main m;
+    memset(&m, 0, sizeof m);
+    ck_assert_int_eq(coro_task_start(&m.task, &loop, wf_main_body), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &m.task.fut, NULL), 0);
+    ck_assert_trace("M:timeout@0 A:cancelled B:start@0 B:fin:cancelled@0 M:timeout@0 "
+                    "B:cancelled M:got:3@0");
+}
+END_TEST
+
+static void act_set7(struct cb *c)
+{
+    ck_assert_int_eq(coro_future_set_result(c->fut, coro_int(7)), 0);
+}
+
+struct wf_same {
+    struct coro_task task;
+    struct coro_wait_for w;
+    struct coro_future f;
+    struct cb s;
+    coro_value r;
+    coro_time tmo;
+};
+
+static int wf_same_body(struct coro *co)
+{
+    struct wf_same *m = (struct wf_same *)co;
+    int err = 0;
+    CORO_BEGIN(co);
+    coro_future_init(&m->f, &loop);
+    ck_assert_int_eq(coro_wait_for(&m->w, &loop, &m->f, m->tmo), 0);
+    cb_init(&m->s, "S", act_set7)->fut = &m->f;             /* after wait_for's timer */
+    ck_assert_int_eq(coro_loop_call_at(&loop, &m->s.h, CORO_SEC), 0);
+    CORO_AWAIT_FUTURE_CATCH(co, &m->w.fut, m->r, err);
+    if (err == CORO_ETIMEDOUT)
+        mark("M:timeout");
+    else
+        trace("M:got:%ld@%lld", (long)m->r.v.i, (long long)(coro_loop_time(&loop) / CORO_SEC));
+    CORO_END(co);
+}
+
+/* f = loop.create_future()
+ * async def main2():
+ *     wf = task(asyncio.wait_for(f, 1))
+ *     await asyncio.sleep(0)                      # wait_for's timer is armed first
+ *     loop.call_at(1, lambda: (ev('S'), f.set_result(7)))
+ *     try: r = await wf; ev('M', 'got:' + show(r))
+ *     except asyncio.TimeoutError: ev('M', 'timeout')
+ * run(task(main2())); done()
+ * -> S@1 M:got:7@1   (3.11 wakes after the deadline, finds f done, returns
+ *                     its result: the work done is not thrown away) */
+START_TEST(test_wait_for_inner_done_in_the_iteration_of_the_timeout_gives_its_result)
+{
+    static struct wf_same m;
+    memset(&m, 0, sizeof m);
+    m.tmo = CORO_SEC;
+    ck_assert_int_eq(coro_task_start(&m.task, &loop, wf_same_body), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &m.task.fut, NULL), 0);
+    ck_assert_trace("S@1 M:got:7@1");
+}
+END_TEST
+
+/* wait_for(f, INT64_MAX) at t = 1 s does not time out at once (bug 9). */
+START_TEST(test_wait_for_huge_timeout_saturates)
+{
+    static struct wf_same m;
+    struct cb a;
+    memset(&m, 0, sizeof m);
+    m.tmo = INT64_MAX;
+    ck_assert_int_eq(coro_loop_call_at(&loop, &cb_init(&a, "A", NULL)->h, CORO_SEC / 2), 0);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_int_eq(coro_task_start(&m.task, &loop, wf_same_body), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &m.task.fut, NULL), 0);
+    ck_assert_trace("A@500000000ns S@1 M:got:7@1");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -281,5 +452,10 @@ int main(void)
     tcase_add_test(tc, test_sleep_forever_saturates_at_the_end_of_time);
     tcase_add_test(tc, test_past_deadlines_run_at_once_and_never_read_as_forever);
     tcase_add_test(tc, test_call_later_saturates);
+    tcase_add_test(tc, test_wait_for_huge_timeout_saturates);
+
+    tc = check_tcase(s, "wait_for", setup, NULL, 0);
+    tcase_add_test(tc, test_wait_for_timeout_zero_or_negative_cancels_at_once);
+    tcase_add_test(tc, test_wait_for_inner_done_in_the_iteration_of_the_timeout_gives_its_result);
     return check_run(s);
 }
