@@ -505,7 +505,15 @@ void coro_loop_stop(struct coro_loop *loop)
 /* Futures                                                                  */
 /* ------------------------------------------------------------------------ */
 
-void coro_future_init(struct coro_future *f, struct coro_loop *loop)
+int coro_future_init(struct coro_future *f, struct coro_loop *loop)
+{
+    if (f->state == CORO_PENDING && f->waiters.tail)
+        return CORO_EBUSY;      /* its waiters would be lost */
+    coro__future_reset(f, loop);
+    return 0;
+}
+
+void coro__future_reset(struct coro_future *f, struct coro_loop *loop)
 {
     f->loop = loop;
     f->waiters.tail = NULL;
@@ -687,8 +695,12 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn)
 {
     if (!t || !loop || !fn)
         return CORO_EINVAL;
+    /* live (queued, sleeping, waiting, running): restarting would lose it */
+    if (t->fut.state == CORO_PENDING &&
+        (t->h.u.idle || (t->fut.flags & CORO__T_RUNNING) || t->fut.waiters.tail))
+        return CORO_EBUSY;
     coro_init(&t->co, fn);
-    coro_future_init(&t->fut, loop);
+    coro__future_reset(&t->fut, loop);
     t->fut.flags = CORO__T_TASK;
     coro_handle_init(&t->h, task_step);
     coro_list_push(&loop->ready, &t->h);

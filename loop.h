@@ -229,8 +229,15 @@ struct coro_future {
     unsigned char flags;        /* CORO__T_* for tasks */
 };
 
-/* Prepares a pending future bound to `loop`. */
-void coro_future_init(struct coro_future *f, struct coro_loop *loop);
+/* Prepares a pending future bound to `loop`. 0, or CORO_EBUSY (nothing
+ * changes) if f is pending with waiters (callbacks or tasks): they would be
+ * lost. Zero a future's memory before its first init (static, calloc'd and
+ * `= {0}` memory are) or init it at once where it is declared. */
+int coro_future_init(struct coro_future *f, struct coro_loop *loop);
+
+/* Private: coro_future_init without the check, for fresh or known-idle
+ * futures (the library's own). */
+void coro__future_reset(struct coro_future *f, struct coro_loop *loop);
 
 /* future.set_result(v): done with v; its callbacks and waiting tasks are
  * scheduled (call_soon, in the order they were added). 0, or CORO_ESTATE if
@@ -287,7 +294,10 @@ struct coro_task {
 
 /* asyncio.ensure_future(coro()): coro_init(&t->co, fn), then schedules the
  * first step. Initialise the frame's own fields before or after, but before
- * the loop runs. 0, or CORO_EINVAL for NULL arguments. */
+ * the loop runs. 0, CORO_EINVAL for NULL arguments, or CORO_EBUSY (nothing
+ * changes) if t is live: queued, sleeping, waiting or running (a done task
+ * may be started again). Zero a task's memory before its first start
+ * (static, calloc'd and `= {0}` memory are), so that it does not look live. */
 int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn);
 
 /* task.cancel(): asks the task to stop: CORO_ECANCELLED is thrown in at its

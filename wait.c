@@ -105,7 +105,7 @@ static int wait_start(struct coro_wait *w, struct coro_loop *loop,
     for (i = 0; i < n; i++)
         if (!children[i] || watch[i].h.u.idle)
             return watch[i].h.u.idle ? CORO_EBUSY : CORO_EINVAL;
-    coro_future_init(&w->fut, loop);
+    coro__future_reset(&w->fut, loop);
     w->fut.flags = CORO__K_WAIT;
     w->watch = watch;
     w->n = w->pending = n;
@@ -229,7 +229,7 @@ int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_f
         return CORO_EINVAL;
     if (w->watch.h.u.idle || w->timer.u.idle)
         return CORO_EBUSY;
-    coro_future_init(&w->fut, loop);
+    coro__future_reset(&w->fut, loop);
     w->fut.flags = CORO__K_WAIT_FOR;
     w->timed_out = w->cancelling = 0;
     coro_handle_init(&w->timer, wait_for_timeout);
@@ -277,7 +277,7 @@ int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_futur
         return CORO_EINVAL;
     if (s->watch.h.u.idle)
         return CORO_EBUSY;
-    coro_future_init(&s->fut, loop);
+    coro__future_reset(&s->fut, loop);
     s->fut.flags = CORO__K_SHIELD;
     if (coro_future_done(inner)) {
         /* asyncio.shield returns a done inner itself: awaiting it does not

@@ -87,7 +87,7 @@ static void act_set_then_later0(struct cb *c)
  *                   B is due in it) */
 START_TEST(test_run_until_complete_runs_the_final_iteration_and_its_due_timers)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb a, b;
     coro_value v = coro_none();
     coro_future_init(&f, &loop);
@@ -104,7 +104,7 @@ END_TEST
 /* A future already done still gets its final iteration. */
 START_TEST(test_run_until_complete_of_a_done_future_runs_one_iteration)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb b;
     coro_future_init(&f, &loop);
     ck_assert_int_eq(coro_future_set_result(&f, coro_int(2)), 0);
@@ -250,7 +250,7 @@ static void act_nest(struct cb *c)
 START_TEST(test_running_a_running_loop_is_ebusy_and_changes_nothing)
 {
     static struct nester n;
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb c, d;
     memset(&n, 0, sizeof n);
     coro_future_init(&f, &loop);
@@ -440,6 +440,89 @@ START_TEST(test_wait_for_huge_timeout_saturates)
 }
 END_TEST
 
+
+/* ---- re-initialising live objects (bug 10) ------------------------------ */
+
+struct awaiter {
+    struct coro_task task;
+    struct coro_future *f;
+    coro_value r;
+    int rc;
+    int done;
+};
+
+static int awaiter_body(struct coro *co)
+{
+    struct awaiter *a = (struct awaiter *)co;
+    CORO_BEGIN(co);
+    if (!a->f) {
+        /* restarting itself while it runs */
+        a->rc = coro_task_start(&a->task, &loop, awaiter_body);
+        CORO_SLEEP(co, &loop, CORO_SEC);
+    } else {
+        CORO_AWAIT_FUTURE(co, a->f, a->r);
+    }
+    a->done++;
+    CORO_END(co);
+}
+
+/* coro_task_start on a queued, sleeping, awaiting or running task is
+ * CORO_EBUSY and loses nothing; on a done task it starts it again. */
+START_TEST(test_task_start_on_a_live_task_is_ebusy_and_changes_nothing)
+{
+    static struct awaiter q, s, w;
+    struct coro_future f = { 0 };
+    memset(&q, 0, sizeof q);
+    memset(&s, 0, sizeof s);
+    memset(&w, 0, sizeof w);
+    coro_future_init(&f, &loop);
+    w.f = &f;
+    ck_assert_int_eq(coro_task_start(&s.task, &loop, awaiter_body), 0);
+    ck_assert_int_eq(coro_task_start(&w.task, &loop, awaiter_body), 0);
+    ck_assert_int_eq(coro_task_start(&q.task, &loop, awaiter_body), 0);
+    ck_assert_int_eq(coro_task_start(&q.task, &loop, awaiter_body), CORO_EBUSY); /* queued */
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_int_eq(s.rc, CORO_EBUSY);                                 /* running */
+    ck_assert_int_eq(coro_task_start(&s.task, &loop, awaiter_body), CORO_EBUSY); /* sleeping */
+    ck_assert_int_eq(coro_task_start(&w.task, &loop, awaiter_body), CORO_EBUSY); /* awaiting */
+    ck_assert_int_eq(coro_future_set_result(&f, coro_int(4)), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &s.task.fut, NULL), 0);
+    ck_assert_int_eq(s.done, 1);
+    ck_assert_int_eq(w.done, 1);
+    ck_assert_int_eq(w.r.v.i, 4);
+    ck_assert_int_eq(q.done, 1);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 0);                    /* nothing left */
+    /* a done task starts again */
+    ck_assert_int_eq(coro_task_start(&w.task, &loop, awaiter_body), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &w.task.fut, NULL), 0);
+    ck_assert_int_eq(w.done, 2);
+}
+END_TEST
+
+/* coro_future_init on a pending future with waiters is CORO_EBUSY: the
+ * waiting task and the done callback still get its result. */
+START_TEST(test_future_init_with_waiters_is_ebusy_and_keeps_them)
+{
+    static struct awaiter w;
+    struct coro_future f = { 0 };
+    struct cb c;
+    memset(&w, 0, sizeof w);
+    ck_assert_int_eq(coro_future_init(&f, &loop), 0);
+    ck_assert_int_eq(coro_future_init(&f, &loop), 0);       /* no waiters: fine */
+    w.f = &f;
+    ck_assert_int_eq(coro_task_start(&w.task, &loop, awaiter_body), 0);
+    ck_assert_int_eq(coro_future_add_done_callback(&f, &cb_init(&c, "C", NULL)->h), 0);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_int_eq(coro_future_init(&f, &loop), CORO_EBUSY);
+    ck_assert_int_eq(coro_future_set_result(&f, coro_int(9)), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &w.task.fut, NULL), 0);
+    ck_assert_int_eq(w.r.v.i, 9);
+    ck_assert_trace("C@0");
+    ck_assert_int_eq(coro_future_init(&f, &loop), 0);       /* done: fine */
+    ck_assert(!coro_future_done(&f));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -447,6 +530,10 @@ int main(void)
     tcase_add_test(tc, test_run_until_complete_runs_the_final_iteration_and_its_due_timers);
     tcase_add_test(tc, test_run_until_complete_of_a_done_future_runs_one_iteration);
     tcase_add_test(tc, test_running_a_running_loop_is_ebusy_and_changes_nothing);
+
+    tc = check_tcase(s, "misuse", setup, NULL, 0);
+    tcase_add_test(tc, test_task_start_on_a_live_task_is_ebusy_and_changes_nothing);
+    tcase_add_test(tc, test_future_init_with_waiters_is_ebusy_and_keeps_them);
 
     tc = check_tcase(s, "time", setup, NULL, 0);
     tcase_add_test(tc, test_sleep_forever_saturates_at_the_end_of_time);

@@ -390,7 +390,7 @@ static int cancel_self(struct coro *co)
 
 START_TEST(test_future_states_and_result_codes)
 {
-    struct coro_future p, r, e, c;
+    struct coro_future p = { 0 }, r = { 0 }, e = { 0 }, c = { 0 };
     coro_value v = coro_int(-1);
     coro_future_init(&p, &loop);
     coro_future_init(&r, &loop);
@@ -418,7 +418,7 @@ END_TEST
 /* _i: done by set_result(1), set_error(7), cancel. */
 START_TEST(test_finishing_a_done_future_is_estate_and_changes_nothing)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb c;
     coro_value v = coro_none();
     int rc, expect[3] = { 0, 7, CORO_ECANCELLED };
@@ -442,7 +442,7 @@ END_TEST
 
 START_TEST(test_set_error_0_is_einval_and_future_stays_pending)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     coro_future_init(&f, &loop);
     ck_assert_int_eq(coro_future_set_error(&f, 0), CORO_EINVAL);
     ck_assert(!coro_future_done(&f));
@@ -467,7 +467,7 @@ END_TEST
  */
 START_TEST(test_done_callbacks_run_at_next_iteration_in_order_added_never_inside_set)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb a, b, c, before, after;
     int way;
     for (way = 0; way < 3; way++) {
@@ -506,7 +506,7 @@ END_TEST
  */
 START_TEST(test_callback_added_to_done_future_runs_at_next_iteration)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb queued, late;
     coro_future_init(&f, &loop);
     ck_assert_int_eq(coro_future_set_result(&f, coro_int(1)), 0);
@@ -533,7 +533,7 @@ END_TEST
  */
 START_TEST(test_remove_done_callback_is_0_then_estate_and_removed_one_never_runs)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb a, b, c;
     coro_future_init(&f, &loop);
     ck_assert_int_eq(coro_future_add_done_callback(&f, &cb_init(&a, "a", NULL)->h), 0);
@@ -557,7 +557,7 @@ END_TEST
  * heap); every other way of scheduling it again is CORO_EBUSY. */
 START_TEST(test_scheduling_a_scheduled_handle_is_ebusy_and_it_still_runs_once)
 {
-    struct coro_future f, g;
+    struct coro_future f = { 0 }, g = { 0 };
     struct cb ready, waiting, timer;
     coro_future_init(&f, &loop);
     coro_future_init(&g, &loop);
@@ -598,7 +598,7 @@ END_TEST
  */
 START_TEST(test_await_pending_future_resumes_task_with_its_result)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a;
     struct cb set;
     coro_value out = coro_none();
@@ -622,7 +622,7 @@ END_TEST
  */
 START_TEST(test_await_done_future_returns_at_once_without_yielding)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a, b;
     coro_future_init(&f, &loop);
     ck_assert_int_eq(coro_future_set_result(&f, coro_int(7)), 0);
@@ -645,7 +645,7 @@ END_TEST
  */
 START_TEST(test_await_future_failed_with_error_raises_it_at_the_await)
 {
-    struct coro_future f, g;
+    struct coro_future f = { 0 }, g = { 0 };
     struct tk a, b, c;
     struct cb set;
     coro_future_init(&f, &loop);
@@ -677,7 +677,7 @@ END_TEST
  */
 START_TEST(test_await_cancelled_future_raises_ecancelled)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a, b;
     struct cb cancel;
     coro_future_init(&f, &loop);
@@ -704,7 +704,7 @@ END_TEST
  */
 START_TEST(test_await_subcoroutine_passes_its_sleep_and_future_through_to_the_task)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a;
     struct cb set;
     coro_value out = coro_none();
@@ -733,7 +733,7 @@ END_TEST
  */
 START_TEST(test_await_other_task_gets_its_return_value_or_its_error)
 {
-    struct coro_future g;
+    struct coro_future g = { 0 };
     struct tk a, b, c, d;
     struct cb set;
     coro_value out = coro_none();
@@ -763,7 +763,7 @@ END_TEST
 
 START_TEST(test_task_outcome_is_its_return_value_or_its_uncaught_error)
 {
-    struct coro_future g;
+    struct coro_future g = { 0 };
     struct tk a, b, c;
     coro_value out = coro_none();
     coro_future_init(&g, &loop);
@@ -870,7 +870,7 @@ END_TEST
  */
 START_TEST(test_cancel_while_awaiting_a_pending_future_cancels_that_future)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a;
     struct cb fcb, cancel;
     coro_future_init(&f, &loop);
@@ -1098,7 +1098,7 @@ static int finally_returner(struct coro *co)
  */
 START_TEST(test_task_catching_ecancelled_and_returning_has_that_result_not_cancelled)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a, b;
     struct cb cancel;
     coro_future_init(&f, &loop);
@@ -1134,7 +1134,7 @@ static void act_set_then_cancel_task(struct cb *c)
  */
 START_TEST(test_cancel_after_awaited_future_is_done_but_before_wakeup_still_cancels)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a;
     struct cb set;
     coro_future_init(&f, &loop);
@@ -1151,7 +1151,7 @@ END_TEST
 
 START_TEST(test_cancelling_a_finished_task_is_estate_and_changes_nothing)
 {
-    struct coro_future g;
+    struct coro_future g = { 0 };
     struct tk a, b, c;
     coro_value out = coro_none();
     coro_future_init(&g, &loop);
@@ -1449,7 +1449,7 @@ END_TEST
  */
 START_TEST(test_run_until_complete_on_a_future_nobody_sets_is_estate)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb t;
     coro_value out = coro_none();
     coro_future_init(&f, &loop);
@@ -1613,7 +1613,7 @@ END_TEST
 START_TEST(test_wait_cut_short_neither_fires_timer_early_nor_ends_the_run)
 {
     struct cb a;
-    struct coro_future f;
+    struct coro_future f = { 0 };
     const coro_time T = secs(10);
     tclock_t = 0;
     coro_loop_set_clock(&loop, &tclock);
