@@ -674,6 +674,8 @@ static void task_step(struct coro_handle *h)
             struct coro_future *w = (struct coro_future *)out.v.p;
             if (w == f) {
                 task_throw_soon(t, CORO_EBUSY);     /* awaiting itself */
+            } else if (w->loop != loop) {
+                task_throw_soon(t, CORO_ELOOP);     /* another loop's */
             } else {
                 f->flags |= CORO__T_WAIT_FUT;
                 f->val.p = w;

@@ -42,6 +42,14 @@
 extern "C" {
 #endif
 
+/* Error codes of the loop (to move next to coro.h's others):
+ * CORO_ELOOP: RuntimeError "Task got Future attached to a different loop":
+ * a task awaited a pending future of another loop (raised at the await).
+ * CORO_ECLOSED: the selector loop was closed while the task waited on an fd
+ * (raised at the wait). */
+#define CORO_ELOOP   (-4070)
+#define CORO_ECLOSED (-4071)
+
 struct coro_loop;
 struct coro_future;
 struct coro_task;
@@ -328,7 +336,8 @@ static inline struct coro_task *coro_loop_current(const struct coro_loop *loop)
 
 /* r = await fut: if fut is done, r is its result at once (or its error is
  * raised); otherwise the task waits for it and resumes with its result, or
- * with its error / CORO_ECANCELLED raised at this point. `r` is a coro_value
+ * with its error / CORO_ECANCELLED raised at this point (CORO_ELOOP if fut
+ * belongs to another loop than the task's, as asyncio raises RuntimeError). `r` is a coro_value
  * lvalue. Expands to
  *     if (!done(fut)) { CORO_YIELD(co, coro_ptr(fut)); r = coro_sent(co); }
  *     else { e = coro_future_result(fut, &r); if (e) CORO_RAISE(co, e); } */

@@ -523,6 +523,32 @@ START_TEST(test_future_init_with_waiters_is_ebusy_and_keeps_them)
 }
 END_TEST
 
+
+/* ---- awaiting another loop's future (bug 12) ---------------------------- */
+
+/* asyncio's Task.__step: "Task got Future attached to a different loop",
+ * raised at the await; the other loop never resumes the task. */
+START_TEST(test_awaiting_a_future_of_another_loop_raises_eloop_at_the_await)
+{
+    static struct awaiter w;
+    static struct coro_loop other;
+    static struct coro_timer_slot other_slots[2];
+    struct coro_future f = { 0 };
+    memset(&w, 0, sizeof w);
+    ck_assert_int_eq(coro_loop_init(&other, other_slots, 2), 0);
+    coro_loop_set_clock(&other, &coro_clock_virtual);
+    ck_assert_int_eq(coro_future_init(&f, &other), 0);
+    w.f = &f;
+    ck_assert_int_eq(coro_task_start(&w.task, &loop, awaiter_body), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &w.task.fut, NULL), CORO_ELOOP);
+    ck_assert_int_eq(w.done, 0);
+    ck_assert_ptr_null(f.waiters.tail);                     /* not on f */
+    ck_assert_int_eq(coro_future_set_result(&f, coro_int(1)), 0);
+    ck_assert_int_eq(coro_loop_run_once(&other), 0);        /* w is not on it */
+    ck_assert_int_eq(w.done, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -534,6 +560,7 @@ int main(void)
     tc = check_tcase(s, "misuse", setup, NULL, 0);
     tcase_add_test(tc, test_task_start_on_a_live_task_is_ebusy_and_changes_nothing);
     tcase_add_test(tc, test_future_init_with_waiters_is_ebusy_and_keeps_them);
+    tcase_add_test(tc, test_awaiting_a_future_of_another_loop_raises_eloop_at_the_await);
 
     tc = check_tcase(s, "time", setup, NULL, 0);
     tcase_add_test(tc, test_sleep_forever_saturates_at_the_end_of_time);
