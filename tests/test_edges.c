@@ -18,6 +18,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "io.h"
 #include "loop.h"
 #include "trace.h"
 
@@ -549,6 +553,56 @@ START_TEST(test_awaiting_a_future_of_another_loop_raises_eloop_at_the_await)
 }
 END_TEST
 
+
+/* ---- closing the selector loop under a waiting task (bug 14, structure 3) */
+
+struct fdwait {
+    struct coro_task task;
+    struct coro_io *io;
+    int err;
+};
+
+static int fdwait_body(struct coro *co)
+{
+    struct fdwait *w = (struct fdwait *)co;
+    CORO_BEGIN(co);
+    CORO_IO_WAIT(co, w->io, CORO_EVENT_READ);
+    CORO_END(co);
+}
+
+/* A task waits on an fd nobody writes to; the selector loop is closed: the
+ * task wakes with CORO_ECLOSED at its wait (it is not stranded), and a later
+ * coro_io_close of the io is safe. The loop's `data` is the user's
+ * throughout: io.c never reads or writes it. */
+START_TEST(test_io_loop_close_wakes_a_waiting_task_with_eclosed)
+{
+    static struct coro_io_loop iol;
+    static struct fdwait w;
+    struct coro_io io;
+    int sv[2], marker = 0;
+    memset(&w, 0, sizeof w);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    ck_assert_int_eq(coro_sock_nonblocking(sv[0]), 0);
+    ck_assert_int_eq(coro_loop_init(&loop, timers, NTIMERS), 0);
+    loop.data = &marker;
+    ck_assert_int_eq(coro_io_loop_open(&iol, &loop, NULL, 64), 0);
+    ck_assert_ptr_eq(loop.data, &marker);
+    coro_io_init(&io, &loop, sv[0]);
+    w.io = &io;
+    ck_assert_int_eq(coro_task_start(&w.task, &loop, fdwait_body), 0);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);         /* it waits on sv[0] */
+    ck_assert(!coro_future_done(&w.task.fut));
+    coro_io_loop_close(&iol, &loop);
+    ck_assert_ptr_eq(loop.data, &marker);
+    coro_loop_set_clock(&loop, &coro_clock_virtual);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &w.task.fut, NULL), CORO_ECLOSED);
+    ck_assert_int_eq(coro_io_close(&io), sv[0]);
+    ck_assert_int_eq(coro_io_wait(&io, CORO_EVENT_READ), CORO_EINVAL);  /* no selector */
+    close(sv[0]);
+    close(sv[1]);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -561,6 +615,9 @@ int main(void)
     tcase_add_test(tc, test_task_start_on_a_live_task_is_ebusy_and_changes_nothing);
     tcase_add_test(tc, test_future_init_with_waiters_is_ebusy_and_keeps_them);
     tcase_add_test(tc, test_awaiting_a_future_of_another_loop_raises_eloop_at_the_await);
+
+    tc = check_tcase(s, "close", setup, NULL, 0);
+    tcase_add_test(tc, test_io_loop_close_wakes_a_waiting_task_with_eclosed);
 
     tc = check_tcase(s, "time", setup, NULL, 0);
     tcase_add_test(tc, test_sleep_forever_saturates_at_the_end_of_time);
