@@ -17,7 +17,7 @@
 static int io_wait(struct coro_loop *loop, coro_time deadline);
 
 /* The selector loop attached to `loop`, or NULL: its clock is the one
- * coro_io_loop_open set, embedded in the struct coro_io_loop (loop->data is
+ * coro_io_loop_open set, embedded in the struct coro_io_loop (the data field is
  * the user's). */
 static struct coro_io_loop *io_loop(const struct coro_loop *loop)
 {

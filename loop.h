@@ -127,7 +127,7 @@ extern const struct coro_clock coro_clock_monotonic;
  * so timers fire in order, instantly and deterministically. */
 extern const struct coro_clock coro_clock_virtual;
 
-/* The event loop: 96 bytes on x86-64, plus the timer array you give it.
+/* The event loop: 88 bytes on x86-64, plus the timer array you give it.
  * Fields are private. */
 struct coro_loop {
     struct coro_list ready;         /* handles to run next iteration */
@@ -143,15 +143,7 @@ struct coro_loop {
     coro_time vnow;                 /* the virtual clock's time */
     const struct coro_clock *clock;
     struct coro_task *current;      /* the task running now, or NULL */
-    struct coro__cancelling *cancelling;  /* task cancels in progress */
-    void *data;                     /* free for the clock or the user */
-};
-
-/* Private: one coro_task_cancel in progress, on the C stack: a cancel that
- * comes back round to a task in this chain has met an await cycle. */
-struct coro__cancelling {
-    struct coro_task *task;
-    struct coro__cancelling *next;
+    void *data;                     /* the user's: the library never uses it */
 };
 
 /* Prepares a loop with `cap` timer slots in `heap` (caller-owned; one slot per
@@ -226,7 +218,12 @@ void coro_loop_stop(struct coro_loop *loop);
 enum coro_future_state { CORO_PENDING = 0, CORO_DONE = 1, CORO_CANCELLED = 2 };
 
 /* asyncio.Future: pending, then done with a result or an error, or cancelled.
- * 32 bytes on x86-64. Caller-owned; must outlive its waiters. */
+ * 32 bytes on x86-64. Caller-owned; must outlive its waiters. How it is
+ * cancelled is its `kind`: a plain future at once, a task by loop.c, any
+ * other (gather, wait, wait_for, shield, yours) by its own hook (struct
+ * coro_future_hooked): the loop knows no kind of future but its own. That
+ * costs a future or a task no byte on x86-64 (padding) and 1 on the AVR; a
+ * hooked future carries the hook (8 bytes on x86-64, 2 on the AVR). */
 struct coro_future {
     struct coro_loop *loop;
     struct coro_list waiters;   /* done callbacks and waiting tasks, in order */
@@ -234,8 +231,28 @@ struct coro_future {
                                    pending task's wait state */
     unsigned char state;        /* enum coro_future_state */
     unsigned char type;         /* enum coro_type of val, or CORO__FAILED */
-    unsigned char flags;        /* CORO__T_* for tasks */
+    unsigned char kind;         /* how it is cancelled: CORO__FUT_* */
+    unsigned char task;         /* a task's state, CORO__T_*; 0 otherwise */
 };
+
+/* A future's own way to be cancelled (asyncio's subclasses override
+ * cancel()): returns 0 when the cancel is requested or done, non-zero (it
+ * is then CORO_ESTATE to the caller's caller) when nothing could be. */
+typedef int (*coro_cancel_hook)(struct coro_future *f);
+
+/* For writers of new kinds of futures: a future whose cancel is its own.
+ * Embed it first in your struct, set it up with coro_future_hook; then
+ * coro_future_cancel (and the cancel of a task awaiting it) calls `cancel`.
+ * 40 bytes on x86-64. */
+struct coro_future_hooked {
+    struct coro_future fut;
+    coro_cancel_hook cancel;
+};
+
+/* Prepares f (as coro__future_reset) as a pending hooked future: cancelling
+ * it calls hook. */
+void coro_future_hook(struct coro_future_hooked *f, struct coro_loop *loop,
+                      coro_cancel_hook hook);
 
 /* Prepares a pending future bound to `loop`. 0, or CORO_EBUSY (nothing
  * changes) if f is pending with waiters (callbacks or tasks): they would be
@@ -409,23 +426,27 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
     return co->err;
 }
 
-/* Private: tasks' flags (coro_future.flags) and the failed marker. */
+/* Private: kinds of futures (coro_future.kind): how coro_future_cancel
+ * treats them. */
+#define CORO__FUT_PLAIN    0u  /* cancelled at once */
+#define CORO__FUT_TASK     1u  /* a struct coro_task: loop.c's task cancel */
+#define CORO__FUT_HOOK     2u  /* a struct coro_future_hooked: its hook */
+
+/* Private: a task's state (coro_future.task) and the failed marker. */
 #define CORO__FAILED     0xFFu
-#define CORO__T_TASK       1u  /* this future is a task */
+#define CORO__T_MARK       1u  /* on the chain a coro_task_cancel walks */
 #define CORO__T_SLEEP      2u  /* in the timer heap for a sleep (or just out
                                   of it: loop.c's fire_due) */
 #define CORO__T_WAIT_FUT   4u  /* on a future's waiter list; val.p = future */
-#define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list */
+#define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list
+                                  (its handle's fn holds its predecessor
+                                  meanwhile: loop.c's waitq_*) */
 #define CORO__T_CANCEL    16u  /* throw CORO_ECANCELLED at the next step */
 #define CORO__T_RUNNING   32u  /* inside its step */
 #define CORO__T_WOKEN     64u  /* queued with a value or error in val/type */
 #define CORO__T_HANDED   128u  /* running after coro_loop_wake: val/type hold
                                   what it was handed; with CORO__T_SLEEP: its
                                   sleep's timer has its turn in the batch */
-/* Kinds of futures that are not tasks (CORO__T_TASK clear): */
-#define CORO__K_WAIT       2u  /* struct coro_wait (gather, wait, as_completed) */
-#define CORO__K_WAIT_FOR   4u  /* struct coro_wait_for */
-#define CORO__K_SHIELD     6u  /* struct coro_shield */
 
 /* ------------------------------------------------------------------------ */
 /* For the sync primitives: a task waiting on a list of its own             */
@@ -480,12 +501,13 @@ enum coro_wait_mode {
     CORO_AS_COMPLETED = 4
 };
 
-/* gather / wait / as_completed over n children. 88 bytes on x86-64, plus
+/* gather / wait / as_completed over n children. 96 bytes on x86-64, plus
  * n watches. Caller-owned; keep it, the watches and the children alive until
  * it is done (when it completes it detaches its watches from the children
  * still pending; as_completed: until every child was taken). */
 struct coro_wait {
     struct coro_future fut;     /* the outcome */
+    coro_cancel_hook cancel;    /* private: as struct coro_future_hooked */
     struct coro_watch *watch;
     uint32_t n, pending;        /* children, children not done yet */
     struct coro_handle timer;   /* the timeout, if any */
@@ -557,10 +579,11 @@ int coro_as_completed_take(struct coro_wait *w, coro_value *r);
  * than CORO_FOREVER, no timeout) cancels inner at once, so a task that never
  * ran does not start its body; a done inner gives its outcome at once (w is
  * done on return). Cancelling w cancels inner, unless inner is done: then w
- * gets inner's outcome (3.11 returns fut.result()). 88 bytes on x86-64. 0,
+ * gets inner's outcome (3.11 returns fut.result()). 96 bytes on x86-64. 0,
  * CORO_EBUSY, CORO_EFULL. */
 struct coro_wait_for {
     struct coro_future fut;
+    coro_cancel_hook cancel;    /* private: as struct coro_future_hooked */
     struct coro_watch watch;
     struct coro_handle timer;
     unsigned char timed_out, cancelling;
@@ -569,16 +592,16 @@ int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_f
                   coro_time timeout);
 
 /* asyncio.shield(inner): s completes with inner's outcome; cancelling s
- * (or the task awaiting it) does not cancel inner. 64 bytes on x86-64; keep
+ * (or the task awaiting it) does not cancel inner. 72 bytes on x86-64; keep
  * it alive until inner is done. 0 or CORO_EBUSY. */
 struct coro_shield {
     struct coro_future fut;
+    coro_cancel_hook cancel;    /* private: as struct coro_future_hooked */
     struct coro_watch watch;
 };
 int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_future *inner);
 
-/* Private: wait.c's side of coro_future_cancel for its kinds. */
-int coro__cancel_kind(struct coro_future *f);
+/* Private: the future is done: state, value, and its waiters are queued. */
 void coro__future_finish(struct coro_future *f, unsigned state, union coro_word val,
                          unsigned type);
 

@@ -18,11 +18,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "io.h"
 #include "loop.h"
+#include "sync.h"
 #include "trace.h"
 
 #define NTIMERS 16
@@ -603,6 +606,135 @@ START_TEST(test_io_loop_close_wakes_a_waiting_task_with_eclosed)
 }
 END_TEST
 
+
+/* ---- deep cancel chains and many waiters (bug 13) ----------------------- */
+
+#define DEEP 100000
+
+/* Runs fn on a thread with a 1 MiB stack, as a small embedded or green
+ * thread would have. */
+static void on_small_stack(void *(*fn)(void *))
+{
+    pthread_attr_t attr;
+    pthread_t th;
+    ck_assert_int_eq(pthread_attr_init(&attr), 0);
+    ck_assert_int_eq(pthread_attr_setstacksize(&attr, 1u << 20), 0);
+    ck_assert_int_eq(pthread_create(&th, &attr, fn, NULL), 0);
+    ck_assert_int_eq(pthread_join(th, NULL), 0);
+    pthread_attr_destroy(&attr);
+}
+
+struct link {
+    struct coro_task task;
+    struct coro_future *next;       /* what it awaits */
+    coro_value r;
+};
+
+static struct link *chain;
+static struct coro_future chain_end;
+static struct coro_timer_slot deep_slots[1];
+
+static int link_body(struct coro *co)
+{
+    struct link *l = (struct link *)co;
+    CORO_BEGIN(co);
+    CORO_AWAIT_FUTURE(co, l->next, l->r);
+    CORO_END(co);
+}
+
+static void *deep_chain(void *arg)
+{
+    uint32_t i;
+    (void)arg;
+    ck_assert_int_eq(coro_loop_init(&loop, deep_slots, 1), 0);
+    coro_loop_set_clock(&loop, &coro_clock_virtual);
+    ck_assert_int_eq(coro_future_init(&chain_end, &loop), 0);
+    for (i = 0; i < DEEP; i++) {
+        chain[i].next = i + 1 < DEEP ? &chain[i + 1].task.fut : &chain_end;
+        ck_assert_int_eq(coro_task_start(&chain[i].task, &loop, link_body), 0);
+    }
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);     /* each awaits the next */
+    ck_assert_int_eq(coro_task_cancel(&chain[0].task), 0);
+    ck_assert(coro_future_cancelled(&chain_end));        /* the deepest future */
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &chain[0].task.fut, NULL),
+                     CORO_ECANCELLED);
+    for (i = 0; i < DEEP; i++)
+        ck_assert(coro_future_cancelled(&chain[i].task.fut));
+    return NULL;
+}
+
+/* Cancelling the head of a 100,000-deep await chain cancels the future at
+ * its bottom (asyncio's cancel goes down the chain) without recursing: it
+ * runs on a 1 MiB stack, and in linear time. */
+START_TEST(test_cancel_of_a_100000_deep_await_chain_is_iterative_and_linear)
+{
+    chain = calloc(DEEP, sizeof *chain);
+    ck_assert_ptr_nonnull(chain);
+    on_small_stack(deep_chain);
+    free(chain);
+}
+END_TEST
+
+struct locker {
+    struct coro_task task;
+    struct coro_lock *lock;
+    struct coro_future *gate;       /* the holder waits for it */
+    coro_value r;
+};
+
+static int locker_body(struct coro *co)
+{
+    struct locker *l = (struct locker *)co;
+    CORO_BEGIN(co);
+    CORO_LOCK_ACQUIRE(co, l->lock);
+    if (l->gate)
+        CORO_AWAIT_FUTURE(co, l->gate, l->r);
+    coro_lock_release(l->lock);
+    CORO_END(co);
+}
+
+static void *many_waiters(void *arg)
+{
+    static struct coro_lock lock;
+    static struct coro_future gate;
+    struct locker *w = (struct locker *)arg;
+    uint32_t i;
+    ck_assert_int_eq(coro_loop_init(&loop, deep_slots, 1), 0);
+    coro_loop_set_clock(&loop, &coro_clock_virtual);
+    ck_assert_int_eq(coro_lock_init(&lock, &loop), 0);
+    memset(&gate, 0, sizeof gate);
+    ck_assert_int_eq(coro_future_init(&gate, &loop), 0);
+    w[0].gate = &gate;                                  /* w[0] holds the lock */
+    for (i = 0; i < DEEP; i++) {
+        w[i].lock = &lock;
+        ck_assert_int_eq(coro_task_start(&w[i].task, &loop, locker_body), 0);
+    }
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);     /* the others wait, in order */
+    for (i = DEEP; i-- > 2;)                            /* last first, but w[1] */
+        ck_assert_int_eq(coro_task_cancel(&w[i].task), 0);
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    for (i = 2; i < DEEP; i++)
+        ck_assert(coro_future_cancelled(&w[i].task.fut));
+    ck_assert_int_eq(coro_future_set_result(&gate, coro_none()), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &w[1].task.fut, NULL), 0);
+    ck_assert(coro_future_done(&w[0].task.fut) && !coro_future_cancelled(&w[0].task.fut));
+    ck_assert(!coro_lock_locked(&lock));
+    return w;
+}
+
+/* 100,000 tasks wait on a lock and are cancelled last-first: each leaves
+ * the list in O(1), the first one still gets the lock. */
+START_TEST(test_cancelling_100000_lock_waiters_last_first_is_linear)
+{
+    struct locker *w = calloc(DEEP, sizeof *w);
+    pthread_t th;
+    ck_assert_ptr_nonnull(w);
+    ck_assert_int_eq(pthread_create(&th, NULL, many_waiters, w), 0);
+    ck_assert_int_eq(pthread_join(th, NULL), 0);
+    free(w);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -618,6 +750,12 @@ int main(void)
 
     tc = check_tcase(s, "close", setup, NULL, 0);
     tcase_add_test(tc, test_io_loop_close_wakes_a_waiting_task_with_eclosed);
+
+    /* the old quadratic cancels took about 10 s (waiters) or overflowed the
+     * stack (chain); linear ones take a few ms */
+    tc = check_tcase(s, "scale", setup, NULL, 8);
+    tcase_add_test(tc, test_cancel_of_a_100000_deep_await_chain_is_iterative_and_linear);
+    tcase_add_test(tc, test_cancelling_100000_lock_waiters_last_first_is_linear);
 
     tc = check_tcase(s, "time", setup, NULL, 0);
     tcase_add_test(tc, test_sleep_forever_saturates_at_the_end_of_time);
