@@ -330,6 +330,7 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
     iol->clock.wait = io_wait;
     before = loop->clock;
     coro_loop_set_clock(loop, &iol->clock);     /* from now on, io_loop(loop) is iol */
+    loop->holds++;                              /* coro_loop_close: CORO_EBUSY */
     coro_io_init(&iol->wake, loop, iol->wake_fd[0]);
     coro_handle_init(&iol->wake_drain, wake_drain);
     rc = coro_io_add_reader(&iol->wake, &iol->wake_drain);
@@ -375,6 +376,7 @@ void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop)
     io_detach_all(iol, loop);
     coro_io_close(&iol->wake);
     coro_loop_set_clock(loop, &coro_clock_monotonic);   /* detached: before its fds go */
+    loop->holds--;
     close(iol->wake_fd[0]);
     if (iol->wake_fd[1] != iol->wake_fd[0])
         close(iol->wake_fd[1]);

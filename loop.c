@@ -323,8 +323,13 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
     loop->seq = 0;
     loop->stopping = 0;
     loop->running = 0;
+    loop->holds = 0;
     loop->vnow = 0;
     loop->current = NULL;
+    loop->tasks = NULL;
+    loop->ntasks = loop->tasks_cap = 0;
+    loop->on_error = NULL;
+    loop->until = NULL;
     loop->data = NULL;
 #ifdef CORO_HOST_CLOCK
     coro_loop_set_clock(loop, &coro_clock_monotonic);
@@ -332,6 +337,45 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
     coro_loop_set_clock(loop, &coro_clock_virtual);
 #endif
     return 0;
+}
+
+int coro_loop_close(struct coro_loop *loop)
+{
+    if (loop->running || loop->ntasks || loop->heap_len || loop->holds || loop->ready.tail ||
+        loop->batch.tail || loop->next.tail)
+        return CORO_EBUSY;
+    loop->heap = NULL;
+    loop->heap_cap = 0;
+    loop->tasks = NULL;
+    loop->tasks_cap = 0;
+    loop->on_error = NULL;
+    return 0;
+}
+
+int coro_loop_set_tasks(struct coro_loop *loop, struct coro_task_slot *slots, uint32_t cap)
+{
+    if (!slots && cap)
+        return CORO_EINVAL;
+    if (loop->ntasks)
+        return CORO_EBUSY;
+    loop->tasks = slots;
+    loop->tasks_cap = cap;
+    return 0;
+}
+
+struct coro_task *coro_loop_task(const struct coro_loop *loop, uint32_t i, const char **name)
+{
+    if (!loop->tasks || i >= loop->ntasks)
+        return NULL;
+    if (name)
+        *name = loop->tasks[i].name;
+    return loop->tasks[i].task;
+}
+
+void coro_loop_set_error_hook(struct coro_loop *loop,
+                              void (*hook)(struct coro_loop *loop, struct coro_task *t, int err))
+{
+    loop->on_error = hook;
 }
 
 void coro_loop_set_clock(struct coro_loop *loop, const struct coro_clock *clock)
@@ -491,7 +535,9 @@ int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut
     if (loop->running)
         return CORO_EBUSY;
     loop->running = 1;
+    loop->until = fut;
     rc = run_until(loop, fut);
+    loop->until = NULL;
     loop->stopping = 0;
     loop->running = 0;
     return rc ? rc : coro_future_result(fut, out);
@@ -523,6 +569,7 @@ void coro__future_reset(struct coro_future *f, struct coro_loop *loop)
     f->type = CORO_NONE;
     f->kind = CORO__FUT_PLAIN;
     f->task = 0;
+    f->slot = 0;
 }
 
 void coro_future_hook(struct coro_future_hooked *f, struct coro_loop *loop,
@@ -672,11 +719,27 @@ static struct coro_task *task_of(struct coro_handle *h)
 
 #define WAITING (CORO__T_SLEEP | CORO__T_WAIT_FUT | CORO__T_WAIT_LIST)
 
-/* Ends the task: its future gets the coroutine's outcome. */
+/* The task is no longer live: its slot goes to the last one. */
+static void task_leave(struct coro_loop *loop, struct coro_task *t)
+{
+    loop->ntasks--;
+    if (loop->tasks) {
+        struct coro_task_slot *last = &loop->tasks[loop->ntasks];
+        loop->tasks[t->fut.slot] = *last;
+        last->task->fut.slot = t->fut.slot;
+    }
+}
+
+/* Ends the task: its future gets the coroutine's outcome. An error nobody
+ * awaits goes to the loop's hook. */
 static void task_finish(struct coro_task *t, int rc, coro_value out)
 {
+    struct coro_loop *loop = t->fut.loop;
     union coro_word w;
+    int unretrieved = rc != CORO_RETURNED && rc != CORO_ECANCELLED && !t->fut.waiters.tail &&
+                      loop->until != &t->fut;
     t->fut.task = 0;
+    task_leave(loop, t);
     if (rc == CORO_RETURNED) {
         coro__future_finish(&t->fut, CORO_DONE, out.v, out.type);
         return;
@@ -684,6 +747,8 @@ static void task_finish(struct coro_task *t, int rc, coro_value out)
     w.i = rc;
     coro__future_finish(&t->fut, rc == CORO_ECANCELLED ? CORO_CANCELLED : CORO_DONE, w,
                         CORO__FAILED);
+    if (unretrieved && loop->on_error)
+        loop->on_error(loop, t, rc);        /* the task is done by now */
 }
 
 /* Queues the task to have err thrown in at its next step. */
@@ -769,9 +834,16 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn)
     if (t->fut.state == CORO_PENDING &&
         (t->h.u.idle || (t->fut.task & CORO__T_RUNNING) || t->fut.waiters.tail))
         return CORO_EBUSY;
+    if (loop->tasks) {
+        if (loop->ntasks == loop->tasks_cap)
+            return CORO_EFULL;
+        loop->tasks[loop->ntasks].task = t;
+        loop->tasks[loop->ntasks].name = NULL;
+    }
     coro_init(&t->co, fn);
     coro__future_reset(&t->fut, loop);
     t->fut.kind = CORO__FUT_TASK;
+    t->fut.slot = loop->ntasks++;
     coro_handle_init(&t->h, task_step);
     coro_list_push(&loop->ready, &t->h);
     return 0;
@@ -858,6 +930,23 @@ int coro_task_cancel(struct coro_task *t)
             cur = task_of_fut((struct coro_future *)cur->fut.val.p);
     }
     return 0;
+}
+
+int coro_task_set_name(struct coro_task *t, const char *name)
+{
+    struct coro_loop *loop = t->fut.loop;
+    if (t->fut.kind != CORO__FUT_TASK || t->fut.state != CORO_PENDING || !loop->tasks)
+        return CORO_EINVAL;
+    loop->tasks[t->fut.slot].name = name;
+    return 0;
+}
+
+const char *coro_task_name(const struct coro_task *t)
+{
+    const struct coro_loop *loop = t->fut.loop;
+    if (t->fut.kind != CORO__FUT_TASK || t->fut.state != CORO_PENDING || !loop->tasks)
+        return NULL;
+    return loop->tasks[t->fut.slot].name;
 }
 
 static struct coro_task *running_task(struct coro_loop *loop)

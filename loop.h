@@ -127,7 +127,7 @@ extern const struct coro_clock coro_clock_monotonic;
  * so timers fire in order, instantly and deterministically. */
 extern const struct coro_clock coro_clock_virtual;
 
-/* The event loop: 88 bytes on x86-64, plus the timer array you give it.
+/* The event loop: 120 bytes on x86-64, plus the timer array you give it.
  * Fields are private. */
 struct coro_loop {
     struct coro_list ready;         /* handles to run next iteration */
@@ -139,11 +139,23 @@ struct coro_loop {
     uint32_t seq;                   /* last timer sequence number */
     unsigned char stopping;         /* coro_loop_stop was called */
     unsigned char running;          /* inside run_once / _forever / _until */
+    unsigned char holds;            /* attached selector loops (io.c) */
     coro_time now;                  /* cached once per iteration */
     coro_time vnow;                 /* the virtual clock's time */
     const struct coro_clock *clock;
     struct coro_task *current;      /* the task running now, or NULL */
+    struct coro_task_slot *tasks;   /* the live tasks, or NULL */
+    uint32_t ntasks, tasks_cap;     /* live tasks (counted also without a
+                                       table), table slots */
+    void (*on_error)(struct coro_loop *loop, struct coro_task *t, int err);
+    struct coro_future *until;      /* run_until_complete's future */
     void *data;                     /* the user's: the library never uses it */
+};
+
+/* One slot of the loop's table of live tasks (coro_loop_set_tasks). */
+struct coro_task_slot {
+    struct coro_task *task;
+    const char *name;               /* coro_task_set_name, or NULL */
 };
 
 /* Prepares a loop with `cap` timer slots in `heap` (caller-owned; one slot per
@@ -151,6 +163,45 @@ struct coro_loop {
  * is one (else the virtual clock). Returns 0, or CORO_EINVAL for a NULL loop,
  * or a NULL heap with cap > 0. */
 int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_t cap);
+
+/* loop.close(): 0, and the loop holds nothing any more (no timer array, no
+ * task table, no hook; init it again to reuse it); or CORO_EBUSY, and
+ * nothing changes, while anything is still scheduled or alive: a live task,
+ * a timer, a ready callback, an attached selector loop (coro_io_loop_close
+ * it first: that wakes the tasks waiting on fds with CORO_ECLOSED), or
+ * while the loop runs. */
+int coro_loop_close(struct coro_loop *loop);
+
+/* Gives the loop a table of `cap` slots for its live tasks (caller-owned):
+ * from now on each task started on it takes a slot until it ends (a start
+ * with no free slot is CORO_EFULL), so that coro_loop_task walks them
+ * (asyncio.all_tasks) and a task can have a name. 0, CORO_EBUSY if tasks
+ * are live already, CORO_EINVAL for a NULL table with cap > 0. NULL, 0:
+ * no table. */
+int coro_loop_set_tasks(struct coro_loop *loop, struct coro_task_slot *slots, uint32_t cap);
+
+/* The number of live tasks (started, not yet done): counted with or without
+ * a table. */
+static inline uint32_t coro_loop_task_count(const struct coro_loop *loop)
+{
+    return loop->ntasks;
+}
+
+/* The i-th live task, 0 <= i < coro_loop_task_count (in no set order, as
+ * asyncio.all_tasks' set; a task that ends moves the last one to its
+ * place), *name its name (if name is not NULL); NULL without a table or
+ * past the end. */
+struct coro_task *coro_loop_task(const struct coro_loop *loop, uint32_t i, const char **name);
+
+/* What the loop does with an error nobody retrieves: a task that ends with
+ * an error (not a cancel) while nothing awaits its future (no waiting task,
+ * no done callback, not run_until_complete's future) is reported to
+ * hook(loop, task, err) right then, from inside the task's last step:
+ * asyncio's exception handler with "Task exception was never retrieved"
+ * (asyncio says it when the task is collected). NULL (the default): nothing
+ * is reported; the library never prints. */
+void coro_loop_set_error_hook(struct coro_loop *loop,
+                              void (*hook)(struct coro_loop *loop, struct coro_task *t, int err));
 
 /* Uses `clock` from now on (e.g. &coro_clock_virtual). The cached time is
  * re-read at once. */
@@ -222,7 +273,8 @@ enum coro_future_state { CORO_PENDING = 0, CORO_DONE = 1, CORO_CANCELLED = 2 };
  * cancelled is its `kind`: a plain future at once, a task by loop.c, any
  * other (gather, wait, wait_for, shield, yours) by its own hook (struct
  * coro_future_hooked): the loop knows no kind of future but its own. That
- * costs a future or a task no byte on x86-64 (padding) and 1 on the AVR; a
+ * and a task's slot in the loop's table (coro_loop_set_tasks) cost a future
+ * or a task no byte on x86-64 (padding) and 3 on the AVR; a
  * hooked future carries the hook (8 bytes on x86-64, 2 on the AVR). */
 struct coro_future {
     struct coro_loop *loop;
@@ -233,6 +285,7 @@ struct coro_future {
     unsigned char type;         /* enum coro_type of val, or CORO__FAILED */
     unsigned char kind;         /* how it is cancelled: CORO__FUT_* */
     unsigned char task;         /* a task's state, CORO__T_*; 0 otherwise */
+    unsigned slot;              /* a live task's slot in the loop's table */
 };
 
 /* A future's own way to be cancelled (asyncio's subclasses override
@@ -333,6 +386,14 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn);
  * recurses to RecursionError. The coroutine may catch it. 0 when requested,
  * CORO_ESTATE if the task is already done. */
 int coro_task_cancel(struct coro_task *t);
+
+/* task.set_name(name): name (caller-owned, may be NULL) for the task in the
+ * loop's table. 0, or CORO_EINVAL if the task is not live in a loop with a
+ * table. */
+int coro_task_set_name(struct coro_task *t, const char *name);
+
+/* task.get_name(): its name, or NULL (none, or no table). */
+const char *coro_task_name(const struct coro_task *t);
 
 /* The task running now (asyncio.current_task()), or NULL. */
 static inline struct coro_task *coro_loop_current(const struct coro_loop *loop)

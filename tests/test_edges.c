@@ -735,6 +735,147 @@ START_TEST(test_cancelling_100000_lock_waiters_last_first_is_linear)
 }
 END_TEST
 
+
+/* ---- the lifecycle: close, live tasks, errors nobody retrieved (15-17) --- */
+
+static void act_close(struct cb *c)
+{
+    c->rc = coro_loop_close(&loop);
+}
+
+struct failer {
+    struct coro_task task;
+    coro_time d;
+    int err;                        /* raised after the sleep, 0: returns */
+    struct coro_future *f;          /* awaited first, if set */
+    coro_value r;
+    const char *tag;
+};
+
+static int failer_body(struct coro *co)
+{
+    struct failer *x = (struct failer *)co;
+    CORO_BEGIN(co);
+    if (x->f)
+        CORO_AWAIT_FUTURE(co, x->f, x->r);
+    CORO_SLEEP(co, &loop, x->d);
+    if (x->err)
+        CORO_RAISE(co, x->err);
+    CORO_END(co);
+}
+
+/* coro_loop_close is CORO_EBUSY while a task lives, a timer is pending, a
+ * callback is ready, a selector loop is attached or the loop runs; then 0,
+ * and the loop holds nothing (no timer slot: call_at is CORO_EFULL). */
+START_TEST(test_loop_close_is_ebusy_while_anything_is_scheduled_then_holds_nothing)
+{
+    static struct failer t;
+    static struct coro_io_loop iol;
+    struct cb a, b;
+    memset(&t, 0, sizeof t);
+    t.d = CORO_SEC;
+    ck_assert_int_eq(coro_task_start(&t.task, &loop, failer_body), 0);
+    ck_assert_int_eq(coro_loop_close(&loop), CORO_EBUSY);           /* a task */
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &t.task.fut, NULL), 0);
+    ck_assert_int_eq(coro_loop_call_later(&loop, &cb_init(&a, "A", NULL)->h, 5), 0);
+    ck_assert_int_eq(coro_loop_close(&loop), CORO_EBUSY);           /* a timer */
+    ck_assert_int_eq(coro_loop_cancel(&loop, &a.h), 0);
+    ck_assert_int_eq(coro_loop_call_soon(&loop, &cb_init(&b, "B", act_close)->h), 0);
+    ck_assert_int_eq(coro_loop_close(&loop), CORO_EBUSY);           /* a callback */
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_int_eq(b.rc, CORO_EBUSY);                             /* running */
+    ck_assert_int_eq(coro_io_loop_open(&iol, &loop, NULL, 16), 0);
+    ck_assert_int_eq(coro_loop_close(&loop), CORO_EBUSY);           /* fds */
+    coro_io_loop_close(&iol, &loop);
+    ck_assert_int_eq(coro_loop_close(&loop), 0);
+    ck_assert_ptr_null(loop.heap);
+    ck_assert_int_eq(coro_loop_call_later(&loop, &a.h, 1), CORO_EFULL);
+    ck_assert_trace("B@1");
+}
+END_TEST
+
+/* asyncio.all_tasks() and task names: a table of live tasks; a task leaves
+ * it when it ends (the last one takes its slot); a full table refuses a
+ * start with CORO_EFULL and changes nothing. */
+START_TEST(test_live_tasks_are_walked_with_their_names)
+{
+    static struct failer t[4];
+    struct coro_task_slot slots[3];
+    const char *name = "x";
+    memset(t, 0, sizeof t);
+    ck_assert_int_eq(coro_task_set_name(&t[0].task, "no"), CORO_EINVAL);    /* not live */
+    ck_assert_int_eq(coro_loop_set_tasks(&loop, NULL, 3), CORO_EINVAL);
+    ck_assert_int_eq(coro_loop_set_tasks(&loop, slots, 3), 0);
+    t[0].d = 3 * CORO_SEC;
+    t[1].d = 1 * CORO_SEC;
+    t[2].d = 2 * CORO_SEC;
+    ck_assert_int_eq(coro_task_start(&t[0].task, &loop, failer_body), 0);
+    ck_assert_int_eq(coro_task_start(&t[1].task, &loop, failer_body), 0);
+    ck_assert_int_eq(coro_task_start(&t[2].task, &loop, failer_body), 0);
+    ck_assert_int_eq(coro_task_start(&t[3].task, &loop, failer_body), CORO_EFULL);
+    ck_assert(!t[3].task.h.u.idle);                                    /* not queued */
+    ck_assert_int_eq(coro_loop_set_tasks(&loop, slots, 3), CORO_EBUSY);
+    ck_assert_int_eq(coro_task_set_name(&t[0].task, "zero"), 0);
+    ck_assert_int_eq(coro_task_set_name(&t[2].task, "two"), 0);
+    ck_assert_uint_eq(coro_loop_task_count(&loop), 3);
+    ck_assert_ptr_eq(coro_loop_task(&loop, 0, &name), &t[0].task);
+    ck_assert_str_eq(name, "zero");
+    ck_assert_ptr_eq(coro_loop_task(&loop, 1, &name), &t[1].task);
+    ck_assert_ptr_null(name);
+    ck_assert_ptr_eq(coro_loop_task(&loop, 2, NULL), &t[2].task);
+    ck_assert_ptr_null(coro_loop_task(&loop, 3, NULL));
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &t[1].task.fut, NULL), 0);
+    ck_assert_uint_eq(coro_loop_task_count(&loop), 2);
+    ck_assert_ptr_eq(coro_loop_task(&loop, 1, &name), &t[2].task);   /* moved */
+    ck_assert_str_eq(name, "two");
+    ck_assert_str_eq(coro_task_name(&t[2].task), "two");
+    ck_assert_ptr_null(coro_task_name(&t[1].task));                   /* done */
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &t[0].task.fut, NULL), 0);
+    ck_assert_uint_eq(coro_loop_task_count(&loop), 0);
+    ck_assert_int_eq(coro_loop_close(&loop), 0);
+}
+END_TEST
+
+static void on_error(struct coro_loop *l, struct coro_task *t, int err)
+{
+    ck_assert_ptr_eq(l, &loop);
+    ck_assert(coro_future_done(&t->fut));
+    trace("%s:E%d@%lld", ((struct failer *)(void *)t)->tag, err,
+          (long long)(coro_loop_time(l) / CORO_SEC));
+}
+
+/* An error nobody awaits is reported when its task ends: A fails at 1 s
+ * with nothing awaiting it (reported); B fails awaited by C (C gets it, so
+ * does nobody else: C fails in turn, unawaited: reported); D is cancelled
+ * (never reported); E fails with a done callback (not reported); F is
+ * run_until_complete's future (not reported). Deterministic on the virtual
+ * clock; nothing is printed. */
+START_TEST(test_an_error_nobody_awaits_goes_to_the_error_hook_when_its_task_ends)
+{
+    static struct failer x[6];
+    static const char *const tags[] = { "A", "B", "C", "D", "E", "F" };
+    struct cb e;
+    int i;
+    memset(x, 0, sizeof x);
+    for (i = 0; i < 6; i++) {
+        x[i].tag = tags[i];
+        x[i].d = CORO_SEC;
+        x[i].err = 10 + i;
+    }
+    x[1].d = 2 * CORO_SEC;
+    x[2].f = &x[1].task.fut;
+    x[5].d = 4 * CORO_SEC;
+    coro_loop_set_error_hook(&loop, on_error);
+    for (i = 0; i < 6; i++)
+        ck_assert_int_eq(coro_task_start(&x[i].task, &loop, failer_body), 0);
+    ck_assert_int_eq(coro_future_add_done_callback(&x[4].task.fut,
+                                                   &cb_init(&e, "cbE", NULL)->h), 0);
+    ck_assert_int_eq(coro_task_cancel(&x[3].task), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &x[5].task.fut, NULL), 15);
+    ck_assert_trace("A:E10@1 cbE@1 C:E11@2");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -747,6 +888,11 @@ int main(void)
     tcase_add_test(tc, test_task_start_on_a_live_task_is_ebusy_and_changes_nothing);
     tcase_add_test(tc, test_future_init_with_waiters_is_ebusy_and_keeps_them);
     tcase_add_test(tc, test_awaiting_a_future_of_another_loop_raises_eloop_at_the_await);
+
+    tc = check_tcase(s, "lifecycle", setup, NULL, 0);
+    tcase_add_test(tc, test_loop_close_is_ebusy_while_anything_is_scheduled_then_holds_nothing);
+    tcase_add_test(tc, test_live_tasks_are_walked_with_their_names);
+    tcase_add_test(tc, test_an_error_nobody_awaits_goes_to_the_error_hook_when_its_task_ends);
 
     tc = check_tcase(s, "close", setup, NULL, 0);
     tcase_add_test(tc, test_io_loop_close_wakes_a_waiting_task_with_eclosed);
