@@ -196,29 +196,14 @@ static void sort_slots(struct coro_timer_slot *a, uint32_t n)
     }
 }
 
-static void task_step(struct coro_handle *h);
-
 /* Moves the timers due at loop->now to the ready queue, by deadline and, for
  * equal deadlines, in the order they were scheduled. The slots the heap frees
- * while shrinking hold the due timers meanwhile.
- *
- * A task whose sleep ended resumes at the next iteration, where asyncio puts
- * it: its sleep is a future that the timer sets, whose done callback queues
- * the task, behind what the handles before that timer in this iteration's
- * batch schedule. So the task goes
- *   - to loop->next if nothing runs before it in the batch (the common case
- *     on the virtual clock): it is queued already (CORO__T_SLEEP cleared);
- *   - to *late if only tasks follow it among the due timers: the batch runs
- *     without it and coro_loop_run_once appends *late to the ready queue
- *     afterwards (it keeps CORO__T_SLEEP until its step);
- *   - else into the batch at its timer's turn, marked CORO__T_SLEEP |
- *     CORO__T_HANDED: coro_loop_run_once queues it when its turn comes.
- * Returns how many took their turn in the batch. */
-static uint32_t fire_due(struct coro_loop *loop, struct coro_list *late)
+ * while shrinking hold the due timers meanwhile. A sleeping task's timer is
+ * a timer like any other (loop.c's sleep_fire). */
+static void fire_due(struct coro_loop *loop)
 {
     struct coro_timer_slot *due;
-    uint32_t n = loop->heap_len, k = 0, i, j, m, turns = 0;
-    int first = loop->ready.tail == NULL;    /* nothing before the timers */
+    uint32_t n = loop->heap_len, k = 0, i, j, m;
     while (loop->heap_len && loop->heap[0].when <= loop->now) {
         struct coro_timer_slot top = loop->heap[0];
         heap_take(loop, 0);
@@ -234,29 +219,9 @@ static uint32_t fire_due(struct coro_loop *loop, struct coro_list *late)
                 due[m].when = (int32_t)(due[m].h->u.heap.seq - loop->seq);
             sort_slots(due + j, i - j);
         }
-        for (m = j; m < i; m++) {
-            struct coro_handle *h = due[m].h, *t;
-            if (h->fn == task_step) {
-                if (first) {
-                    CORO__CONTAINER_OF(h, struct coro_task, h)->fut.task &=
-                        (unsigned char)~CORO__T_SLEEP;
-                    coro_list_push(&loop->next, h);
-                } else {
-                    coro_list_push(late, h);
-                }
-                continue;
-            }
-            /* a callback: the tasks before it take their turns first */
-            while ((t = coro_list_pop(late)) != NULL) {
-                CORO__CONTAINER_OF(t, struct coro_task, h)->fut.task |= CORO__T_HANDED;
-                coro_list_push(&loop->ready, t);
-                turns++;
-            }
-            first = 0;
-            coro_list_push(&loop->ready, h);
-        }
+        for (m = j; m < i; m++)
+            coro_list_push(&loop->ready, due[m].h);
     }
-    return turns;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -316,7 +281,6 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
         return CORO_EINVAL;
     loop->ready.tail = NULL;
     loop->batch.tail = NULL;
-    loop->next.tail = NULL;
     loop->heap = heap;
     loop->heap_len = 0;
     loop->heap_cap = cap;
@@ -342,7 +306,7 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
 int coro_loop_close(struct coro_loop *loop)
 {
     if (loop->running || loop->ntasks || loop->heap_len || loop->holds || loop->ready.tail ||
-        loop->batch.tail || loop->next.tail)
+        loop->batch.tail)
         return CORO_EBUSY;
     loop->heap = NULL;
     loop->heap_cap = 0;
@@ -431,8 +395,6 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
 static int run_once(struct coro_loop *loop)
 {
     struct coro_handle *h;
-    struct coro_list late = { NULL };
-    uint32_t turns;
     /* a deadline already past is due now: the clock never sees a deadline
      * before the loop time (a clock's times are >= 0), so never one that
      * reads as CORO_FOREVER */
@@ -447,30 +409,12 @@ static int run_once(struct coro_loop *loop)
     if (rc < 0)
         return rc;
     loop->now = loop->clock->now(loop);
-    turns = fire_due(loop, &late);
-    /* this iteration runs what is ready now; what they schedule waits, after
-     * the sleepers whose timers came first (loop->next), for the next one,
-     * and so do the sleepers whose timers came last (kept on loop->next
-     * meanwhile: fire_due) */
+    fire_due(loop);
+    /* this iteration runs what is ready now; what they schedule waits for
+     * the next one */
     list_splice(&loop->batch, &loop->ready);
-    list_splice(&loop->ready, &loop->next);
-    loop->next = late;
-    while ((h = coro_list_pop(&loop->batch)) != NULL) {
-        if (turns && h->fn == task_step) {
-            struct coro_future *f = &CORO__CONTAINER_OF(h, struct coro_task, h)->fut;
-            if ((f->task & (CORO__T_SLEEP | CORO__T_HANDED)) ==
-                (CORO__T_SLEEP | CORO__T_HANDED)) {
-                /* its sleep's timer's turn (fire_due): queued behind what
-                 * the handles before it scheduled */
-                turns--;
-                f->task &= (unsigned char)~(CORO__T_SLEEP | CORO__T_HANDED);
-                coro_list_push(&loop->ready, h);
-                continue;
-            }
-        }
+    while ((h = coro_list_pop(&loop->batch)) != NULL)
         h->fn(h);
-    }
-    list_splice(&loop->ready, &loop->next);
     return 1;
 }
 
@@ -660,6 +604,8 @@ int coro_future_remove_done_callback(struct coro_future *f, struct coro_handle *
  * backward link costs no byte: while a task is on such a list its handle's
  * fn, always task_step for a task, holds its predecessor, and task_step is
  * put back when the task leaves (waitq_pop, waitq_remove). */
+static void task_step(struct coro_handle *h);
+
 typedef char coro__fn_holds_a_pointer[sizeof(coro_callback) >= sizeof(struct coro_handle *) ?
                                       1 : -1];
 
@@ -874,15 +820,12 @@ static int task_cancel_here(struct coro_task *t)
     } else if (flags & CORO__T_SLEEP) {
         /* asyncio cancels the sleep's future, which queues the task now,
          * also when its timer fell due in this iteration and its turn has
-         * not come yet (fire_due); after that, its step throws */
-        if (heap_contains(loop, &t->h)) {
+         * not come yet (it is in the batch) */
+        if (heap_contains(loop, &t->h))
             heap_remove(loop, &t->h);
-        } else if (flags & CORO__T_HANDED) {
+        else
             coro_list_remove(&loop->batch, &t->h);
-        } else if (!loop->next.tail || !coro_list_remove(&loop->next, &t->h)) {
-            f->task |= CORO__T_CANCEL;      /* queued for its step */
-            return 0;
-        }
+        t->h.fn = task_step;
     } else if (flags & CORO__T_WAIT_LIST) {
         waitq_remove((struct coro_list *)f->val.p, &t->h);
     } else {
@@ -955,6 +898,16 @@ static struct coro_task *running_task(struct coro_loop *loop)
     return t && (t->fut.task & CORO__T_RUNNING) && !(t->fut.task & WAITING) ? t : NULL;
 }
 
+/* A sleep's timer fell due and has its turn in the batch: the task steps at
+ * the next iteration, behind what the handles before it scheduled, where
+ * asyncio's sleep future (set by its timer) queues the task. */
+static void sleep_fire(struct coro_handle *h)
+{
+    task_of(h)->fut.task &= (unsigned char)~CORO__T_SLEEP;
+    h->fn = task_step;
+    coro_list_push(&task_of(h)->fut.loop->ready, h);
+}
+
 int coro_loop_sleep_until_arm(struct coro_loop *loop, coro_time when)
 {
     struct coro_task *t = running_task(loop);
@@ -964,8 +917,10 @@ int coro_loop_sleep_until_arm(struct coro_loop *loop, coro_time when)
     if (when <= loop->now)
         when = loop->now;
     rc = heap_insert(loop, &t->h, when);
-    if (rc == 0)
+    if (rc == 0) {
         t->fut.task |= CORO__T_SLEEP;
+        t->h.fn = sleep_fire;           /* the timer's callback, then the step */
+    }
     return rc;
 }
 

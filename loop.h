@@ -127,13 +127,11 @@ extern const struct coro_clock coro_clock_monotonic;
  * so timers fire in order, instantly and deterministically. */
 extern const struct coro_clock coro_clock_virtual;
 
-/* The event loop: 120 bytes on x86-64, plus the timer array you give it.
+/* The event loop: 112 bytes on x86-64, plus the timer array you give it.
  * Fields are private. */
 struct coro_loop {
     struct coro_list ready;         /* handles to run next iteration */
     struct coro_list batch;         /* handles this iteration runs */
-    struct coro_list next;          /* tasks woken by a timer: they run
-                                       next iteration (loop.c's fire_due) */
     struct coro_timer_slot *heap;   /* 4-ary min-heap on (when, seq) */
     uint32_t heap_len, heap_cap;
     uint32_t seq;                   /* last timer sequence number */
@@ -496,8 +494,9 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
 /* Private: a task's state (coro_future.task) and the failed marker. */
 #define CORO__FAILED     0xFFu
 #define CORO__T_MARK       1u  /* on the chain a coro_task_cancel walks */
-#define CORO__T_SLEEP      2u  /* in the timer heap for a sleep (or just out
-                                  of it: loop.c's fire_due) */
+#define CORO__T_SLEEP      2u  /* its timer is armed for a sleep (in the heap,
+                                  or due and waiting for its turn in the
+                                  batch); its handle's fn is sleep_fire */
 #define CORO__T_WAIT_FUT   4u  /* on a future's waiter list; val.p = future */
 #define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list
                                   (its handle's fn holds its predecessor
@@ -506,8 +505,7 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
 #define CORO__T_RUNNING   32u  /* inside its step */
 #define CORO__T_WOKEN     64u  /* queued with a value or error in val/type */
 #define CORO__T_HANDED   128u  /* running after coro_loop_wake: val/type hold
-                                  what it was handed; with CORO__T_SLEEP: its
-                                  sleep's timer has its turn in the batch */
+                                  what it was handed */
 
 /* ------------------------------------------------------------------------ */
 /* For the sync primitives: a task waiting on a list of its own             */
