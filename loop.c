@@ -892,6 +892,32 @@ const char *coro_task_name(const struct coro_task *t)
     return loop->tasks[t->fut.slot].name;
 }
 
+struct coro *coro_task_frame(struct coro_task *t, unsigned depth)
+{
+    struct coro *g = t->co.leaf ? t->co.leaf : &t->co;
+    while (g && depth--)
+        g = g->parent;
+    return g;
+}
+
+uint32_t coro_loop_dump(struct coro_loop *loop, coro_dump_fn fn, void *arg)
+{
+    uint32_t i, n = 0;
+    for (i = 0; loop->tasks && i < loop->ntasks; i++) {
+        struct coro_task *t = loop->tasks[i].task;
+        struct coro *g;
+        unsigned depth;
+        for (depth = 0; (g = coro_task_frame(t, depth)) != NULL; depth++, n++) {
+            const char *file = NULL;
+            unsigned line = 0;
+            if (t != loop->current)     /* a running body is not asked */
+                line = coro_where(g, &file);
+            fn(arg, t, loop->tasks[i].name, depth, file, line);
+        }
+    }
+    return n;
+}
+
 static struct coro_task *running_task(struct coro_loop *loop)
 {
     struct coro_task *t = loop ? loop->current : NULL;

@@ -393,6 +393,27 @@ int coro_task_set_name(struct coro_task *t, const char *name);
 /* task.get_name(): its name, or NULL (none, or no table). */
 const char *coro_task_name(const struct coro_task *t);
 
+/* The frame of t's yield-from chain at `depth`: 0 is the innermost (where
+ * the task is suspended), then each delegator out to the task's own
+ * coroutine; NULL past the end. coro_where(frame, &file) tells where it
+ * stands. */
+struct coro *coro_task_frame(struct coro_task *t, unsigned depth);
+
+/* What coro_loop_dump reports, once per frame: the task, its name (or
+ * NULL), the frame's depth (0: innermost) and where it is suspended
+ * (file and line from coro_where; line 0 and file NULL for the frames of
+ * the task that is running, which dumps the loop). */
+typedef void (*coro_dump_fn)(void *arg, struct coro_task *t, const char *name, unsigned depth,
+                             const char *file, unsigned line);
+
+/* The task dump: for each live task of the loop's table (coro_loop_set_tasks;
+ * in the table's order), each frame of its yield-from chain, innermost
+ * first, as a Python traceback of suspended coroutines would list them
+ * (asyncio's Task.print_stack, for the whole chain). Nothing is printed:
+ * fn gets each frame. Returns the number of frames reported (0 without a
+ * table). */
+uint32_t coro_loop_dump(struct coro_loop *loop, coro_dump_fn fn, void *arg);
+
 /* The task running now (asyncio.current_task()), or NULL. */
 static inline struct coro_task *coro_loop_current(const struct coro_loop *loop)
 {

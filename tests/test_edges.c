@@ -876,6 +876,97 @@ START_TEST(test_an_error_nobody_awaits_goes_to_the_error_hook_when_its_task_ends
 }
 END_TEST
 
+
+/* ---- the task dump (19) -------------------------------------------------- */
+
+static unsigned line_leaf, line_mid, line_top, line_plain;
+
+struct leaf_gen {
+    struct coro co;
+};
+
+static int leaf_body(struct coro *co)
+{
+    CORO_BEGIN(co);
+    line_leaf = __LINE__; CORO_SLEEP(co, &loop, 5 * CORO_SEC);
+    CORO_END(co);
+}
+
+struct mid_gen {
+    struct coro co;
+    struct leaf_gen leaf;
+    coro_value r;
+};
+
+static int mid_body(struct coro *co)
+{
+    struct mid_gen *m = (struct mid_gen *)co;
+    CORO_BEGIN(co);
+    coro_init(&m->leaf.co, leaf_body);
+    line_mid = __LINE__; CORO_AWAIT(co, &m->leaf.co, m->r);
+    CORO_END(co);
+}
+
+struct top_task {
+    struct coro_task task;
+    struct mid_gen mid;
+    coro_value r;
+};
+
+static int top_body(struct coro *co)
+{
+    struct top_task *t = (struct top_task *)co;
+    CORO_BEGIN(co);
+    coro_init(&t->mid.co, mid_body);
+    line_top = __LINE__; CORO_AWAIT(co, &t->mid.co, t->r);
+    CORO_END(co);
+}
+
+static int plain_body(struct coro *co)
+{
+    CORO_BEGIN(co);
+    line_plain = __LINE__; CORO_SLEEP(co, &loop, CORO_SEC);
+    CORO_END(co);
+}
+
+static void dump_line(void *arg, struct coro_task *t, const char *name, unsigned depth,
+                      const char *file, unsigned line)
+{
+    (void)arg;
+    (void)t;
+    trace("%s#%u:%s:%u", name ? name : "?", depth, file ? file : "-", line);
+}
+
+/* Each live task, where it is suspended, innermost frame first through its
+ * whole yield-from chain, file and line as coro_where gives them (line 0
+ * for a task that has not started). */
+START_TEST(test_task_dump_lists_each_frame_of_each_live_task_innermost_first)
+{
+    static struct top_task top;
+    static struct failer other;
+    struct coro_task_slot slots[4];
+    char want[512];
+    memset(&top, 0, sizeof top);
+    memset(&other, 0, sizeof other);
+    ck_assert_int_eq(coro_loop_set_tasks(&loop, slots, 4), 0);
+    ck_assert_int_eq(coro_loop_dump(&loop, dump_line, NULL), 0);
+    ck_assert_int_eq(coro_task_start(&top.task, &loop, top_body), 0);
+    ck_assert_int_eq(coro_task_set_name(&top.task, "top"), 0);
+    ck_assert_int_eq(coro_task_start(&other.task, &loop, plain_body), 0);
+    ck_assert_int_eq(coro_loop_dump(&loop, dump_line, NULL), 2);   /* not started */
+    trace("|");
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_ptr_eq(coro_task_frame(&top.task, 0), &top.mid.leaf.co);
+    ck_assert_ptr_null(coro_task_frame(&top.task, 3));
+    ck_assert_int_eq(coro_loop_dump(&loop, dump_line, NULL), 4);
+    snprintf(want, sizeof want, "top#0:%s:0 ?#0:%s:0 | top#0:%s:%u top#1:%s:%u top#2:%s:%u ?#0:%s:%u",
+             __FILE__, __FILE__, __FILE__, line_leaf, __FILE__, line_mid, __FILE__, line_top,
+             __FILE__, line_plain);
+    ck_assert_str_eq(trace_str(), want);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &top.task.fut, NULL), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("edges");
@@ -893,6 +984,7 @@ int main(void)
     tcase_add_test(tc, test_loop_close_is_ebusy_while_anything_is_scheduled_then_holds_nothing);
     tcase_add_test(tc, test_live_tasks_are_walked_with_their_names);
     tcase_add_test(tc, test_an_error_nobody_awaits_goes_to_the_error_hook_when_its_task_ends);
+    tcase_add_test(tc, test_task_dump_lists_each_frame_of_each_live_task_innermost_first);
 
     tc = check_tcase(s, "close", setup, NULL, 0);
     tcase_add_test(tc, test_io_loop_close_wakes_a_waiting_task_with_eclosed);
