@@ -339,6 +339,7 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
         coro_loop_set_clock(loop, before);          /* as it was */
         return rc;
     }
+    coro_loop_set_clock(loop, &iol->clock);     /* the loop time as it is now */
     return 0;
 }
 

@@ -621,38 +621,35 @@ static void waitq_set_prev(struct coro_handle *h, struct coro_handle *p)
     memcpy(&h->fn, &p, sizeof p);
 }
 
+/* The head's stored predecessor is never read (it is the tail), so a pop,
+ * the common case, only puts task_step back. */
 static void waitq_push(struct coro_list *l, struct coro_handle *h)
 {
-    if (l->tail) {
+    if (l->tail)
         waitq_set_prev(h, l->tail);
-        waitq_set_prev(l->tail->u.next, h);     /* the head's predecessor */
-    } else {
-        waitq_set_prev(h, h);
-    }
     coro_list_push(l, h);
 }
 
 static struct coro_handle *waitq_pop(struct coro_list *l)
 {
     struct coro_handle *h = coro_list_pop(l);
-    if (!h)
-        return NULL;
-    if (l->tail)
-        waitq_set_prev(l->tail->u.next, l->tail);
-    h->fn = task_step;
+    if (h)
+        h->fn = task_step;
     return h;
 }
 
 static void waitq_remove(struct coro_list *l, struct coro_handle *h)
 {
-    struct coro_handle *prev = waitq_prev(h), *next = h->u.next;
+    struct coro_handle *next = h->u.next;
+    struct coro_handle *prev = l->tail->u.next == h ? l->tail : waitq_prev(h);
     if (next == h) {
         l->tail = NULL;
     } else {
         prev->u.next = next;
-        waitq_set_prev(next, prev);
         if (l->tail == h)
             l->tail = prev;
+        else
+            waitq_set_prev(next, prev);
     }
     h->u.idle = 0;
     h->fn = task_step;
