@@ -85,6 +85,9 @@ void coro_handle_init(struct coro_handle *h, coro_callback fn)
 {
     h->u.idle = 0;
     h->fn = fn;
+#ifdef CORO_DEBUG
+    h->check = CORO__CHECK(h);
+#endif
 }
 
 /* ------------------------------------------------------------------------ */
@@ -294,6 +297,9 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
     loop->ntasks = loop->tasks_cap = 0;
     loop->on_error = NULL;
     loop->until = NULL;
+#ifdef CORO_DEBUG
+    loop->slow = 0;
+#endif
     loop->data = NULL;
 #ifdef CORO_HOST_CLOCK
     coro_loop_set_clock(loop, &coro_clock_monotonic);
@@ -391,10 +397,69 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
     return CORO_ESTATE;
 }
 
+#ifdef CORO_DEBUG
+static void task_step(struct coro_handle *h);
+static void sleep_fire(struct coro_handle *h);
+
+static int handle_ok(const struct coro_handle *h)
+{
+    return h->check == CORO__CHECK(h);
+}
+
+/* A corrupt handle: reported, and the lists it was on are dropped (their
+ * links went with it). */
+static int debug_corrupt(struct coro_loop *loop)
+{
+    loop->batch.tail = NULL;
+    if (loop->on_error)
+        loop->on_error(loop, NULL, CORO_ECORRUPT);
+    return CORO_ECORRUPT;
+}
+
+/* The timers due now must be intact before fire_due follows them. */
+static int debug_heap_ok(struct coro_loop *loop)
+{
+    uint32_t i;
+    for (i = 0; i < loop->heap_len; i++)
+        if (loop->heap[i].when <= loop->now && !handle_ok(loop->heap[i].h)) {
+            loop->heap_len = 0;             /* its slots are lost with it */
+            debug_corrupt(loop);
+            return 0;
+        }
+    return 1;
+}
+
+/* The batch, each handle checked before its links are followed and timed
+ * against the threshold. */
+static int debug_run_batch(struct coro_loop *loop)
+{
+    struct coro_handle *h;
+    for (;;) {
+        coro_time t0;
+        struct coro_task *t;
+        if (loop->batch.tail &&
+            (!handle_ok(loop->batch.tail) || !handle_ok(loop->batch.tail->u.next)))
+            return debug_corrupt(loop);
+        if ((h = coro_list_pop(&loop->batch)) == NULL)
+            return 1;
+        t = h->fn == task_step || h->fn == sleep_fire ?
+            CORO__CONTAINER_OF(h, struct coro_task, h) : NULL;
+        t0 = loop->slow ? loop->clock->now(loop) : 0;
+        h->fn(h);
+        if (loop->slow && loop->clock->now(loop) - t0 > loop->slow && loop->on_error)
+            loop->on_error(loop, t, CORO_ESLOW);
+    }
+}
+
+void coro_loop_set_slow(struct coro_loop *loop, coro_time threshold)
+{
+    loop->slow = threshold > 0 ? threshold : 0;
+}
+#endif
+
 /* One iteration (the loop is marked running meanwhile). */
 static int run_once(struct coro_loop *loop)
 {
-    struct coro_handle *h;
     /* a deadline already past is due now: the clock never sees a deadline
      * before the loop time (a clock's times are >= 0), so never one that
      * reads as CORO_FOREVER */
@@ -409,13 +474,24 @@ static int run_once(struct coro_loop *loop)
     if (rc < 0)
         return rc;
     loop->now = loop->clock->now(loop);
+#ifdef CORO_DEBUG
+    if (!debug_heap_ok(loop))
+        return CORO_ECORRUPT;
+#endif
     fire_due(loop);
     /* this iteration runs what is ready now; what they schedule waits for
      * the next one */
     list_splice(&loop->batch, &loop->ready);
-    while ((h = coro_list_pop(&loop->batch)) != NULL)
-        h->fn(h);
+#ifdef CORO_DEBUG
+    return debug_run_batch(loop);
+#else
+    {
+        struct coro_handle *h;
+        while ((h = coro_list_pop(&loop->batch)) != NULL)
+            h->fn(h);
+    }
     return 1;
+#endif
 }
 
 int coro_loop_run_once(struct coro_loop *loop)

@@ -49,6 +49,12 @@ extern "C" {
  * (raised at the wait). */
 #define CORO_ELOOP   (-4070)
 #define CORO_ECLOSED (-4071)
+/* CORO_DEBUG builds only: CORO_ECORRUPT, a scheduled handle (or task) whose
+ * memory no longer holds what coro_handle_init put there (its frame went
+ * out of scope while scheduled); CORO_ESLOW, a callback or task step that
+ * took longer than coro_loop_set_slow's threshold. */
+#define CORO_ECORRUPT (-4072)
+#define CORO_ESLOW    (-4073)
 
 struct coro_loop;
 struct coro_future;
@@ -78,9 +84,18 @@ struct coro_handle {
         uint64_t idle;             /* 0 when not scheduled anywhere */
     } u;
     coro_callback fn;
+#ifdef CORO_DEBUG
+    uint32_t check;                /* CORO__CHECK(h) while valid */
+#endif
 };
 
-/* Prepares an idle handle that will run fn. */
+#ifdef CORO_DEBUG
+/* Private: the check value a valid handle at h carries (CORO_DEBUG). */
+#define CORO__CHECK(h) ((uint32_t)((uintptr_t)(h) ^ 0xC0DEFACEu))
+#endif
+
+/* Prepares an idle handle that will run fn. With CORO_DEBUG, it also marks
+ * the handle valid: every handle the loop runs must come from here. */
 void coro_handle_init(struct coro_handle *h, coro_callback fn);
 
 /* A FIFO of handles (singly linked ring; the tail points at the head): the
@@ -147,6 +162,9 @@ struct coro_loop {
                                        table), table slots */
     void (*on_error)(struct coro_loop *loop, struct coro_task *t, int err);
     struct coro_future *until;      /* run_until_complete's future */
+#ifdef CORO_DEBUG
+    coro_time slow;                 /* coro_loop_set_slow's threshold, or 0 */
+#endif
     void *data;                     /* the user's: the library never uses it */
 };
 
@@ -200,6 +218,18 @@ struct coro_task *coro_loop_task(const struct coro_loop *loop, uint32_t i, const
  * is reported; the library never prints. */
 void coro_loop_set_error_hook(struct coro_loop *loop,
                               void (*hook)(struct coro_loop *loop, struct coro_task *t, int err));
+
+#ifdef CORO_DEBUG
+/* A debug build (every file compiled with -DCORO_DEBUG) checks each handle
+ * before it runs or fires: one whose check value is gone (a task or handle
+ * on the stack of a function that returned while it was scheduled) is
+ * reported to the error hook as CORO_ECORRUPT (task NULL), instead of a
+ * wild jump, and the iteration ends with that error, dropping what was
+ * left of its batch. Each callback or task step that takes longer than
+ * `threshold` ns of the loop's clock (0: not measured) is reported as
+ * CORO_ESLOW (with the task, if it was a task's step). */
+void coro_loop_set_slow(struct coro_loop *loop, coro_time threshold);
+#endif
 
 /* Uses `clock` from now on (e.g. &coro_clock_virtual). The cached time is
  * re-read at once. */
