@@ -1,6 +1,5 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * task_dump.c -- where is every task stuck? A crawler-shaped program on
  * the virtual clock: each fetch task awaits a read_all coroutine, which
  * awaits a recv coroutine, which sleeps (the network, slow). Half a second

@@ -1,6 +1,5 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * loop_model.h -- fuzz_loop.c's model: asyncio 3.11 in miniature (a small
  * discrete-event simulation after base_events._run_once, futures.Future,
  * tasks.Task.__step / __wakeup / cancel, sleep, gather, wait, wait_for as

@@ -1,6 +1,5 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * test_debug.c -- the Check suite of a CORO_DEBUG build (mk/debug.mk builds
  * it, and the library with it, with -DCORO_DEBUG): a scheduled handle or
  * task whose memory was overwritten (its frame went out of scope) is a

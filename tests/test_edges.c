@@ -1,6 +1,5 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * test_edges.c -- the Check suite of the loop at its edges (issue 11): the
  * ends of time, misuse (re-initialising live objects, running a running
  * loop, awaiting another loop's future), the final iteration of
