@@ -29,11 +29,12 @@ const char *coro_stream_strerror(int code)
 int coro_stream_reader_init(struct coro_stream_reader *r, struct coro_io *io, char *buf,
                             size_t cap)
 {
-    if (!r || !io || !buf || !cap)
+    if (!r || !io || !buf || cap < 2)
         return CORO_EINVAL;
     r->io = io;
     r->buf = buf;
-    r->cap = r->limit = cap;
+    r->cap = cap;
+    r->limit = cap - 1;     /* a full buffer without a separator overruns it */
     r->start = r->end = r->taken = 0;
     r->eof = 0;
     return 0;
@@ -381,32 +382,36 @@ int coro_stream_open(struct coro_stream *s, int fd)
 
 int coro_stream_addr(struct sockaddr_storage *addr, socklen_t *len, const char *host, int port)
 {
+    struct sockaddr_storage a;          /* *addr changes only on success */
+    socklen_t n;
     if (!addr || !len || !host || port < -1 || port > 65535)
         return CORO_EINVAL;
-    memset(addr, 0, sizeof *addr);
+    memset(&a, 0, sizeof a);
     if (port == -1) {
-        struct sockaddr_un *un = (struct sockaddr_un *)addr;
-        size_t n = strlen(host);
-        if (n == 0 || n >= sizeof un->sun_path)
+        struct sockaddr_un *un = (struct sockaddr_un *)&a;
+        size_t plen = strlen(host);
+        if (plen == 0 || plen >= sizeof un->sun_path)
             return CORO_EINVAL;
         un->sun_family = AF_UNIX;
-        memcpy(un->sun_path, host, n + 1);
-        *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+        memcpy(un->sun_path, host, plen + 1);
+        n = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
     } else if (strchr(host, ':')) {
-        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)addr;
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a;
         if (inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
             return CORO_EINVAL;
         in6->sin6_family = AF_INET6;
         in6->sin6_port = htons((unsigned short)port);
-        *len = sizeof *in6;
+        n = sizeof *in6;
     } else {
-        struct sockaddr_in *in = (struct sockaddr_in *)addr;
+        struct sockaddr_in *in = (struct sockaddr_in *)&a;
         if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
             return CORO_EINVAL;
         in->sin_family = AF_INET;
         in->sin_port = htons((unsigned short)port);
-        *len = sizeof *in;
+        n = sizeof *in;
     }
+    *addr = a;
+    *len = n;
     return 0;
 }
 

@@ -63,7 +63,8 @@ const char *coro_stream_strerror(int code);
 struct coro_stream_reader {
     struct coro_io *io;
     char *buf;
-    size_t cap, limit;              /* readuntil's limit (asyncio's `limit`) */
+    size_t cap, limit;              /* readuntil's limit (asyncio's `limit`):
+                                       a separator found past it overruns */
     size_t start, end;              /* buffered data */
     size_t taken;                   /* returned by the last read: consumed at the next */
     int eof;                        /* the peer sent its end of stream */
@@ -91,8 +92,10 @@ struct coro_stream {
     struct coro_stream_writer writer;
 };
 
-/* Prepares a reader over io with buf[0, cap) as its buffer; readuntil's
- * limit is cap (set r->limit lower if you like). 0, or CORO_EINVAL. */
+/* Prepares a reader over io with buf[0, cap) as its buffer (cap >= 2);
+ * readuntil's limit is cap - 1, so that a full buffer without a separator
+ * is asyncio's LimitOverrunError (set r->limit lower if you like; a line
+ * must fit the buffer whatever it says). 0, or CORO_EINVAL. */
 int coro_stream_reader_init(struct coro_stream_reader *r, struct coro_io *io, char *buf,
                             size_t cap);
 
