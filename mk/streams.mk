@@ -5,3 +5,7 @@
 # client on streams against their asyncio twin (tests/reference/upper.py).
 TEST_SCRIPTS += tests/upper.sh
 TEST_EXTRA   += $(B)/demos/upper_server $(B)/demos/upper_client
+# The suite also drives the fault seam (EINTR, one-byte transfers,
+# ECONNRESET), as tests/test_faults.c does (mk/faults.mk).
+TEST_CFLAGS_test_stream = -DCORO_FAULTS
+TEST_LIB_test_stream    = faults

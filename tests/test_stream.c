@@ -9,6 +9,11 @@
  * quoted above each test), never taken from stream.c. Every run is bounded:
  * a SIGALRM guard (GUARD_S) kills a test whose loop would never end, waits
  * spin a bounded number of loop iterations, and Check's timeout is 10 s.
+ *
+ * Built with -DCORO_FAULTS against the library's faults flavour
+ * (mk/streams.mk), like tests/test_faults.c: with no rule set the system
+ * calls are the plain ones; the "fault seam" tests at the end set rules
+ * (EINTR, one-byte transfers, ECONNRESET).
  */
 #define _GNU_SOURCE 1
 #include <check.h>
@@ -26,6 +31,7 @@
 #include <sys/un.h>
 
 #include "stream.h"
+#include "coro_sys.h"
 
 #define GUARD_S 8
 #define SPINS 10000                     /* loop iterations a wait may take */
@@ -44,6 +50,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    coro_faults_reset();
     coro_io_loop_close(&iol, &loop);
     alarm(0);
 }
@@ -776,6 +783,84 @@ START_TEST(connection_refused)
 END_TEST
 
 /* ------------------------------------------------------------------------ */
+/* The fault seam (coro_sys.h)                                              */
+/* ------------------------------------------------------------------------ */
+
+static void rule(int slot, int op, int err, unsigned long every, size_t cap)
+{
+    struct coro_fault *r = &coro_faults.rule[slot];
+    memset(r, 0, sizeof *r);
+    r->op = op;
+    r->fd = -1;
+    r->err = err;
+    r->every = every;
+    r->cap = cap;
+}
+
+/* Every recv and send moves one byte, and every other one is interrupted
+ * first (EINTR, which the helpers retry), accept too: a server and its
+ * client still say the same, and the reads split at every byte agree. */
+START_TEST(faults_one_byte_and_eintr)
+{
+    static struct cli c;
+    rule(0, CORO_SYS_OP_RECV, EINTR, 2, 0);
+    rule(1, CORO_SYS_OP_SEND, EINTR, 2, 0);
+    rule(2, CORO_SYS_OP_ACCEPT, EINTR, 2, 0);
+    rule(3, CORO_SYS_OP_RECV, 0, 0, 1);
+    rule(4, CORO_SYS_OP_SEND, 0, 0, 1);
+    start_srv("127.0.0.1", 0);
+    cli_start(&c, "127.0.0.1", coro_stream_server_port(&srv));
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &c.task.fut, NULL), 0);
+    ck_assert_str_eq(c.got, "Hello\nBye\n");
+    stop_srv();
+    ck_assert_uint_gt(coro_faults.rule[0].faults, 10);
+    ck_assert_uint_gt(coro_faults.rule[1].faults, 5);
+    ck_assert_uint_gt(coro_faults.rule[2].faults, 0);
+    ck_assert_str_eq(run_cut(OP_UNTIL, 0, "\r\n", "ab\r\ncd\r\r\nef", NULL, 0, 0),
+                     "ab\r\n|cd\r\r\n|<EINCOMPLETE:ef>|");
+    ck_assert_str_eq(run_cut(OP_LINE, 0, NULL, "hello\n\nworld\r\ntail", NULL, 0, 0),
+                     "hello\n|\n|world\r\n|tail|0|");
+}
+END_TEST
+
+/* ECONNRESET from recv in the middle of the lines: the read raises it
+ * (after the lines that came whole); from send: write or drain raise it. */
+START_TEST(faults_connection_reset)
+{
+    static struct wr w;
+    static struct rd r;
+    int a, b, rc;
+    tcp_pair(&a, &b);
+    ck_assert_int_eq(send(b, "whole\nhalf", 10, 0), 10);   /* there before the first recv */
+    rd_start(&r, a, OP_LINE, 0, NULL);
+    rule(0, CORO_SYS_OP_RECV, ECONNRESET, 0, 0);
+    coro_faults.rule[0].skip = 1;          /* the first recv gets "whole\nhalf" */
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &r.task.fut, NULL), 0);
+    ck_assert_str_eq(r.log, "whole\n|<ECONNRESET>|");
+    ck_assert_uint_eq(coro_faults.rule[0].faults, 1);
+    close(coro_io_close(&r.s.io));
+    close(b);
+    coro_faults_reset();
+    tcp_pair(&a, &b);
+    memset(&w, 0, sizeof w);
+    coro_stream_init(&w.s, &loop, w.rbuf, sizeof w.rbuf, w.wbuf, sizeof w.wbuf);
+    coro_stream_open(&w.s, a);
+    w.total = 5 * CHUNK;
+    rule(0, CORO_SYS_OP_SEND, ECONNRESET, 0, 0);
+    coro_faults.rule[0].skip = 2;
+    coro_task_start(&w.task, &loop, wr_body);
+    rc = coro_loop_run_until_complete(&loop, &w.task.fut, NULL);
+    ck_assert_int_eq(rc, -ECONNRESET);
+    ck_assert_uint_lt(w.at, w.total);
+    /* the writer keeps the error: a later write or drain says it again */
+    ck_assert_int_eq(coro_stream_write(&w.s.writer, "x", 1), -ECONNRESET);
+    ck_assert_int_eq(coro_stream_try_drain(&w.s.writer), -ECONNRESET);
+    close(coro_io_close(&w.s.io));
+    close(b);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
 /* Bad input: a named error, nothing changed                                */
 /* ------------------------------------------------------------------------ */
 
@@ -899,6 +984,8 @@ static Suite *stream_suite(void)
     tcase_add_test(tc, server_and_client_ipv6);
     tcase_add_test(tc, server_and_client_unix);
     tcase_add_test(tc, connection_refused);
+    tcase_add_test(tc, faults_one_byte_and_eintr);
+    tcase_add_test(tc, faults_connection_reset);
     tcase_add_test(tc, bad_input);
     return s;
 }
