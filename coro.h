@@ -144,6 +144,15 @@ extern "C" {
 #define CORO_ELOST      (-4059) /* the body has no resume point for where it
                                    stopped: a suspension point or try block
                                    inside a `switch` of your own (rule 3) */
+#define CORO_ELOOP      (-4070) /* RuntimeError: Task got Future attached to a
+                                   different loop (raised at the await) */
+#define CORO_ECLOSED    (-4071) /* the selector loop was closed while the task
+                                   waited on an fd (raised at the wait) */
+#define CORO_ECORRUPT   (-4072) /* CORO_DEBUG builds: a scheduled handle or task
+                                   whose memory was overwritten (its frame went
+                                   out of scope while scheduled) */
+#define CORO_ESLOW      (-4073) /* CORO_DEBUG builds: a callback or task step
+                                   slower than coro_loop_set_slow's threshold */
 #define CORO_ERROR_MIN  (-4096) /* codes in [CORO_ERROR_MIN, -4000) are coro's */
 
 /* Returns the name of a status or library error code ("CORO_EBUSY"), "user
@@ -1184,6 +1193,10 @@ static inline const char *coro_errname(int code)
     case CORO_EEXIST:     return "CORO_EEXIST";
     case CORO_ERANGE:     return "CORO_ERANGE";
     case CORO_ELOST:      return "CORO_ELOST";
+    case CORO_ELOOP:      return "CORO_ELOOP";
+    case CORO_ECLOSED:    return "CORO_ECLOSED";
+    case CORO_ECORRUPT:   return "CORO_ECORRUPT";
+    case CORO_ESLOW:      return "CORO_ESLOW";
     default:              return code > 0 ? "user error" : "errno";
     }
 }

@@ -38,6 +38,10 @@ const char *coro_strerror(int code)
     case CORO_EEXIST:     return "file descriptor already registered";
     case CORO_ERANGE:     return "file descriptor out of the selector's range";
     case CORO_ELOST:      return "resume point lost (a suspension point or try block inside a switch of your own)";
+    case CORO_ELOOP:      return "future attached to a different loop";
+    case CORO_ECLOSED:    return "the loop was closed while waiting";
+    case CORO_ECORRUPT:   return "scheduled object overwritten (out of scope while scheduled?)";
+    case CORO_ESLOW:      return "callback slower than the threshold";
     default:
         break;
     }

@@ -15,9 +15,15 @@
 #include "io.h"
 #include "coro_sys.h"           /* the system calls, as a fault seam */
 
+static int io_wait(struct coro_loop *loop, coro_time deadline);
+
+/* The selector loop attached to `loop`, or NULL: its clock is the one
+ * coro_io_loop_open set, embedded in the struct coro_io_loop (the data field is
+ * the user's). */
 static struct coro_io_loop *io_loop(const struct coro_loop *loop)
 {
-    return (struct coro_io_loop *)loop->data;
+    return loop->clock->wait == io_wait ?
+           CORO__CONTAINER_OF(loop->clock, struct coro_io_loop, clock) : NULL;
 }
 
 /* ---- interest: what io wants from the selector -------------------------- */
@@ -144,7 +150,7 @@ int coro_io_wait(struct coro_io *io, unsigned event)
     int rc;
     if (event != CORO_EVENT_READ && event != CORO_EVENT_WRITE)
         return CORO_EINVAL;
-    if (!io->loop->data)
+    if (!io_loop(io->loop))
         return CORO_EINVAL;             /* the loop has no selector */
     if (io->fd < 0)
         return -EBADF;                  /* closed by coro_io_close */
@@ -268,7 +274,6 @@ static int io_wait(struct coro_loop *loop, coro_time deadline)
     return 0;
 }
 
-static const struct coro_clock io_clock = { io_now, io_wait };
 
 /* ---- wakeup ------------------------------------------------------------- */
 
@@ -299,6 +304,7 @@ int coro_loop_wakeup(struct coro_loop *loop)
 int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const char *backend,
                       int max_fds)
 {
+    const struct coro_clock *before;
     int rc;
     if (!iol || !loop)
         return CORO_EINVAL;
@@ -321,29 +327,62 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
     iol->check = NULL;
     iol->woken.tail = NULL;
     coro_handle_init(&iol->turn, woken_turn);
-    loop->data = iol;
+    iol->clock.now = io_now;
+    iol->clock.wait = io_wait;
+    before = loop->clock;
+    coro_loop_set_clock(loop, &iol->clock);     /* from now on, io_loop(loop) is iol */
+    loop->holds++;                              /* coro_loop_close: CORO_EBUSY */
     coro_io_init(&iol->wake, loop, iol->wake_fd[0]);
     coro_handle_init(&iol->wake_drain, wake_drain);
     rc = coro_io_add_reader(&iol->wake, &iol->wake_drain);
     if (rc) {
         coro_io_loop_close(iol, loop);
+        coro_loop_set_clock(loop, before);          /* as it was */
         return rc;
     }
-    coro_loop_set_clock(loop, &io_clock);
+    coro_loop_set_clock(loop, &iol->clock);     /* the loop time as it is now */
     return 0;
+}
+
+/* Detaches every io of the selector from it: the tasks still waiting on an
+ * fd wake with CORO_ECLOSED, and no io refers to the selector any more (a
+ * later coro_io_close only wakes and forgets). */
+static void io_detach_all(struct coro_io_loop *iol, struct coro_loop *loop)
+{
+    int fd;
+    while (iol->check) {
+        struct coro_io *io = iol->check;
+        iol->check = io->check_next;
+        io->check_next = NULL;
+        io->checking = 0;
+    }
+    for (fd = 0; fd < iol->sel.max_fds; fd++) {
+        const struct coro_sel_key *key = coro_sel_get_key(&iol->sel, fd);
+        struct coro_io *io;
+        if (!key || key->data == &iol->wake)
+            continue;
+        io = (struct coro_io *)key->data;
+        while (coro_loop_wake(loop, &io->readers, coro_none(), CORO_ECLOSED))
+            ;
+        while (coro_loop_wake(loop, &io->writers, coro_none(), CORO_ECLOSED))
+            ;
+        io->events = 0;                 /* the selector goes with the loop */
+        io->woken = 0;
+    }
 }
 
 void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop)
 {
     if (coro_loop_cancel(loop, &iol->turn) == 0)
         woken_turn(&iol->turn);         /* woken tasks are not lost */
+    io_detach_all(iol, loop);
     coro_io_close(&iol->wake);
-    loop->data = NULL;                  /* before its fds go */
+    coro_loop_set_clock(loop, &coro_clock_monotonic);   /* detached: before its fds go */
+    loop->holds--;
     close(iol->wake_fd[0]);
     if (iol->wake_fd[1] != iol->wake_fd[0])
         close(iol->wake_fd[1]);
     coro_sel_close(&iol->sel);
-    coro_loop_set_clock(loop, &coro_clock_monotonic);
 }
 
 /* ---- sockets ------------------------------------------------------------ */

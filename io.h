@@ -61,6 +61,8 @@ struct coro_io_loop {
     struct coro_io *check;          /* ios whose task woke: still wanted? */
     struct coro_list woken;         /* tasks the wait step woke, until... */
     struct coro_handle turn;        /* ...this handle's turn in the batch */
+    struct coro_clock clock;        /* the loop's clock while attached: how
+                                       io.c finds iol from the loop */
 };
 
 /* Attaches a selector to `loop` (opened with `backend`, NULL for the best
@@ -71,8 +73,11 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
                       int max_fds);
 
 /* Detaches and closes the selector and the wakeup fd; the loop goes back to
- * the monotonic clock. Registered fds are yours: close them first. No
- * coro_loop_wakeup may run meanwhile (join the threads that call it). */
+ * the monotonic clock. Registered fds are yours (coro_io_close them, before or
+ * after): a task still waiting on one wakes with CORO_ECLOSED raised at its
+ * wait, and a later coro_io_close of its io is safe. No coro_loop_wakeup may
+ * run meanwhile (join the threads that call it). The loop's `data` is never
+ * touched: io.c knows the loop by the clock it sets. */
 void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop);
 
 /* loop.call_soon_threadsafe, signal-safe too: makes the loop's wait return

@@ -11,6 +11,8 @@
 #include <time.h>
 #endif
 
+#include <string.h>
+
 #include "loop.h"
 
 /* ------------------------------------------------------------------------ */
@@ -84,6 +86,9 @@ void coro_handle_init(struct coro_handle *h, coro_callback fn)
 {
     h->u.idle = 0;
     h->fn = fn;
+#ifdef CORO_DEBUG
+    h->check = CORO__CHECK(h);
+#endif
 }
 
 /* ------------------------------------------------------------------------ */
@@ -195,29 +200,14 @@ static void sort_slots(struct coro_timer_slot *a, uint32_t n)
     }
 }
 
-static void task_step(struct coro_handle *h);
-
 /* Moves the timers due at loop->now to the ready queue, by deadline and, for
  * equal deadlines, in the order they were scheduled. The slots the heap frees
- * while shrinking hold the due timers meanwhile.
- *
- * A task whose sleep ended resumes at the next iteration, where asyncio puts
- * it: its sleep is a future that the timer sets, whose done callback queues
- * the task, behind what the handles before that timer in this iteration's
- * batch schedule. So the task goes
- *   - to loop->next if nothing runs before it in the batch (the common case
- *     on the virtual clock): it is queued already (CORO__T_SLEEP cleared);
- *   - to *late if only tasks follow it among the due timers: the batch runs
- *     without it and coro_loop_run_once appends *late to the ready queue
- *     afterwards (it keeps CORO__T_SLEEP until its step);
- *   - else into the batch at its timer's turn, marked CORO__T_SLEEP |
- *     CORO__T_HANDED: coro_loop_run_once queues it when its turn comes.
- * Returns how many took their turn in the batch. */
-static uint32_t fire_due(struct coro_loop *loop, struct coro_list *late)
+ * while shrinking hold the due timers meanwhile. A sleeping task's timer is
+ * a timer like any other (loop.c's sleep_fire). */
+static void fire_due(struct coro_loop *loop)
 {
     struct coro_timer_slot *due;
-    uint32_t n = loop->heap_len, k = 0, i, j, m, turns = 0;
-    int first = loop->ready.tail == NULL;    /* nothing before the timers */
+    uint32_t n = loop->heap_len, k = 0, i, j, m;
     while (loop->heap_len && loop->heap[0].when <= loop->now) {
         struct coro_timer_slot top = loop->heap[0];
         heap_take(loop, 0);
@@ -233,29 +223,9 @@ static uint32_t fire_due(struct coro_loop *loop, struct coro_list *late)
                 due[m].when = (int32_t)(due[m].h->u.heap.seq - loop->seq);
             sort_slots(due + j, i - j);
         }
-        for (m = j; m < i; m++) {
-            struct coro_handle *h = due[m].h, *t;
-            if (h->fn == task_step) {
-                if (first) {
-                    CORO__CONTAINER_OF(h, struct coro_task, h)->fut.flags &=
-                        (unsigned char)~CORO__T_SLEEP;
-                    coro_list_push(&loop->next, h);
-                } else {
-                    coro_list_push(late, h);
-                }
-                continue;
-            }
-            /* a callback: the tasks before it take their turns first */
-            while ((t = coro_list_pop(late)) != NULL) {
-                CORO__CONTAINER_OF(t, struct coro_task, h)->fut.flags |= CORO__T_HANDED;
-                coro_list_push(&loop->ready, t);
-                turns++;
-            }
-            first = 0;
-            coro_list_push(&loop->ready, h);
-        }
+        for (m = j; m < i; m++)
+            coro_list_push(&loop->ready, due[m].h);
     }
-    return turns;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -315,15 +285,22 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
         return CORO_EINVAL;
     loop->ready.tail = NULL;
     loop->batch.tail = NULL;
-    loop->next.tail = NULL;
     loop->heap = heap;
     loop->heap_len = 0;
     loop->heap_cap = cap;
     loop->seq = 0;
     loop->stopping = 0;
+    loop->running = 0;
+    loop->holds = 0;
     loop->vnow = 0;
     loop->current = NULL;
-    loop->cancelling = NULL;
+    loop->tasks = NULL;
+    loop->ntasks = loop->tasks_cap = 0;
+    loop->on_error = NULL;
+    loop->until = NULL;
+#ifdef CORO_DEBUG
+    loop->slow = 0;
+#endif
     loop->data = NULL;
 #ifdef CORO_HOST_CLOCK
     coro_loop_set_clock(loop, &coro_clock_monotonic);
@@ -331,6 +308,45 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
     coro_loop_set_clock(loop, &coro_clock_virtual);
 #endif
     return 0;
+}
+
+int coro_loop_close(struct coro_loop *loop)
+{
+    if (loop->running || loop->ntasks || loop->heap_len || loop->holds || loop->ready.tail ||
+        loop->batch.tail)
+        return CORO_EBUSY;
+    loop->heap = NULL;
+    loop->heap_cap = 0;
+    loop->tasks = NULL;
+    loop->tasks_cap = 0;
+    loop->on_error = NULL;
+    return 0;
+}
+
+int coro_loop_set_tasks(struct coro_loop *loop, struct coro_task_slot *slots, uint32_t cap)
+{
+    if (!slots && cap)
+        return CORO_EINVAL;
+    if (loop->ntasks)
+        return CORO_EBUSY;
+    loop->tasks = slots;
+    loop->tasks_cap = cap;
+    return 0;
+}
+
+struct coro_task *coro_loop_task(const struct coro_loop *loop, uint32_t i, const char **name)
+{
+    if (!loop->tasks || i >= loop->ntasks)
+        return NULL;
+    if (name)
+        *name = loop->tasks[i].name;
+    return loop->tasks[i].task;
+}
+
+void coro_loop_set_error_hook(struct coro_loop *loop,
+                              void (*hook)(struct coro_loop *loop, struct coro_task *t, int err))
+{
+    loop->on_error = hook;
 }
 
 void coro_loop_set_clock(struct coro_loop *loop, const struct coro_clock *clock)
@@ -354,9 +370,19 @@ int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time w
     return heap_insert(loop, h, when);
 }
 
+/* a + b, saturated at the ends of time: no deadline wraps round. */
+static coro_time time_add(coro_time a, coro_time b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay)
 {
-    return coro_loop_call_at(loop, h, loop->now + delay);
+    return coro_loop_call_at(loop, h, time_add(loop->now, delay));
 }
 
 int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
@@ -372,13 +398,75 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
     return CORO_ESTATE;
 }
 
-int coro_loop_run_once(struct coro_loop *loop)
+#ifdef CORO_DEBUG
+static void task_step(struct coro_handle *h);
+static void sleep_fire(struct coro_handle *h);
+
+static int handle_ok(const struct coro_handle *h)
+{
+    return h->check == CORO__CHECK(h);
+}
+
+/* A corrupt handle: reported, and the lists it was on are dropped (their
+ * links went with it). */
+static int debug_corrupt(struct coro_loop *loop)
+{
+    loop->batch.tail = NULL;
+    if (loop->on_error)
+        loop->on_error(loop, NULL, CORO_ECORRUPT);
+    return CORO_ECORRUPT;
+}
+
+/* The timers due now must be intact before fire_due follows them. */
+static int debug_heap_ok(struct coro_loop *loop)
+{
+    uint32_t i;
+    for (i = 0; i < loop->heap_len; i++)
+        if (loop->heap[i].when <= loop->now && !handle_ok(loop->heap[i].h)) {
+            loop->heap_len = 0;             /* its slots are lost with it */
+            debug_corrupt(loop);
+            return 0;
+        }
+    return 1;
+}
+
+/* The batch, each handle checked before its links are followed and timed
+ * against the threshold. */
+static int debug_run_batch(struct coro_loop *loop)
 {
     struct coro_handle *h;
-    struct coro_list late = { NULL };
-    uint32_t turns;
+    for (;;) {
+        coro_time t0;
+        struct coro_task *t;
+        if (loop->batch.tail &&
+            (!handle_ok(loop->batch.tail) || !handle_ok(loop->batch.tail->u.next)))
+            return debug_corrupt(loop);
+        if ((h = coro_list_pop(&loop->batch)) == NULL)
+            return 1;
+        t = h->fn == task_step || h->fn == sleep_fire ?
+            CORO__CONTAINER_OF(h, struct coro_task, h) : NULL;
+        t0 = loop->slow ? loop->clock->now(loop) : 0;
+        h->fn(h);
+        if (loop->slow && loop->clock->now(loop) - t0 > loop->slow && loop->on_error)
+            loop->on_error(loop, t, CORO_ESLOW);
+    }
+}
+
+void coro_loop_set_slow(struct coro_loop *loop, coro_time threshold)
+{
+    loop->slow = threshold > 0 ? threshold : 0;
+}
+#endif
+
+/* One iteration (the loop is marked running meanwhile). */
+static int run_once(struct coro_loop *loop)
+{
+    /* a deadline already past is due now: the clock never sees a deadline
+     * before the loop time (a clock's times are >= 0), so never one that
+     * reads as CORO_FOREVER */
     coro_time deadline = loop->ready.tail ? loop->now       /* don't wait */
-                       : loop->heap_len ? loop->heap[0].when : CORO_FOREVER;
+                       : !loop->heap_len ? CORO_FOREVER
+                       : loop->heap[0].when < loop->now ? loop->now : loop->heap[0].when;
     /* every iteration asks the clock, as asyncio's selects with timeout 0
      * when something is ready: a selector then still sees its fds */
     int rc = loop->clock->wait(loop, deadline);
@@ -387,40 +475,77 @@ int coro_loop_run_once(struct coro_loop *loop)
     if (rc < 0)
         return rc;
     loop->now = loop->clock->now(loop);
-    turns = fire_due(loop, &late);
-    /* this iteration runs what is ready now; what they schedule waits, after
-     * the sleepers whose timers came first (loop->next), for the next one,
-     * and so do the sleepers whose timers came last (kept on loop->next
-     * meanwhile: fire_due) */
+#ifdef CORO_DEBUG
+    if (!debug_heap_ok(loop))
+        return CORO_ECORRUPT;
+#endif
+    fire_due(loop);
+    /* this iteration runs what is ready now; what they schedule waits for
+     * the next one */
     list_splice(&loop->batch, &loop->ready);
-    list_splice(&loop->ready, &loop->next);
-    loop->next = late;
-    while ((h = coro_list_pop(&loop->batch)) != NULL) {
-        if (turns && h->fn == task_step) {
-            struct coro_future *f = &CORO__CONTAINER_OF(h, struct coro_task, h)->fut;
-            if ((f->flags & (CORO__T_SLEEP | CORO__T_HANDED)) ==
-                (CORO__T_SLEEP | CORO__T_HANDED)) {
-                /* its sleep's timer's turn (fire_due): queued behind what
-                 * the handles before it scheduled */
-                turns--;
-                f->flags &= (unsigned char)~(CORO__T_SLEEP | CORO__T_HANDED);
-                coro_list_push(&loop->ready, h);
-                continue;
-            }
-        }
-        h->fn(h);
+#ifdef CORO_DEBUG
+    return debug_run_batch(loop);
+#else
+    {
+        struct coro_handle *h;
+        while ((h = coro_list_pop(&loop->batch)) != NULL)
+            h->fn(h);
     }
-    list_splice(&loop->ready, &loop->next);
     return 1;
+#endif
+}
+
+int coro_loop_run_once(struct coro_loop *loop)
+{
+    int rc;
+    if (loop->running)
+        return CORO_EBUSY;      /* asyncio: "This event loop is already running" */
+    loop->running = 1;
+    rc = run_once(loop);
+    loop->running = 0;
+    return rc;
 }
 
 int coro_loop_run_forever(struct coro_loop *loop)
 {
     int rc;
+    if (loop->running)
+        return CORO_EBUSY;
+    loop->running = 1;
     do                          /* a stop() before the call still runs one */
-        rc = coro_loop_run_once(loop);
+        rc = run_once(loop);
     while (rc > 0 && !loop->stopping);
     loop->stopping = 0;
+    loop->running = 0;
+    return rc < 0 ? rc : 0;
+}
+
+static void stop_cb(struct coro_handle *h)
+{
+    (void)h;
+}
+
+/* run_until_complete's iterations, while the loop is marked running. */
+static int run_until(struct coro_loop *loop, struct coro_future *fut)
+{
+    struct coro_handle stop;
+    int rc;
+    while (!coro_future_done(fut)) {
+        rc = run_once(loop);
+        if (rc <= 0)
+            return rc < 0 ? rc : CORO_ESTATE;
+        if (loop->stopping)     /* asyncio: "Event loop stopped before
+                                   Future completed" (unless it just did) */
+            return coro_future_done(fut) ? 0 : CORO_ESTATE;
+    }
+    /* asyncio stops through a done callback of fut, queued when fut was
+     * done: one more iteration always runs (what fut's completion made
+     * ready, the timers due by then), and it does not wait */
+    coro_handle_init(&stop, stop_cb);
+    coro_list_push(&loop->ready, &stop);
+    rc = run_once(loop);
+    if (stop.u.idle)
+        coro_loop_cancel(loop, &stop);      /* the clock failed: not run */
     return rc < 0 ? rc : 0;
 }
 
@@ -428,24 +553,15 @@ int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut
                                  coro_value *out)
 {
     int rc;
-    while (!coro_future_done(fut)) {
-        rc = coro_loop_run_once(loop);
-        if (rc <= 0) {
-            loop->stopping = 0;
-            return rc < 0 ? rc : CORO_ESTATE;
-        }
-        if (loop->stopping) {   /* asyncio: "Event loop stopped before
-                                   Future completed" (unless it just did) */
-            loop->stopping = 0;
-            return coro_future_done(fut) ? coro_future_result(fut, out) : CORO_ESTATE;
-        }
-    }
-    /* asyncio stops through a done callback of fut: what fut's completion
-     * made ready still runs, one more iteration */
-    if (loop->ready.tail)
-        coro_loop_run_once(loop);
+    if (loop->running)
+        return CORO_EBUSY;
+    loop->running = 1;
+    loop->until = fut;
+    rc = run_until(loop, fut);
+    loop->until = NULL;
     loop->stopping = 0;
-    return coro_future_result(fut, out);
+    loop->running = 0;
+    return rc ? rc : coro_future_result(fut, out);
 }
 
 void coro_loop_stop(struct coro_loop *loop)
@@ -457,14 +573,32 @@ void coro_loop_stop(struct coro_loop *loop)
 /* Futures                                                                  */
 /* ------------------------------------------------------------------------ */
 
-void coro_future_init(struct coro_future *f, struct coro_loop *loop)
+int coro_future_init(struct coro_future *f, struct coro_loop *loop)
+{
+    if (f->state == CORO_PENDING && f->waiters.tail)
+        return CORO_EBUSY;      /* its waiters would be lost */
+    coro__future_reset(f, loop);
+    return 0;
+}
+
+void coro__future_reset(struct coro_future *f, struct coro_loop *loop)
 {
     f->loop = loop;
     f->waiters.tail = NULL;
     f->val.i = 0;
     f->state = CORO_PENDING;
     f->type = CORO_NONE;
-    f->flags = 0;
+    f->kind = CORO__FUT_PLAIN;
+    f->task = 0;
+    f->slot = 0;
+}
+
+void coro_future_hook(struct coro_future_hooked *f, struct coro_loop *loop,
+                      coro_cancel_hook hook)
+{
+    coro__future_reset(&f->fut, loop);
+    f->fut.kind = CORO__FUT_HOOK;
+    f->cancel = hook;
 }
 
 /* Done: every waiter joins the ready queue, in the order it came. */
@@ -502,10 +636,10 @@ int coro_future_cancel(struct coro_future *f)
     union coro_word w;
     if (f->state != CORO_PENDING)
         return CORO_ESTATE;
-    if (f->flags & CORO__T_TASK)
+    if (f->kind == CORO__FUT_TASK)
         return coro_task_cancel(CORO__CONTAINER_OF(f, struct coro_task, fut));
-    if (f->flags)
-        return coro__cancel_kind(f);
+    if (f->kind == CORO__FUT_HOOK)
+        return ((struct coro_future_hooked *)(void *)f)->cancel(f);
     w.i = CORO_ECANCELLED;
     coro__future_finish(f, CORO_CANCELLED, w, CORO__FAILED);
     return 0;
@@ -541,6 +675,63 @@ int coro_future_remove_done_callback(struct coro_future *f, struct coro_handle *
 /* Tasks                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* A primitive's list of waiting tasks (coro_loop_wait_on) is a coro_list
+ * whose ring is also linked backwards, so that a cancel takes a task off in
+ * O(1) (a lock with 100,000 waiters cancelled last-first stays linear). The
+ * backward link costs no byte: while a task is on such a list its handle's
+ * fn, always task_step for a task, holds its predecessor, and task_step is
+ * put back when the task leaves (waitq_pop, waitq_remove). */
+static void task_step(struct coro_handle *h);
+
+typedef char coro__fn_holds_a_pointer[sizeof(coro_callback) >= sizeof(struct coro_handle *) ?
+                                      1 : -1];
+
+static struct coro_handle *waitq_prev(const struct coro_handle *h)
+{
+    struct coro_handle *p;
+    memcpy(&p, &h->fn, sizeof p);
+    return p;
+}
+
+static void waitq_set_prev(struct coro_handle *h, struct coro_handle *p)
+{
+    memcpy(&h->fn, &p, sizeof p);
+}
+
+/* The head's stored predecessor is never read (it is the tail), so a pop,
+ * the common case, only puts task_step back. */
+static void waitq_push(struct coro_list *l, struct coro_handle *h)
+{
+    if (l->tail)
+        waitq_set_prev(h, l->tail);
+    coro_list_push(l, h);
+}
+
+static struct coro_handle *waitq_pop(struct coro_list *l)
+{
+    struct coro_handle *h = coro_list_pop(l);
+    if (h)
+        h->fn = task_step;
+    return h;
+}
+
+static void waitq_remove(struct coro_list *l, struct coro_handle *h)
+{
+    struct coro_handle *next = h->u.next;
+    struct coro_handle *prev = l->tail->u.next == h ? l->tail : waitq_prev(h);
+    if (next == h) {
+        l->tail = NULL;
+    } else {
+        prev->u.next = next;
+        if (l->tail == h)
+            l->tail = prev;
+        else
+            waitq_set_prev(next, prev);
+    }
+    h->u.idle = 0;
+    h->fn = task_step;
+}
+
 static struct coro_task *task_of(struct coro_handle *h)
 {
     return CORO__CONTAINER_OF(h, struct coro_task, h);
@@ -548,11 +739,27 @@ static struct coro_task *task_of(struct coro_handle *h)
 
 #define WAITING (CORO__T_SLEEP | CORO__T_WAIT_FUT | CORO__T_WAIT_LIST)
 
-/* Ends the task: its future gets the coroutine's outcome. */
+/* The task is no longer live: its slot goes to the last one. */
+static void task_leave(struct coro_loop *loop, struct coro_task *t)
+{
+    loop->ntasks--;
+    if (loop->tasks) {
+        struct coro_task_slot *last = &loop->tasks[loop->ntasks];
+        loop->tasks[t->fut.slot] = *last;
+        last->task->fut.slot = t->fut.slot;
+    }
+}
+
+/* Ends the task: its future gets the coroutine's outcome. An error nobody
+ * awaits goes to the loop's hook. */
 static void task_finish(struct coro_task *t, int rc, coro_value out)
 {
+    struct coro_loop *loop = t->fut.loop;
     union coro_word w;
-    t->fut.flags = CORO__T_TASK;
+    int unretrieved = rc != CORO_RETURNED && rc != CORO_ECANCELLED && !t->fut.waiters.tail &&
+                      loop->until != &t->fut;
+    t->fut.task = 0;
+    task_leave(loop, t);
     if (rc == CORO_RETURNED) {
         coro__future_finish(&t->fut, CORO_DONE, out.v, out.type);
         return;
@@ -560,12 +767,14 @@ static void task_finish(struct coro_task *t, int rc, coro_value out)
     w.i = rc;
     coro__future_finish(&t->fut, rc == CORO_ECANCELLED ? CORO_CANCELLED : CORO_DONE, w,
                         CORO__FAILED);
+    if (unretrieved && loop->on_error)
+        loop->on_error(loop, t, rc);        /* the task is done by now */
 }
 
 /* Queues the task to have err thrown in at its next step. */
 static void task_throw_soon(struct coro_task *t, int err)
 {
-    t->fut.flags |= CORO__T_WOKEN;
+    t->fut.task |= CORO__T_WOKEN;
     t->fut.type = CORO__FAILED;
     t->fut.val.i = err;
     coro_list_push(&t->fut.loop->ready, &t->h);
@@ -580,7 +789,7 @@ static void task_step(struct coro_handle *h)
     struct coro_loop *loop = f->loop;
     coro_value in = coro_none(), out;
     int err = 0, rc;
-    unsigned flags = f->flags;
+    unsigned flags = f->task;
 
     if (flags & CORO__T_CANCEL) {
         err = CORO_ECANCELLED;
@@ -596,7 +805,7 @@ static void task_step(struct coro_handle *h)
     }
     /* while it runs, a task woken by coro_loop_wake keeps the value it was
      * handed in val (coro_loop_woken), even if a cancel is thrown instead */
-    f->flags = (unsigned char)(CORO__T_TASK | CORO__T_RUNNING |
+    f->task = (unsigned char)(CORO__T_RUNNING |
                                (flags & CORO__T_WOKEN ? CORO__T_HANDED : 0));
     if (!(flags & CORO__T_WOKEN)) {
         f->val.i = 0;
@@ -605,21 +814,23 @@ static void task_step(struct coro_handle *h)
     loop->current = t;
     rc = coro__resume_owned(&t->co, in, err, &out);
     loop->current = NULL;
-    f->flags &= (unsigned char)~(CORO__T_RUNNING | CORO__T_HANDED);
+    f->task &= (unsigned char)~(CORO__T_RUNNING | CORO__T_HANDED);
 
     if (rc != CORO_YIELDED) {
-        if (rc == CORO_RETURNED && (f->flags & CORO__T_CANCEL))
+        if (rc == CORO_RETURNED && (f->task & CORO__T_CANCEL))
             rc = CORO_ECANCELLED;       /* cancelled right before it returned */
         task_finish(t, rc, out);
         return;
     }
-    if (!(f->flags & WAITING)) {
+    if (!(f->task & WAITING)) {
         if (out.type == CORO_PTR && out.v.p) {
             struct coro_future *w = (struct coro_future *)out.v.p;
             if (w == f) {
                 task_throw_soon(t, CORO_EBUSY);     /* awaiting itself */
+            } else if (w->loop != loop) {
+                task_throw_soon(t, CORO_ELOOP);     /* another loop's */
             } else {
-                f->flags |= CORO__T_WAIT_FUT;
+                f->task |= CORO__T_WAIT_FUT;
                 f->val.p = w;
                 coro_list_push(w->state == CORO_PENDING ? &w->waiters : &loop->ready, h);
             }
@@ -629,8 +840,8 @@ static void task_step(struct coro_handle *h)
             task_throw_soon(t, CORO_EINVAL);        /* a bad yield */
         }
     }
-    if (f->flags & CORO__T_CANCEL) {                /* it cancelled itself */
-        f->flags &= (unsigned char)~CORO__T_CANCEL;
+    if (f->task & CORO__T_CANCEL) {                /* it cancelled itself */
+        f->task &= (unsigned char)~CORO__T_CANCEL;
         coro_task_cancel(t);
     }
 }
@@ -639,76 +850,163 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn)
 {
     if (!t || !loop || !fn)
         return CORO_EINVAL;
+    /* live (queued, sleeping, waiting, running): restarting would lose it */
+    if (t->fut.state == CORO_PENDING &&
+        (t->h.u.idle || (t->fut.task & CORO__T_RUNNING) || t->fut.waiters.tail))
+        return CORO_EBUSY;
+    if (loop->tasks) {
+        if (loop->ntasks == loop->tasks_cap)
+            return CORO_EFULL;
+        loop->tasks[loop->ntasks].task = t;
+        loop->tasks[loop->ntasks].name = NULL;
+    }
     coro_init(&t->co, fn);
     coro__own(&t->co);          /* awaiting the task's coroutine: CORO_EBUSY */
-    coro_future_init(&t->fut, loop);
-    t->fut.flags = CORO__T_TASK;
+    coro__future_reset(&t->fut, loop);
+    t->fut.kind = CORO__FUT_TASK;
+    t->fut.slot = loop->ntasks++;
     coro_handle_init(&t->h, task_step);
+    coro_list_push(&loop->ready, &t->h);
+    return 0;
+}
+
+static struct coro_task *task_of_fut(struct coro_future *f)
+{
+    return CORO__CONTAINER_OF(f, struct coro_task, fut);
+}
+
+/* Cancels t where it is, t not awaiting a future (or met again on the
+ * chain a cancel walks: an await cycle). */
+static int task_cancel_here(struct coro_task *t)
+{
+    struct coro_future *f = &t->fut;
+    struct coro_loop *loop = f->loop;
+    unsigned flags = f->task;
+    if (flags & CORO__T_RUNNING) {
+        f->task |= CORO__T_CANCEL;    /* acted on when the step yields */
+        return 0;
+    }
+    if (flags & CORO__T_WAIT_FUT) {
+        /* this cancel came back round to t, whose own cancel is in progress:
+         * t awaits something that awaits ... t (asyncio recurses until
+         * RecursionError). t stops waiting and its step throws, which
+         * unwinds the cycle. */
+        coro_list_remove(&((struct coro_future *)f->val.p)->waiters, &t->h);
+    } else if (flags & CORO__T_SLEEP) {
+        /* asyncio cancels the sleep's future, which queues the task now,
+         * also when its timer fell due in this iteration and its turn has
+         * not come yet (it is in the batch) */
+        if (heap_contains(loop, &t->h))
+            heap_remove(loop, &t->h);
+        else
+            coro_list_remove(&loop->batch, &t->h);
+        t->h.fn = task_step;
+    } else if (flags & CORO__T_WAIT_LIST) {
+        waitq_remove((struct coro_list *)f->val.p, &t->h);
+    } else {
+        f->task |= CORO__T_CANCEL;    /* already queued: its step throws */
+        return 0;
+    }
+    f->task = CORO__T_CANCEL;
     coro_list_push(&loop->ready, &t->h);
     return 0;
 }
 
 int coro_task_cancel(struct coro_task *t)
 {
-    struct coro_future *f = &t->fut;
-    struct coro_loop *loop = f->loop;
-    unsigned flags = f->flags;
-    if (f->state != CORO_PENDING)
+    struct coro_task *cur = t, *next;
+    struct coro_future *w;
+    size_t n = 0, i;
+    if (t->fut.state != CORO_PENDING)
         return CORO_ESTATE;
-    if (flags & CORO__T_RUNNING) {
-        f->flags |= CORO__T_CANCEL;   /* acted on when the step yields */
-        return 0;
+    if (!(t->fut.task & CORO__T_WAIT_FUT) || (t->fut.task & CORO__T_MARK))
+        return task_cancel_here(t);
+    /* asyncio cancels what the task awaits, which for a task awaiting a
+     * future cancels that in turn, and so on: walk the chain of tasks
+     * awaiting tasks, marking each (a task met marked is an await cycle),
+     * to the future the deepest one awaits, and cancel that. Iterative:
+     * no recursion, linear in the chain's length. */
+    for (;;) {
+        cur->fut.task |= CORO__T_MARK;
+        n++;
+        w = (struct coro_future *)cur->fut.val.p;
+        if (w->state != CORO_PENDING || w->kind != CORO__FUT_TASK)
+            break;
+        next = task_of_fut(w);
+        if (!(next->fut.task & CORO__T_WAIT_FUT) || (next->fut.task & CORO__T_MARK))
+            break;
+        cur = next;
     }
-    if (flags & CORO__T_WAIT_FUT) {
-        struct coro_future *w = (struct coro_future *)f->val.p;
-        struct coro__cancelling *c, self;
-        for (c = loop->cancelling; c && c->task != t; c = c->next)
-            ;
-        if (!c) {
-            /* asyncio cancels what the task awaits; the task wakes when that
-             * is done and gets CORO_ECANCELLED from it. If it cannot be
-             * cancelled (or is done already), the step that resumes the task
-             * throws. */
-            self.task = t;
-            self.next = loop->cancelling;
-            loop->cancelling = &self;
-            if (w->state != CORO_PENDING || coro_future_cancel(w) != 0)
-                f->flags |= CORO__T_CANCEL;
-            loop->cancelling = self.next;
-            return 0;
-        }
-        /* this cancel came back round to t, whose own cancel is in progress:
-         * t awaits something that awaits ... t (asyncio recurses until
-         * RecursionError). t stops waiting and its step throws, which
-         * unwinds the cycle. */
-        coro_list_remove(&w->waiters, &t->h);
-    } else if (flags & CORO__T_SLEEP) {
-        /* asyncio cancels the sleep's future, which queues the task now,
-         * also when its timer fell due in this iteration and its turn has
-         * not come yet (fire_due); after that, its step throws */
-        if (heap_contains(loop, &t->h)) {
-            heap_remove(loop, &t->h);
-        } else if (flags & CORO__T_HANDED) {
-            coro_list_remove(&loop->batch, &t->h);
-        } else if (!loop->next.tail || !coro_list_remove(&loop->next, &t->h)) {
-            f->flags |= CORO__T_CANCEL;     /* queued for its step */
-            return 0;
-        }
-    } else if (flags & CORO__T_WAIT_LIST) {
-        coro_list_remove((struct coro_list *)f->val.p, &t->h);
-    } else {
-        f->flags |= CORO__T_CANCEL;   /* already queued: its step throws */
-        return 0;
+    /* the deepest task wakes when w is done and gets CORO_ECANCELLED from
+     * it; if w cannot be cancelled (or is done already), the step that
+     * resumes the task throws. The others wake as their awaited tasks end. */
+    if (w->state != CORO_PENDING || coro_future_cancel(w) != 0)
+        cur->fut.task |= CORO__T_CANCEL;
+    for (cur = t, i = 0; i < n; i++) {
+        cur->fut.task &= (unsigned char)~CORO__T_MARK;
+        if (i + 1 < n)
+            cur = task_of_fut((struct coro_future *)cur->fut.val.p);
     }
-    f->flags = CORO__T_TASK | CORO__T_CANCEL;
-    coro_list_push(&loop->ready, &t->h);
     return 0;
+}
+
+int coro_task_set_name(struct coro_task *t, const char *name)
+{
+    struct coro_loop *loop = t->fut.loop;
+    if (t->fut.kind != CORO__FUT_TASK || t->fut.state != CORO_PENDING || !loop->tasks)
+        return CORO_EINVAL;
+    loop->tasks[t->fut.slot].name = name;
+    return 0;
+}
+
+const char *coro_task_name(const struct coro_task *t)
+{
+    const struct coro_loop *loop = t->fut.loop;
+    if (t->fut.kind != CORO__FUT_TASK || t->fut.state != CORO_PENDING || !loop->tasks)
+        return NULL;
+    return loop->tasks[t->fut.slot].name;
+}
+
+struct coro *coro_task_frame(struct coro_task *t, unsigned depth)
+{
+    struct coro *g = t->co.leaf ? t->co.leaf : &t->co;
+    while (g && depth--)
+        g = g->parent;
+    return g;
+}
+
+uint32_t coro_loop_dump(struct coro_loop *loop, coro_dump_fn fn, void *arg)
+{
+    uint32_t i, n = 0;
+    for (i = 0; loop->tasks && i < loop->ntasks; i++) {
+        struct coro_task *t = loop->tasks[i].task;
+        struct coro *g;
+        unsigned depth;
+        for (depth = 0; (g = coro_task_frame(t, depth)) != NULL; depth++, n++) {
+            const char *file = NULL;
+            unsigned line = 0;
+            if (t != loop->current)     /* a running body is not asked */
+                line = coro_where(g, &file);
+            fn(arg, t, loop->tasks[i].name, depth, file, line);
+        }
+    }
+    return n;
 }
 
 static struct coro_task *running_task(struct coro_loop *loop)
 {
     struct coro_task *t = loop ? loop->current : NULL;
-    return t && (t->fut.flags & CORO__T_RUNNING) && !(t->fut.flags & WAITING) ? t : NULL;
+    return t && (t->fut.task & CORO__T_RUNNING) && !(t->fut.task & WAITING) ? t : NULL;
+}
+
+/* A sleep's timer fell due and has its turn in the batch: the task steps at
+ * the next iteration, behind what the handles before it scheduled, where
+ * asyncio's sleep future (set by its timer) queues the task. */
+static void sleep_fire(struct coro_handle *h)
+{
+    task_of(h)->fut.task &= (unsigned char)~CORO__T_SLEEP;
+    h->fn = task_step;
+    coro_list_push(&task_of(h)->fut.loop->ready, h);
 }
 
 int coro_loop_sleep_until_arm(struct coro_loop *loop, coro_time when)
@@ -720,8 +1018,10 @@ int coro_loop_sleep_until_arm(struct coro_loop *loop, coro_time when)
     if (when <= loop->now)
         when = loop->now;
     rc = heap_insert(loop, &t->h, when);
-    if (rc == 0)
-        t->fut.flags |= CORO__T_SLEEP;
+    if (rc == 0) {
+        t->fut.task |= CORO__T_SLEEP;
+        t->h.fn = sleep_fire;           /* the timer's callback, then the step */
+    }
     return rc;
 }
 
@@ -731,7 +1031,7 @@ int coro_loop_sleep_arm(struct coro_loop *loop, coro_time ns)
         return CORO_ENOTASK;
     if (ns <= 0)
         return 0;       /* sleep(0): the bare yield requeues the task */
-    return coro_loop_sleep_until_arm(loop, loop->now + ns);
+    return coro_loop_sleep_until_arm(loop, time_add(loop->now, ns));
 }
 
 int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list)
@@ -739,16 +1039,16 @@ int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list)
     struct coro_task *t = running_task(loop);
     if (!t)
         return CORO_ENOTASK;
-    t->fut.flags |= CORO__T_WAIT_LIST;
+    t->fut.task |= CORO__T_WAIT_LIST;
     t->fut.val.p = list;
-    coro_list_push(list, &t->h);
+    waitq_push(list, &t->h);
     return 0;
 }
 
 int coro_loop_woken(const struct coro_loop *loop, coro_value *v)
 {
     const struct coro_task *t = loop->current;
-    if (!t || !(t->fut.flags & CORO__T_HANDED))
+    if (!t || !(t->fut.task & CORO__T_HANDED))
         return 0;
     if (v) {
         v->v = t->fut.val;
@@ -761,12 +1061,12 @@ int coro_loop_woken(const struct coro_loop *loop, coro_value *v)
 static struct coro_task *wake_onto(struct coro_list *list, struct coro_list *to,
                                    coro_value v, int err)
 {
-    struct coro_handle *h = coro_list_pop(list);
+    struct coro_handle *h = waitq_pop(list);
     struct coro_task *t;
     if (!h)
         return NULL;
     t = task_of(h);
-    t->fut.flags = (unsigned char)((t->fut.flags & ~CORO__T_WAIT_LIST) | CORO__T_WOKEN);
+    t->fut.task = (unsigned char)((t->fut.task & ~CORO__T_WAIT_LIST) | CORO__T_WOKEN);
     if (err) {
         t->fut.type = CORO__FAILED;
         t->fut.val.i = err;

@@ -77,12 +77,14 @@ template <typename T> static inline T coro__ns(T ns)
 #else
 #define CORO__ABI_DBL without_CORO_NO_DOUBLE
 #endif
+/* coro_loop_init (below) under its link name, which carries the options. */
 #define coro_loop_init \
     CORO__CAT(CORO__CAT(CORO__CAT(coro_loop_init__, CORO__ABI_LC), __), CORO__ABI_DBL)
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
 
 struct coro_loop;
 struct coro_future;
@@ -112,9 +114,18 @@ struct coro_handle {
         uint64_t idle;             /* 0 when not scheduled anywhere */
     } u;
     coro_callback fn;
+#ifdef CORO_DEBUG
+    uint32_t check;                /* CORO__CHECK(h) while valid */
+#endif
 };
 
-/* Prepares an idle handle that will run fn. */
+#ifdef CORO_DEBUG
+/* Private: the check value a valid handle at h carries (CORO_DEBUG). */
+#define CORO__CHECK(h) ((uint32_t)((uintptr_t)(h) ^ 0xC0DEFACEu))
+#endif
+
+/* Prepares an idle handle that will run fn. With CORO_DEBUG, it also marks
+ * the handle valid: every handle the loop runs must come from here. */
 void coro_handle_init(struct coro_handle *h, coro_callback fn);
 
 /* A FIFO of handles (singly linked ring; the tail points at the head): the
@@ -142,9 +153,11 @@ struct coro_timer_slot {
 
 /* Where time comes from and how the loop waits: the one place where the
  * sleeping loop, the virtual clock, a microcontroller and the selector loop
- * differ. `now` returns the time; `wait` is called once per iteration and
- * blocks until `deadline` (a time of `now`; the cached loop time when
- * something is ready already: then it must not block; or CORO_FOREVER) or
+ * differ. `now` returns the time, never negative; `wait` is called once per
+ * iteration and blocks until `deadline` (a time of `now`, never before the
+ * cached loop time: the loop time itself when something is ready or due
+ * already, and then it must not block; or CORO_FOREVER, -1, for no
+ * deadline: since deadlines are never negative, -1 always means that) or
  * until something external happens, and returns 0,
  * or CORO_EEMPTY when nothing can ever happen (a sleeping loop asked to wait
  * forever), or a negative error. */
@@ -159,30 +172,36 @@ extern const struct coro_clock coro_clock_monotonic;
  * so timers fire in order, instantly and deterministically. */
 extern const struct coro_clock coro_clock_virtual;
 
-/* The event loop: 96 bytes on x86-64, plus the timer array you give it.
+/* The event loop: 112 bytes on x86-64, plus the timer array you give it.
  * Fields are private. */
 struct coro_loop {
     struct coro_list ready;         /* handles to run next iteration */
     struct coro_list batch;         /* handles this iteration runs */
-    struct coro_list next;          /* tasks woken by a timer: they run
-                                       next iteration (loop.c's fire_due) */
     struct coro_timer_slot *heap;   /* 4-ary min-heap on (when, seq) */
     uint32_t heap_len, heap_cap;
     uint32_t seq;                   /* last timer sequence number */
-    int stopping;
+    unsigned char stopping;         /* coro_loop_stop was called */
+    unsigned char running;          /* inside run_once / _forever / _until */
+    unsigned char holds;            /* attached selector loops (io.c) */
     coro_time now;                  /* cached once per iteration */
     coro_time vnow;                 /* the virtual clock's time */
     const struct coro_clock *clock;
     struct coro_task *current;      /* the task running now, or NULL */
-    struct coro__cancelling *cancelling;  /* task cancels in progress */
-    void *data;                     /* free for the clock or the user */
+    struct coro_task_slot *tasks;   /* the live tasks, or NULL */
+    uint32_t ntasks, tasks_cap;     /* live tasks (counted also without a
+                                       table), table slots */
+    void (*on_error)(struct coro_loop *loop, struct coro_task *t, int err);
+    struct coro_future *until;      /* run_until_complete's future */
+#ifdef CORO_DEBUG
+    coro_time slow;                 /* coro_loop_set_slow's threshold, or 0 */
+#endif
+    void *data;                     /* the user's: the library never uses it */
 };
 
-/* Private: one coro_task_cancel in progress, on the C stack: a cancel that
- * comes back round to a task in this chain has met an await cycle. */
-struct coro__cancelling {
+/* One slot of the loop's table of live tasks (coro_loop_set_tasks). */
+struct coro_task_slot {
     struct coro_task *task;
-    struct coro__cancelling *next;
+    const char *name;               /* coro_task_set_name, or NULL */
 };
 
 /* Prepares a loop with `cap` timer slots in `heap` (caller-owned; one slot per
@@ -190,6 +209,57 @@ struct coro__cancelling {
  * is one (else the virtual clock). Returns 0, or CORO_EINVAL for a NULL loop,
  * or a NULL heap with cap > 0. */
 int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_t cap);
+
+/* loop.close(): 0, and the loop holds nothing any more (no timer array, no
+ * task table, no hook; init it again to reuse it); or CORO_EBUSY, and
+ * nothing changes, while anything is still scheduled or alive: a live task,
+ * a timer, a ready callback, an attached selector loop (coro_io_loop_close
+ * it first: that wakes the tasks waiting on fds with CORO_ECLOSED), or
+ * while the loop runs. */
+int coro_loop_close(struct coro_loop *loop);
+
+/* Gives the loop a table of `cap` slots for its live tasks (caller-owned):
+ * from now on each task started on it takes a slot until it ends (a start
+ * with no free slot is CORO_EFULL), so that coro_loop_task walks them
+ * (asyncio.all_tasks) and a task can have a name. 0, CORO_EBUSY if tasks
+ * are live already, CORO_EINVAL for a NULL table with cap > 0. NULL, 0:
+ * no table. */
+int coro_loop_set_tasks(struct coro_loop *loop, struct coro_task_slot *slots, uint32_t cap);
+
+/* The number of live tasks (started, not yet done): counted with or without
+ * a table. */
+static inline uint32_t coro_loop_task_count(const struct coro_loop *loop)
+{
+    return loop->ntasks;
+}
+
+/* The i-th live task, 0 <= i < coro_loop_task_count (in no set order, as
+ * asyncio.all_tasks' set; a task that ends moves the last one to its
+ * place), *name its name (if name is not NULL); NULL without a table or
+ * past the end. */
+struct coro_task *coro_loop_task(const struct coro_loop *loop, uint32_t i, const char **name);
+
+/* What the loop does with an error nobody retrieves: a task that ends with
+ * an error (not a cancel) while nothing awaits its future (no waiting task,
+ * no done callback, not run_until_complete's future) is reported to
+ * hook(loop, task, err) right then, from inside the task's last step:
+ * asyncio's exception handler with "Task exception was never retrieved"
+ * (asyncio says it when the task is collected). NULL (the default): nothing
+ * is reported; the library never prints. */
+void coro_loop_set_error_hook(struct coro_loop *loop,
+                              void (*hook)(struct coro_loop *loop, struct coro_task *t, int err));
+
+#ifdef CORO_DEBUG
+/* A debug build (every file compiled with -DCORO_DEBUG) checks each handle
+ * before it runs or fires: one whose check value is gone (a task or handle
+ * on the stack of a function that returned while it was scheduled) is
+ * reported to the error hook as CORO_ECORRUPT (task NULL), instead of a
+ * wild jump, and the iteration ends with that error, dropping what was
+ * left of its batch. Each callback or task step that takes longer than
+ * `threshold` ns of the loop's clock (0: not measured) is reported as
+ * CORO_ESLOW (with the task, if it was a task's step). */
+void coro_loop_set_slow(struct coro_loop *loop, coro_time threshold);
+#endif
 
 /* Uses `clock` from now on (e.g. &coro_clock_virtual). The cached time is
  * re-read at once. */
@@ -206,13 +276,16 @@ static inline coro_time coro_loop_time(const struct coro_loop *loop)
 int coro_loop_call_soon(struct coro_loop *loop, struct coro_handle *h);
 
 /* loop.call_at(when, h): runs h at the first iteration whose time is at or
- * after `when`; handles due at the same time run in the order they were
+ * after `when` (any value: one in the past, -1 and INT64_MIN included, is
+ * due at once); handles due at the same time run in the order they were
  * scheduled. 0, CORO_EBUSY (already scheduled) or CORO_EFULL (no free timer
  * slot); h is unchanged on error. */
 int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time when);
 
-/* loop.call_later(delay, h): call_at(loop time + delay); a negative delay is
- * a deadline in the past, due at the next iteration in deadline order. */
+/* loop.call_later(delay, h): call_at(loop time + delay), the sum saturated
+ * at the ends of time (INT64_MAX: never reached in practice; a deadline is
+ * never taken for CORO_FOREVER); a negative delay is a deadline in the past,
+ * due at the next iteration in deadline order. */
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay);
 
 /* handle.cancel(): unschedules h (O(log n) in the heap, O(queue) on the ready
@@ -222,19 +295,23 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h);
 /* Runs one iteration: waits for the first deadline (not at all if something
  * is ready), then runs the timers that are due and everything that was ready
  * when the iteration began. Returns 1, or 0 if there was nothing to run and
- * nothing to wait for, or the clock's error. */
+ * nothing to wait for, or the clock's error; CORO_EBUSY if the loop is
+ * running already (called from a task or a callback: nothing is run). */
 int coro_loop_run_once(struct coro_loop *loop);
 
 /* loop.run_forever(): runs iterations until coro_loop_stop or until nothing
- * is left to do. Returns 0 or the clock's error. */
+ * is left to do. Returns 0 or the clock's error; CORO_EBUSY (nothing run)
+ * if the loop is running already, as asyncio raises RuntimeError. */
 int coro_loop_run_forever(struct coro_loop *loop);
 
 /* loop.run_until_complete(fut): runs iterations until `fut` is done, and then
- * the iteration that runs what its completion made ready. Returns
+ * one more, always (asyncio's stop callback): it runs what fut's completion
+ * made ready and the timers due by then, without waiting. Returns
  * the future's outcome like coro_future_result (0 and *out, its error, or
  * CORO_ECANCELLED), or CORO_ESTATE if the loop ran out of work first or
- * coro_loop_stop ended it first (then fut goes on; call again to wait on).
- * `out` may be NULL. */
+ * coro_loop_stop ended it first (then fut goes on; call again to wait on);
+ * CORO_EBUSY (nothing run) if the loop is running already. `out` may be
+ * NULL. */
 int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut,
                                  coro_value *out);
 
@@ -250,7 +327,13 @@ void coro_loop_stop(struct coro_loop *loop);
 enum coro_future_state { CORO_PENDING = 0, CORO_DONE = 1, CORO_CANCELLED = 2 };
 
 /* asyncio.Future: pending, then done with a result or an error, or cancelled.
- * 32 bytes on x86-64. Caller-owned; must outlive its waiters. */
+ * 32 bytes on x86-64. Caller-owned; must outlive its waiters. How it is
+ * cancelled is its `kind`: a plain future at once, a task by loop.c, any
+ * other (gather, wait, wait_for, shield, yours) by its own hook (struct
+ * coro_future_hooked): the loop knows no kind of future but its own. That
+ * and a task's slot in the loop's table (coro_loop_set_tasks) cost a future
+ * or a task no byte on x86-64 (padding) and 3 on the AVR; a
+ * hooked future carries the hook (8 bytes on x86-64, 2 on the AVR). */
 struct coro_future {
     struct coro_loop *loop;
     struct coro_list waiters;   /* done callbacks and waiting tasks, in order */
@@ -258,11 +341,39 @@ struct coro_future {
                                    pending task's wait state */
     unsigned char state;        /* enum coro_future_state */
     unsigned char type;         /* enum coro_type of val, or CORO__FAILED */
-    unsigned char flags;        /* CORO__T_* for tasks */
+    unsigned char kind;         /* how it is cancelled: CORO__FUT_* */
+    unsigned char task;         /* a task's state, CORO__T_*; 0 otherwise */
+    unsigned slot;              /* a live task's slot in the loop's table */
 };
 
-/* Prepares a pending future bound to `loop`. */
-void coro_future_init(struct coro_future *f, struct coro_loop *loop);
+/* A future's own way to be cancelled (asyncio's subclasses override
+ * cancel()): returns 0 when the cancel is requested or done, non-zero (it
+ * is then CORO_ESTATE to the caller's caller) when nothing could be. */
+typedef int (*coro_cancel_hook)(struct coro_future *f);
+
+/* For writers of new kinds of futures: a future whose cancel is its own.
+ * Embed it first in your struct, set it up with coro_future_hook; then
+ * coro_future_cancel (and the cancel of a task awaiting it) calls `cancel`.
+ * 40 bytes on x86-64. */
+struct coro_future_hooked {
+    struct coro_future fut;
+    coro_cancel_hook cancel;
+};
+
+/* Prepares f (as coro__future_reset) as a pending hooked future: cancelling
+ * it calls hook. */
+void coro_future_hook(struct coro_future_hooked *f, struct coro_loop *loop,
+                      coro_cancel_hook hook);
+
+/* Prepares a pending future bound to `loop`. 0, or CORO_EBUSY (nothing
+ * changes) if f is pending with waiters (callbacks or tasks): they would be
+ * lost. Zero a future's memory before its first init (static, calloc'd and
+ * `= {0}` memory are) or init it at once where it is declared. */
+int coro_future_init(struct coro_future *f, struct coro_loop *loop);
+
+/* Private: coro_future_init without the check, for fresh or known-idle
+ * futures (the library's own). */
+void coro__future_reset(struct coro_future *f, struct coro_loop *loop);
 
 /* future.set_result(v): done with v; its callbacks and waiting tasks are
  * scheduled (call_soon, in the order they were added). 0, or CORO_ESTATE if
@@ -319,7 +430,10 @@ struct coro_task {
 
 /* asyncio.ensure_future(coro()): coro_init(&t->co, fn), then schedules the
  * first step. Initialise the frame's own fields before or after, but before
- * the loop runs. 0, or CORO_EINVAL for NULL arguments. */
+ * the loop runs. 0, CORO_EINVAL for NULL arguments, or CORO_EBUSY (nothing
+ * changes) if t is live: queued, sleeping, waiting or running (a done task
+ * may be started again). Zero a task's memory before its first start
+ * (static, calloc'd and `= {0}` memory are), so that it does not look live. */
 int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn);
 
 /* task.cancel(): asks the task to stop: CORO_ECANCELLED is thrown in at its
@@ -330,6 +444,35 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn);
  * recurses to RecursionError. The coroutine may catch it. 0 when requested,
  * CORO_ESTATE if the task is already done. */
 int coro_task_cancel(struct coro_task *t);
+
+/* task.set_name(name): name (caller-owned, may be NULL) for the task in the
+ * loop's table. 0, or CORO_EINVAL if the task is not live in a loop with a
+ * table. */
+int coro_task_set_name(struct coro_task *t, const char *name);
+
+/* task.get_name(): its name, or NULL (none, or no table). */
+const char *coro_task_name(const struct coro_task *t);
+
+/* The frame of t's yield-from chain at `depth`: 0 is the innermost (where
+ * the task is suspended), then each delegator out to the task's own
+ * coroutine; NULL past the end. coro_where(frame, &file) tells where it
+ * stands. */
+struct coro *coro_task_frame(struct coro_task *t, unsigned depth);
+
+/* What coro_loop_dump reports, once per frame: the task, its name (or
+ * NULL), the frame's depth (0: innermost) and where it is suspended
+ * (file and line from coro_where; line 0 and file NULL for the frames of
+ * the task that is running, which dumps the loop). */
+typedef void (*coro_dump_fn)(void *arg, struct coro_task *t, const char *name, unsigned depth,
+                             const char *file, unsigned line);
+
+/* The task dump: for each live task of the loop's table (coro_loop_set_tasks;
+ * in the table's order), each frame of its yield-from chain, innermost
+ * first, as a Python traceback of suspended coroutines would list them
+ * (asyncio's Task.print_stack, for the whole chain). Nothing is printed:
+ * fn gets each frame. Returns the number of frames reported (0 without a
+ * table). */
+uint32_t coro_loop_dump(struct coro_loop *loop, coro_dump_fn fn, void *arg);
 
 /* The task running now (asyncio.current_task()), or NULL. */
 static inline struct coro_task *coro_loop_current(const struct coro_loop *loop)
@@ -350,7 +493,8 @@ static inline struct coro_task *coro_loop_current(const struct coro_loop *loop)
 
 /* r = await fut: if fut is done, r is its result at once (or its error is
  * raised); otherwise the task waits for it and resumes with its result, or
- * with its error / CORO_ECANCELLED raised at this point. `r` is a coro_value
+ * with its error / CORO_ECANCELLED raised at this point (CORO_ELOOP if fut
+ * belongs to another loop than the task's, as asyncio raises RuntimeError). `r` is a coro_value
  * lvalue. Expands to
  *     if (!done(fut)) { CORO_YIELD(co, coro_ptr(fut)); r = coro_sent(co); }
  *     else { e = coro_future_result(fut, &r); if (e) CORO_RAISE(co, e); } */
@@ -433,23 +577,27 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
     return co->err;
 }
 
-/* Private: tasks' flags (coro_future.flags) and the failed marker. */
+/* Private: kinds of futures (coro_future.kind): how coro_future_cancel
+ * treats them. */
+#define CORO__FUT_PLAIN    0u  /* cancelled at once */
+#define CORO__FUT_TASK     1u  /* a struct coro_task: loop.c's task cancel */
+#define CORO__FUT_HOOK     2u  /* a struct coro_future_hooked: its hook */
+
+/* Private: a task's state (coro_future.task) and the failed marker. */
 #define CORO__FAILED     0xFFu
-#define CORO__T_TASK       1u  /* this future is a task */
-#define CORO__T_SLEEP      2u  /* in the timer heap for a sleep (or just out
-                                  of it: loop.c's fire_due) */
+#define CORO__T_MARK       1u  /* on the chain a coro_task_cancel walks */
+#define CORO__T_SLEEP      2u  /* its timer is armed for a sleep (in the heap,
+                                  or due and waiting for its turn in the
+                                  batch); its handle's fn is sleep_fire */
 #define CORO__T_WAIT_FUT   4u  /* on a future's waiter list; val.p = future */
-#define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list */
+#define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list
+                                  (its handle's fn holds its predecessor
+                                  meanwhile: loop.c's waitq_*) */
 #define CORO__T_CANCEL    16u  /* throw CORO_ECANCELLED at the next step */
 #define CORO__T_RUNNING   32u  /* inside its step */
 #define CORO__T_WOKEN     64u  /* queued with a value or error in val/type */
 #define CORO__T_HANDED   128u  /* running after coro_loop_wake: val/type hold
-                                  what it was handed; with CORO__T_SLEEP: its
-                                  sleep's timer has its turn in the batch */
-/* Kinds of futures that are not tasks (CORO__T_TASK clear): */
-#define CORO__K_WAIT       2u  /* struct coro_wait (gather, wait, as_completed) */
-#define CORO__K_WAIT_FOR   4u  /* struct coro_wait_for */
-#define CORO__K_SHIELD     6u  /* struct coro_shield */
+                                  what it was handed */
 
 /* ------------------------------------------------------------------------ */
 /* For the sync primitives: a task waiting on a list of its own             */
@@ -504,12 +652,13 @@ enum coro_wait_mode {
     CORO_AS_COMPLETED = 4
 };
 
-/* gather / wait / as_completed over n children. 88 bytes on x86-64, plus
+/* gather / wait / as_completed over n children. 96 bytes on x86-64, plus
  * n watches. Caller-owned; keep it, the watches and the children alive until
  * it is done (when it completes it detaches its watches from the children
  * still pending; as_completed: until every child was taken). */
 struct coro_wait {
     struct coro_future fut;     /* the outcome */
+    coro_cancel_hook cancel;    /* private: as struct coro_future_hooked */
     struct coro_watch *watch;
     uint32_t n, pending;        /* children, children not done yet */
     struct coro_handle timer;   /* the timeout, if any */
@@ -571,13 +720,21 @@ int coro_as_completed(struct coro_wait *w, struct coro_loop *loop,
 int coro_as_completed_take(struct coro_wait *w, coro_value *r);
 #define CORO__PENDING (-4099)
 
-/* asyncio.wait_for(inner, timeout): w completes with inner's outcome if
- * inner is done within `timeout` ns; otherwise inner is cancelled and, once
- * it has finished, w fails with CORO_ETIMEDOUT (or has inner's result if
- * inner caught the cancellation and returned, as asyncio does). Cancelling
- * w cancels inner. 88 bytes on x86-64. 0, CORO_EBUSY, CORO_EFULL. */
+/* asyncio.wait_for(inner, timeout), as asyncio 3.11 decides it in every
+ * case: w completes with inner's outcome if inner is done within `timeout`
+ * ns; otherwise inner is cancelled and, once it has finished, w fails with
+ * CORO_ETIMEDOUT (or has inner's result if inner caught the cancellation and
+ * returned). The timeout is judged at the iteration after the deadline,
+ * where 3.11's coroutine wakes: an inner done by then (also in the very
+ * iteration the deadline fell due) gives its outcome. A timeout <= 0 (other
+ * than CORO_FOREVER, no timeout) cancels inner at once, so a task that never
+ * ran does not start its body; a done inner gives its outcome at once (w is
+ * done on return). Cancelling w cancels inner, unless inner is done: then w
+ * gets inner's outcome (3.11 returns fut.result()). 96 bytes on x86-64. 0,
+ * CORO_EBUSY, CORO_EFULL. */
 struct coro_wait_for {
     struct coro_future fut;
+    coro_cancel_hook cancel;    /* private: as struct coro_future_hooked */
     struct coro_watch watch;
     struct coro_handle timer;
     unsigned char timed_out, cancelling;
@@ -587,17 +744,17 @@ int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_f
                   coro_time timeout);
 
 /* asyncio.shield(inner): s completes with inner's outcome; cancelling s
- * (or the task awaiting it) does not cancel inner. 64 bytes on x86-64; keep
+ * (or the task awaiting it) does not cancel inner. 72 bytes on x86-64; keep
  * it alive until inner is done. 0 or CORO_EBUSY. */
 struct coro_shield {
     struct coro_future fut;
+    coro_cancel_hook cancel;    /* private: as struct coro_future_hooked */
     struct coro_watch watch;
 };
 /* Starts s (see struct coro_shield above). */
 int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_future *inner);
 
-/* Private: wait.c's side of coro_future_cancel for its kinds. */
-int coro__cancel_kind(struct coro_future *f);
+/* Private: the future is done: state, value, and its waiters are queued. */
 void coro__future_finish(struct coro_future *f, unsigned state, union coro_word val,
                          unsigned type);
 

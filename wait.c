@@ -5,7 +5,28 @@
  * through done callbacks (struct coro_watch) and completes when asyncio's
  * rule for it holds. See loop.h.
  */
+#include <stddef.h>
+
 #include "loop.h"
+
+/* Each kind here is a struct coro_future_hooked at heart: its cancel hook
+ * follows its future. */
+#define HOOK_FOLLOWS(type) \
+    typedef char coro__hook_follows_##type[offsetof(struct type, cancel) == \
+                                           offsetof(struct coro_future_hooked, cancel) ? 1 : -1]
+HOOK_FOLLOWS(coro_wait);
+HOOK_FOLLOWS(coro_wait_for);
+HOOK_FOLLOWS(coro_shield);
+
+static int wait_cancel(struct coro_future *f);
+static int wait_for_cancel(struct coro_future *f);
+static int shield_cancel(struct coro_future *f);
+
+/* Prepares the future of one of the kinds here, cancelled by `hook`. */
+static void hooked_init(struct coro_future *f, struct coro_loop *loop, coro_cancel_hook hook)
+{
+    coro_future_hook((struct coro_future_hooked *)(void *)f, loop, hook);
+}
 
 static void finish_result(struct coro_future *f, coro_value v)
 {
@@ -16,7 +37,9 @@ static void finish_error(struct coro_future *f, int err)
 {
     union coro_word w;
     w.i = err;
-    coro__future_finish(f, err == CORO_ECANCELLED && f->flags != CORO__K_WAIT ?
+    /* a gather / wait ends done with the error, as _GatheringFuture */
+    coro__future_finish(f, err == CORO_ECANCELLED &&
+                        ((struct coro_future_hooked *)(void *)f)->cancel != wait_cancel ?
                         CORO_CANCELLED : CORO_DONE, w, CORO__FAILED);
 }
 
@@ -106,8 +129,7 @@ static int wait_start(struct coro_wait *w, struct coro_loop *loop,
     for (i = 0; i < n; i++)
         if (!children[i] || watch[i].h.u.idle)
             return watch[i].h.u.idle ? CORO_EBUSY : CORO_EINVAL;
-    coro_future_init(&w->fut, loop);
-    w->fut.flags = CORO__K_WAIT;
+    hooked_init(&w->fut, loop, wait_cancel);
     w->watch = watch;
     w->n = w->pending = n;
     w->done.tail = NULL;
@@ -168,6 +190,13 @@ int coro_as_completed_take(struct coro_wait *w, coro_value *r)
 
 /* ---- wait_for ----------------------------------------------------------- */
 
+/* asyncio 3.11's wait_for throughout: a timeout <= 0 cancels inner at once
+ * (unless it is done); when the timeout falls due, the decision is made an
+ * iteration later, where 3.11's coroutine wakes, and an inner done by then
+ * gives its outcome; a cancel of w while inner is done gives inner's
+ * outcome too (3.11 returns fut.result() then). */
+
+/* Inner is done: w gets its outcome (ETIMEDOUT for a cancel it caused). */
 static void wait_for_inner_done(struct coro_handle *h)
 {
     struct coro_watch *cw = (struct coro_watch *)(void *)h;
@@ -187,11 +216,32 @@ static void wait_for_inner_done(struct coro_handle *h)
         finish_result(&w->fut, v);
 }
 
-static void wait_for_timeout(struct coro_handle *h)
+/* Settles w now with its done inner's outcome; the watch is taken off. */
+static void wait_for_settle(struct coro_wait_for *w)
+{
+    if (coro_future_remove_done_callback(w->watch.child, &w->watch.h))
+        coro_loop_cancel(w->fut.loop, &w->watch.h);     /* queued already */
+    wait_for_inner_done(&w->watch.h);
+}
+
+/* The iteration after the deadline: inner's outcome if it is done, else
+ * inner is cancelled and w waits for it to finish. */
+static void wait_for_expire(struct coro_handle *h)
 {
     struct coro_wait_for *w = CORO__CONTAINER_OF(h, struct coro_wait_for, timer);
+    if (coro_future_done(w->watch.child)) {
+        wait_for_settle(w);
+        return;
+    }
     w->timed_out = 1;
     coro_future_cancel(w->watch.child);     /* then wait for it to finish */
+}
+
+/* The deadline: decided at the next iteration (wait_for_expire). */
+static void wait_for_timeout(struct coro_handle *h)
+{
+    h->fn = wait_for_expire;
+    coro_loop_call_soon(CORO__CONTAINER_OF(h, struct coro_wait_for, timer)->fut.loop, h);
 }
 
 int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_future *inner,
@@ -202,12 +252,26 @@ int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_f
         return CORO_EINVAL;
     if (w->watch.h.u.idle || w->timer.u.idle)
         return CORO_EBUSY;
-    coro_future_init(&w->fut, loop);
-    w->fut.flags = CORO__K_WAIT_FOR;
+    hooked_init(&w->fut, loop, wait_for_cancel);
     w->timed_out = w->cancelling = 0;
     coro_handle_init(&w->timer, wait_for_timeout);
-    if (timeout != CORO_FOREVER && (rc = coro_loop_call_later(loop, &w->timer, timeout)) != 0)
+    if (timeout <= 0 && timeout != CORO_FOREVER) {
+        /* 3.11: a done inner's outcome at once, else inner is cancelled now */
+        if (!coro_future_done(inner)) {
+            w->timed_out = 1;
+            coro_future_cancel(inner);
+        }
+        if (coro_future_done(inner) && !w->timed_out) {
+            coro_handle_init(&w->watch.h, wait_for_inner_done);
+            w->watch.child = inner;
+            w->watch.outer = &w->fut;
+            wait_for_inner_done(&w->watch.h);
+            return 0;
+        }
+    } else if (timeout != CORO_FOREVER &&
+               (rc = coro_loop_call_later(loop, &w->timer, timeout)) != 0) {
         return rc;
+    }
     rc = watch_start(&w->watch, &w->fut, inner, wait_for_inner_done);
     if (rc)
         coro_loop_cancel(loop, &w->timer);
@@ -235,8 +299,7 @@ int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_futur
         return CORO_EINVAL;
     if (s->watch.h.u.idle)
         return CORO_EBUSY;
-    coro_future_init(&s->fut, loop);
-    s->fut.flags = CORO__K_SHIELD;
+    hooked_init(&s->fut, loop, shield_cancel);
     if (coro_future_done(inner)) {
         /* asyncio.shield returns a done inner itself: awaiting it does not
          * wait for a callback */
@@ -249,41 +312,55 @@ int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_futur
     return watch_start(&s->watch, &s->fut, inner, shield_inner_done);
 }
 
-/* ---- cancel ------------------------------------------------------------- */
+/* ---- cancel: each kind's hook ------------------------------------------ */
 
-int coro__cancel_kind(struct coro_future *f)
+static void finish_cancelled(struct coro_future *f)
 {
-    if (f->flags == CORO__K_WAIT) {
-        struct coro_wait *w = (struct coro_wait *)(void *)f;
-        uint32_t i;
-        if (w->mode == CORO_GATHER) {
-            /* _GatheringFuture.cancel: true if it cancelled a child now
-             * (else the task awaiting it is cancelled once it is done) */
-            int ret = 0;
-            for (i = 0; i < w->n; i++)
-                if (coro_future_cancel(w->watch[i].child) == 0)
-                    ret = 1;
-            if (ret)
-                w->cancelling = 1;
-            return ret ? 0 : CORO_ESTATE;
-        }
-        wait_stop(w);
-        while (coro_loop_wake(f->loop, &w->waiters, coro_none(), CORO_ECANCELLED))
-            ;
-    } else if (f->flags == CORO__K_WAIT_FOR) {
-        struct coro_wait_for *w = (struct coro_wait_for *)(void *)f;
-        coro_loop_cancel(f->loop, &w->timer);
-        w->cancelling = 1;
-        coro_future_cancel(w->watch.child);
-        return 0;                           /* done once inner is */
-    } else {
-        struct coro_shield *s = (struct coro_shield *)(void *)f;
-        coro_future_remove_done_callback(s->watch.child, &s->watch.h);
+    union coro_word v;
+    v.i = CORO_ECANCELLED;
+    coro__future_finish(f, CORO_CANCELLED, v, CORO__FAILED);
+}
+
+/* gather, wait, as_completed */
+static int wait_cancel(struct coro_future *f)
+{
+    struct coro_wait *w = (struct coro_wait *)(void *)f;
+    uint32_t i;
+    if (w->mode == CORO_GATHER) {
+        /* _GatheringFuture.cancel: true if it cancelled a child now (else
+         * the task awaiting it is cancelled once it is done) */
+        int ret = 0;
+        for (i = 0; i < w->n; i++)
+            if (coro_future_cancel(w->watch[i].child) == 0)
+                ret = 1;
+        if (ret)
+            w->cancelling = 1;
+        return ret ? 0 : CORO_ESTATE;
     }
-    {
-        union coro_word v;
-        v.i = CORO_ECANCELLED;
-        coro__future_finish(f, CORO_CANCELLED, v, CORO__FAILED);
+    wait_stop(w);
+    while (coro_loop_wake(f->loop, &w->waiters, coro_none(), CORO_ECANCELLED))
+        ;
+    finish_cancelled(f);
+    return 0;
+}
+
+static int wait_for_cancel(struct coro_future *f)
+{
+    struct coro_wait_for *w = (struct coro_wait_for *)(void *)f;
+    coro_loop_cancel(f->loop, &w->timer);
+    if (coro_future_done(w->watch.child)) {
+        wait_for_settle(w);             /* 3.11: return fut.result() */
+        return 0;
     }
+    w->cancelling = 1;
+    coro_future_cancel(w->watch.child);
+    return 0;                           /* done once inner is */
+}
+
+static int shield_cancel(struct coro_future *f)
+{
+    struct coro_shield *s = (struct coro_shield *)(void *)f;
+    coro_future_remove_done_callback(s->watch.child, &s->watch.h);
+    finish_cancelled(f);
     return 0;
 }

@@ -331,23 +331,40 @@ class Queue(asyncio.Queue):
             self._items_promised -= 1
         return self.get_nowait()
 
-# ---- wait_for as loop.h has it: a future watching inner --------------------
+# ---- wait_for as loop.h has it: a future watching inner, deciding as 3.11 --
+# 3.11's wait_for: a timeout <= 0 cancels inner at once (a done inner gives
+# its outcome); at the deadline it wakes an iteration later and a done inner
+# gives its outcome; cancelled while inner is done, it returns fut.result().
 class WaitFor(asyncio.Future):
     def __init__(self, inner, tmo):
         super().__init__(loop=loop)
         self.inner, self.timed_out, self.cancelling, self.h = inner, False, False, None
-        if tmo is not None:
+        if tmo is not None and tmo <= 0:
+            if inner.done():
+                self._settle(inner)
+                return
+            self.timed_out = True
+            inner.cancel()
+        elif tmo is not None:
             if full(): raise Err(EFULL)
             self.h = loop.call_at(loop.time() + tmo, self._timeout)
         inner.add_done_callback(self._inner_done)
     def _timeout(self):
+        self.h = loop.call_soon(self._expire)   # the iteration 3.11's task wakes
+    def _expire(self):
         self.h = None
+        if self.inner.done():
+            self.inner.remove_done_callback(self._inner_done)
+            self._settle(self.inner)
+            return
         self.timed_out = True
         self.inner.cancel()
     def _inner_done(self, inner):
         if self.h: self.h.cancel()
         self.h = None
         if self.done(): return
+        self._settle(inner)
+    def _settle(self, inner):
         e, v = outcome(inner)
         if self.cancelling: super().cancel()
         elif self.timed_out and e == ECANCELLED: self.set_exception(Err(ETIMEDOUT))
@@ -358,6 +375,10 @@ class WaitFor(asyncio.Future):
         if self.done(): return False
         if self.h: self.h.cancel()
         self.h = None
+        if self.inner.done():
+            self.inner.remove_done_callback(self._inner_done)
+            self._settle(self.inner)
+            return True
         self.cancelling = True
         self.inner.cancel()
         return True

@@ -8,6 +8,8 @@
 #   asan          ASan+UBSan: the asan tests and fuzz replays
 #   plain-faults  -DCORO_FAULTS (system calls through coro_sys.h's table):
 #   asan-faults   for a suite that sets TEST_LIB_test_x = faults
+#   plain-debug   -DCORO_DEBUG (check values, slow callbacks: mk/debug.mk):
+#   asan-debug    for a suite that sets TEST_LIB_test_x = debug
 #   tsan          ThreadSanitizer (mk/tsan.mk)
 #   libfuzzer     clang, libFuzzer's coverage and ASan+UBSan (mk/fuzz.mk)
 #
@@ -15,11 +17,13 @@
 # $(call flavour_lib,FLAVOUR,BINARY) is the archive a binary links (with
 # .SECONDEXPANSION, as a prerequisite: $$(call flavour_lib,plain,$$*)).
 
-FLAVOURS = plain asan plain-faults asan-faults tsan libfuzzer
+FLAVOURS = plain asan plain-faults asan-faults plain-debug asan-debug tsan libfuzzer
 FLAVOUR_CFLAGS_plain        = $(ALL_CFLAGS) -fPIC
 FLAVOUR_CFLAGS_asan         = $(ALL_CFLAGS) $(SAN)
 FLAVOUR_CFLAGS_plain-faults = $(ALL_CFLAGS) -DCORO_FAULTS
 FLAVOUR_CFLAGS_asan-faults  = $(ALL_CFLAGS) $(SAN) -DCORO_FAULTS
+FLAVOUR_CFLAGS_plain-debug  = $(ALL_CFLAGS) -DCORO_DEBUG
+FLAVOUR_CFLAGS_asan-debug   = $(ALL_CFLAGS) $(SAN) -DCORO_DEBUG
 FLAVOUR_CFLAGS_tsan         = $(TSAN_CFLAGS)
 FLAVOUR_CC_tsan             = $(TSAN_CC)
 FLAVOUR_CFLAGS_libfuzzer    = -std=c99 $(WARN) -O1 -g -I. \

@@ -28,3 +28,7 @@ fuzz-loop-asyncio: $(B)/fuzz/fuzz_loop_emit
 	done; \
 	echo "fuzz-loop-asyncio: $$pass passed, $$fail failed ($$skip with clock drift or empty, not compared)"; \
 	[ $$fail -eq 0 ]
+
+# The model lives in fuzz/loop_model.h, which fuzz_loop.c includes.
+$(B)/plain/fuzz_loop $(B)/asan/fuzz_loop $(B)/fuzz/fuzz_loop $(B)/fuzz/fuzz_loop_emit: \
+    fuzz/loop_model.h

@@ -403,7 +403,7 @@ static int cancel_self(struct coro *co)
 
 START_TEST(test_future_states_and_result_codes)
 {
-    struct coro_future p, r, e, c;
+    struct coro_future p = { 0 }, r = { 0 }, e = { 0 }, c = { 0 };
     coro_value v = coro_int(-1);
     coro_future_init(&p, &loop);
     coro_future_init(&r, &loop);
@@ -431,7 +431,7 @@ END_TEST
 /* _i: done by set_result(1), set_error(7), cancel. */
 START_TEST(test_finishing_a_done_future_is_estate_and_changes_nothing)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb c;
     coro_value v = coro_none();
     int rc, expect[3] = { 0, 7, CORO_ECANCELLED };
@@ -455,7 +455,7 @@ END_TEST
 
 START_TEST(test_set_error_0_is_einval_and_future_stays_pending)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     coro_future_init(&f, &loop);
     ck_assert_int_eq(coro_future_set_error(&f, 0), CORO_EINVAL);
     ck_assert(!coro_future_done(&f));
@@ -480,7 +480,7 @@ END_TEST
  */
 START_TEST(test_done_callbacks_run_at_next_iteration_in_order_added_never_inside_set)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb a, b, c, before, after;
     int way;
     for (way = 0; way < 3; way++) {
@@ -519,7 +519,7 @@ END_TEST
  */
 START_TEST(test_callback_added_to_done_future_runs_at_next_iteration)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb queued, late;
     coro_future_init(&f, &loop);
     ck_assert_int_eq(coro_future_set_result(&f, coro_int(1)), 0);
@@ -546,7 +546,7 @@ END_TEST
  */
 START_TEST(test_remove_done_callback_is_0_then_estate_and_removed_one_never_runs)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb a, b, c;
     coro_future_init(&f, &loop);
     ck_assert_int_eq(coro_future_add_done_callback(&f, &cb_init(&a, "a", NULL)->h), 0);
@@ -570,7 +570,7 @@ END_TEST
  * heap); every other way of scheduling it again is CORO_EBUSY. */
 START_TEST(test_scheduling_a_scheduled_handle_is_ebusy_and_it_still_runs_once)
 {
-    struct coro_future f, g;
+    struct coro_future f = { 0 }, g = { 0 };
     struct cb ready, waiting, timer;
     coro_future_init(&f, &loop);
     coro_future_init(&g, &loop);
@@ -611,7 +611,7 @@ END_TEST
  */
 START_TEST(test_await_pending_future_resumes_task_with_its_result)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a;
     struct cb set;
     coro_value out = coro_none();
@@ -635,7 +635,7 @@ END_TEST
  */
 START_TEST(test_await_done_future_returns_at_once_without_yielding)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a, b;
     coro_future_init(&f, &loop);
     ck_assert_int_eq(coro_future_set_result(&f, coro_int(7)), 0);
@@ -658,7 +658,7 @@ END_TEST
  */
 START_TEST(test_await_future_failed_with_error_raises_it_at_the_await)
 {
-    struct coro_future f, g;
+    struct coro_future f = { 0 }, g = { 0 };
     struct tk a, b, c;
     struct cb set;
     coro_future_init(&f, &loop);
@@ -690,7 +690,7 @@ END_TEST
  */
 START_TEST(test_await_cancelled_future_raises_ecancelled)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a, b;
     struct cb cancel;
     coro_future_init(&f, &loop);
@@ -717,7 +717,7 @@ END_TEST
  */
 START_TEST(test_await_subcoroutine_passes_its_sleep_and_future_through_to_the_task)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a;
     struct cb set;
     coro_value out = coro_none();
@@ -746,7 +746,7 @@ END_TEST
  */
 START_TEST(test_await_other_task_gets_its_return_value_or_its_error)
 {
-    struct coro_future g;
+    struct coro_future g = { 0 };
     struct tk a, b, c, d;
     struct cb set;
     coro_value out = coro_none();
@@ -776,7 +776,7 @@ END_TEST
 
 START_TEST(test_task_outcome_is_its_return_value_or_its_uncaught_error)
 {
-    struct coro_future g;
+    struct coro_future g = { 0 };
     struct tk a, b, c;
     coro_value out = coro_none();
     coro_future_init(&g, &loop);
@@ -883,7 +883,7 @@ END_TEST
  */
 START_TEST(test_cancel_while_awaiting_a_pending_future_cancels_that_future)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a;
     struct cb fcb, cancel;
     coro_future_init(&f, &loop);
@@ -1116,7 +1116,7 @@ static int finally_returner(struct coro *co)
  */
 START_TEST(test_task_catching_ecancelled_and_returning_has_that_result_not_cancelled)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a, b;
     struct cb cancel;
     coro_future_init(&f, &loop);
@@ -1152,7 +1152,7 @@ static void act_set_then_cancel_task(struct cb *c)
  */
 START_TEST(test_cancel_after_awaited_future_is_done_but_before_wakeup_still_cancels)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct tk a;
     struct cb set;
     coro_future_init(&f, &loop);
@@ -1169,7 +1169,7 @@ END_TEST
 
 START_TEST(test_cancelling_a_finished_task_is_estate_and_changes_nothing)
 {
-    struct coro_future g;
+    struct coro_future g = { 0 };
     struct tk a, b, c;
     coro_value out = coro_none();
     coro_future_init(&g, &loop);
@@ -1467,7 +1467,7 @@ END_TEST
  */
 START_TEST(test_run_until_complete_on_a_future_nobody_sets_is_estate)
 {
-    struct coro_future f;
+    struct coro_future f = { 0 };
     struct cb t;
     coro_value out = coro_none();
     coro_future_init(&f, &loop);
@@ -1631,7 +1631,7 @@ END_TEST
 START_TEST(test_wait_cut_short_neither_fires_timer_early_nor_ends_the_run)
 {
     struct cb a;
-    struct coro_future f;
+    struct coro_future f = { 0 };
     const coro_time T = secs(10);
     tclock_t = 0;
     coro_loop_set_clock(&loop, &tclock);

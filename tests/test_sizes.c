@@ -17,11 +17,12 @@ START_TEST(test_documented_sizes_on_x86_64)
     ck_assert_uint_eq(sizeof(struct coro_timer_slot), 16);
     ck_assert_uint_eq(sizeof(struct coro_future), 32);
     ck_assert_uint_eq(sizeof(struct coro_task), 88);
-    ck_assert_uint_eq(sizeof(struct coro_loop), 96);
+    ck_assert_uint_eq(sizeof(struct coro_loop), 112);
     ck_assert_uint_eq(sizeof(struct coro_watch), 32);
-    ck_assert_uint_eq(sizeof(struct coro_wait), 88);
-    ck_assert_uint_eq(sizeof(struct coro_wait_for), 88);
-    ck_assert_uint_eq(sizeof(struct coro_shield), 64);
+    ck_assert_uint_eq(sizeof(struct coro_wait), 96);
+    ck_assert_uint_eq(sizeof(struct coro_wait_for), 96);
+    ck_assert_uint_eq(sizeof(struct coro_shield), 72);
+    ck_assert_uint_eq(sizeof(struct coro_future_hooked), 40);
     /* a sleeping task's bookkeeping beyond its generator header: the task's
      * future and node, and its slot in the timer heap */
     ck_assert_uint_le(sizeof(struct coro_task) - sizeof(struct coro) +

@@ -1306,7 +1306,7 @@ END_TEST
 
 START_TEST(test_watch_still_in_use_is_ebusy_and_nothing_is_armed)
 {
-    struct coro_future a, b, c, *one[1], *two[2];
+    struct coro_future a = { 0 }, b = { 0 }, c = { 0 }, *one[1], *two[2];
     coro_future_init(&a, &loop);
     coro_future_init(&b, &loop);
     coro_future_init(&c, &loop);
@@ -1335,7 +1335,7 @@ END_TEST
  * whose watch is still on a pending inner is EBUSY. */
 START_TEST(test_wait_for_still_watching_is_ebusy)
 {
-    struct coro_future a, b;
+    struct coro_future a = { 0 }, b = { 0 };
     coro_value v;
     coro_future_init(&a, &loop);
     coro_future_init(&b, &loop);
@@ -1350,7 +1350,7 @@ END_TEST
 /* loop.h: coro_shield returns "0 or CORO_EBUSY". */
 START_TEST(test_shield_still_watching_is_ebusy)
 {
-    struct coro_future a, b;
+    struct coro_future a = { 0 }, b = { 0 };
     coro_value v;
     coro_future_init(&a, &loop);
     coro_future_init(&b, &loop);
@@ -1364,7 +1364,7 @@ END_TEST
 
 START_TEST(test_null_arguments_and_bad_modes_are_einval)
 {
-    struct coro_future a, *one[1], *none[1] = { NULL };
+    struct coro_future a = { 0 }, *one[1], *none[1] = { NULL };
     struct coro_wait *w = &M.wait;
     struct coro_watch *wt = M.watch;
     const coro_time T = CORO_FOREVER;
@@ -1409,7 +1409,7 @@ static void noop(struct coro_handle *h)
 START_TEST(test_timeout_with_full_timer_heap_is_efull_and_attaches_nothing)
 {
     struct coro_handle filler;
-    struct coro_future a, *one[1];
+    struct coro_future a = { 0 }, *one[1];
     ck_assert_int_eq(coro_loop_init(&loop, slots, 1), 0);
     coro_loop_set_clock(&loop, &coro_clock_virtual);
     coro_handle_init(&filler, noop);
@@ -1434,7 +1434,7 @@ END_TEST
 
 START_TEST(test_cancelling_a_finished_gather_wait_wait_for_or_shield_is_estate)
 {
-    struct coro_future a, b, *two[2];
+    struct coro_future a = { 0 }, b = { 0 }, *two[2];
     coro_future_init(&a, &loop);
     coro_future_init(&b, &loop);
     two[0] = &a;
