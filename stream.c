@@ -19,7 +19,7 @@ const char *coro_stream_strerror(int code)
     case CORO_EINCOMPLETE: return "incomplete read: the stream ended first";
     case CORO_ELIMIT:      return "limit overrun: no separator within the limit";
     case CORO_EPOOLFULL:   return "every connection frame is busy: client refused";
-    case CORO_ECLOSED:     return "the stream's writer is closing or closed";
+    case CORO_ESHUTDOWN:   return "the stream's writer is closing or shut down";
     default:               return coro_strerror(code);
     }
 }
@@ -254,7 +254,7 @@ int coro_stream_write(struct coro_stream_writer *w, const void *data, size_t len
     if (!w || (!data && len))
         return CORO_EINVAL;
     if (w->closing || w->eof)
-        return CORO_ECLOSED;
+        return CORO_ESHUTDOWN;
     if (w->err)
         return w->err;
     if (len > w->cap - (w->end - w->start))
@@ -290,7 +290,7 @@ int coro_stream_write_eof(struct coro_stream_writer *w)
     if (!w)
         return CORO_EINVAL;
     if (w->closing || w->eof)
-        return CORO_ECLOSED;
+        return CORO_ESHUTDOWN;
     w->eof = 1;
     settle(w);
     return w->err;
@@ -301,7 +301,7 @@ int coro_stream_close(struct coro_stream_writer *w)
     if (!w)
         return CORO_EINVAL;
     if (w->closing)
-        return CORO_ECLOSED;
+        return CORO_ESHUTDOWN;
     w->closing = 1;
     settle(w);
     return 0;
@@ -312,7 +312,7 @@ int coro_stream_try_drain(struct coro_stream_writer *w)
     if (!w)
         return CORO_EINVAL;
     if (w->closed)
-        return CORO_ECLOSED;
+        return CORO_ESHUTDOWN;
     send_some(w);
     if (w->err)
         return w->err;

@@ -40,19 +40,23 @@
 extern "C" {
 #endif
 
+/* Streams' error codes, in [-4069, -4060] (-4070 and below belong to the
+ * loop: CORO_ELOOP, CORO_ECLOSED, ...). */
+
 /* asyncio.IncompleteReadError: the stream ended before readexactly(n) or
  * readuntil(sep) was satisfied; n holds the partial count, its bytes at
  * coro_stream_data() (they are taken from the buffer, as asyncio does). */
-#define CORO_EINCOMPLETE (-4070)
+#define CORO_EINCOMPLETE (-4069)
 /* asyncio.LimitOverrunError: readuntil found no separator within the limit
  * (or the buffer is full of data without one); the data stays in the buffer.
  * readline reports it too, having dropped the line as asyncio's does. */
-#define CORO_ELIMIT      (-4069)
+#define CORO_ELIMIT      (-4068)
 /* start_server: a client came while every connection frame was busy; it was
  * refused (closed at once). See struct coro_stream_server. */
-#define CORO_EPOOLFULL   (-4068)
-/* a write, write_eof or drain on a writer that is closing or closed. */
-#define CORO_ECLOSED     (-4067)
+#define CORO_EPOOLFULL   (-4067)
+/* a write, write_eof or drain on a writer that is closing or closed (or,
+ * for write and write_eof, shut down by write_eof): ESHUTDOWN's meaning. */
+#define CORO_ESHUTDOWN   (-4066)
 
 /* coro_strerror that knows the four codes above too (coro_strerror itself,
  * in the core, does not: it says "unknown error code" for them). */
@@ -175,12 +179,12 @@ int coro_stream_try_readuntil(struct coro_stream_reader *r, const char *sep, siz
 /* writer.write(data): copies len bytes into the buffer (sending at once
  * what the socket takes, as asyncio's transport does; the rest goes out in
  * the background). 0; CORO_EFULL if the buffer cannot take all len bytes
- * (nothing is written: drain first); CORO_ECLOSED after close or write_eof;
+ * (nothing is written: drain first); CORO_ESHUTDOWN after close or write_eof;
  * the -errno of an earlier failed send; CORO_EINVAL. */
 int coro_stream_write(struct coro_stream_writer *w, const void *data, size_t len);
 
 /* writer.write(data) in a body: coro_stream_write, its error (CORO_EFULL,
- * CORO_ECLOSED, -errno, CORO_EINVAL) raised here. Not a suspension point. */
+ * CORO_ESHUTDOWN, -errno, CORO_EINVAL) raised here. Not a suspension point. */
 #define CORO_STREAM_WRITE(co, w, data, len) \
     do { \
         if (((co)->err = coro_stream_write((w), (data), (len))) != 0) \
@@ -188,11 +192,11 @@ int coro_stream_write(struct coro_stream_writer *w, const void *data, size_t len
     } while (0)
 
 /* writer.write_eof(): shuts the write side down once the buffer is sent.
- * 0, CORO_ECLOSED, -errno. */
+ * 0, CORO_ESHUTDOWN, -errno. */
 int coro_stream_write_eof(struct coro_stream_writer *w);
 
 /* writer.close(): no more writes; the fd is closed once the buffer is sent
- * (or at once if empty or broken). 0, or CORO_ECLOSED if already closing. */
+ * (or at once if empty or broken). 0, or CORO_ESHUTDOWN if already closing. */
 int coro_stream_close(struct coro_stream_writer *w);
 
 /* writer.is_closing(): 1 once close was called. */
@@ -208,7 +212,7 @@ int coro_stream__closed_resumed(struct coro_stream_writer *w, int err);
 
 /* await writer.drain(): if the buffer went above the high water mark,
  * waits until it is down to the low one (the task waits, not the loop).
- * Raises the -errno of a failed send (-EPIPE, -ECONNRESET), CORO_ECLOSED. */
+ * Raises the -errno of a failed send (-EPIPE, -ECONNRESET), CORO_ESHUTDOWN. */
 #define CORO_STREAM_DRAIN(co, w) \
     CORO__STREAM_AWAIT(co, (w)->io, CORO_EVENT_WRITE, coro_stream_try_drain(w))
 

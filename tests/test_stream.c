@@ -782,6 +782,54 @@ START_TEST(connection_refused)
 }
 END_TEST
 
+/* Cancelled at its awaits: a readline keeps what came of the line (asyncio's
+ * buffer stays too), and the next readline returns the whole line; a drain
+ * stops waiting, the writer stays usable; wait_closed closes the fd anyway. */
+START_TEST(cancel_at_the_awaits)
+{
+    static struct rd r;
+    static struct wr w;
+    int a, b, i;
+    tcp_pair(&a, &b);
+    rd_start(&r, a, OP_LINE, 0, NULL);
+    ck_assert_int_eq(send(b, "par", 3, 0), 3);
+    for (i = 0; i < SPINS && r.s.reader.end < 3; i++)
+        coro_loop_run_once(&loop);
+    ck_assert_int_eq(coro_task_cancel(&r.task), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &r.task.fut, NULL), CORO_ECANCELLED);
+    ck_assert_str_eq(r.log, "");
+    ck_assert_uint_eq(r.s.reader.end - r.s.reader.start, 3);
+    ck_assert_int_eq(send(b, "tial\n", 5, 0), 5);
+    shutdown(b, SHUT_WR);
+    ck_assert_int_eq(coro_task_start(&r.task, &loop, rd_body), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &r.task.fut, NULL), 0);
+    ck_assert_str_eq(r.log, "partial\n|0|");
+    close(coro_io_close(&r.s.io));
+    close(b);
+
+    tcp_pair(&a, &b);
+    small_buffers(a);
+    memset(&w, 0, sizeof w);
+    coro_stream_init(&w.s, &loop, w.rbuf, sizeof w.rbuf, w.wbuf, sizeof w.wbuf);
+    coro_stream_open(&w.s, a);
+    w.total = 1 << 26;
+    coro_task_start(&w.task, &loop, wr_body);
+    for (i = 0; i < SPINS && !w.s.writer.paused; i++)
+        coro_loop_run_once(&loop);
+    ck_assert_int_eq(w.s.writer.paused, 1);
+    ck_assert_int_eq(coro_task_cancel(&w.task), 0);
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &w.task.fut, NULL), CORO_ECANCELLED);
+    ck_assert_int_eq(coro_stream_close(&w.s.writer), 0);      /* usable: close it */
+    ck_assert(!w.s.writer.closed);                              /* data still to send */
+    ck_assert_int_eq(coro_stream_try_wait_closed(&w.s.writer), CORO__PENDING);
+    close(b);                                   /* the peer goes: the rest fails */
+    for (i = 0; i < SPINS && !w.s.writer.closed; i++)
+        coro_loop_run_once(&loop);
+    ck_assert(w.s.writer.closed);
+    ck_assert_int_eq(w.s.io.fd, -1);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* The fault seam (coro_sys.h)                                              */
 /* ------------------------------------------------------------------------ */
@@ -927,19 +975,19 @@ START_TEST(bad_input)
     ck_assert_int_eq(coro_stream_write(&s.writer, "hi", 2), 0);     /* sent at once */
     ck_assert_uint_eq(s.writer.end, 0);
     ck_assert_int_eq(coro_stream_write_eof(&s.writer), 0);
-    ck_assert_int_eq(coro_stream_write(&s.writer, "x", 1), CORO_ECLOSED);
-    ck_assert_int_eq(coro_stream_write_eof(&s.writer), CORO_ECLOSED);
+    ck_assert_int_eq(coro_stream_write(&s.writer, "x", 1), CORO_ESHUTDOWN);
+    ck_assert_int_eq(coro_stream_write_eof(&s.writer), CORO_ESHUTDOWN);
     {
         char buf[8];
         ck_assert_int_eq(recv(b, buf, sizeof buf, 0), 2);
         ck_assert_int_eq(recv(b, buf, sizeof buf, 0), 0);               /* EOF */
     }
     ck_assert_int_eq(coro_stream_close(&s.writer), 0);
-    ck_assert_int_eq(coro_stream_close(&s.writer), CORO_ECLOSED);
+    ck_assert_int_eq(coro_stream_close(&s.writer), CORO_ESHUTDOWN);
     ck_assert(s.writer.closed);
     ck_assert_int_eq(s.io.fd, -1);
     ck_assert_int_eq(coro_stream_try_wait_closed(&s.writer), 0);
-    ck_assert_int_eq(coro_stream_try_drain(&s.writer), CORO_ECLOSED);
+    ck_assert_int_eq(coro_stream_try_drain(&s.writer), CORO_ESHUTDOWN);
     close(b);
 
     /* addresses, connections, servers */
@@ -984,6 +1032,7 @@ static Suite *stream_suite(void)
     tcase_add_test(tc, server_and_client_ipv6);
     tcase_add_test(tc, server_and_client_unix);
     tcase_add_test(tc, connection_refused);
+    tcase_add_test(tc, cancel_at_the_awaits);
     tcase_add_test(tc, faults_one_byte_and_eintr);
     tcase_add_test(tc, faults_connection_reset);
     tcase_add_test(tc, bad_input);
