@@ -416,6 +416,17 @@ static int wr_body(struct coro *co)
     CORO_END(co);
 }
 
+/* Starts w's task on the connected fd a. */
+static void wr_start(struct wr *w, int a, size_t total)
+{
+    memset(w, 0, sizeof *w);
+    ck_assert_int_eq(coro_stream_init(&w->s, &loop, w->rbuf, sizeof w->rbuf, w->wbuf,
+                                      sizeof w->wbuf), 0);
+    ck_assert_int_eq(coro_stream_open(&w->s, a), 0);
+    w->total = total;
+    ck_assert_int_eq(coro_task_start(&w->task, &loop, wr_body), 0);
+}
+
 /* An echo pair: a task that sends a byte and reads it back, rounds times
  * (the other end is echoed by a second task on the same loop). */
 struct ping {
@@ -495,12 +506,7 @@ START_TEST(drain_blocks_the_writer_not_the_loop)
     small_buffers(a);
     tcp_pair(&c, &d);
     ck_assert_int_eq(coro_sock_nonblocking(d), 0);
-    memset(&w, 0, sizeof w);
-    ck_assert_int_eq(coro_stream_init(&w.s, &loop, w.rbuf, sizeof w.rbuf, w.wbuf,
-                                      sizeof w.wbuf), 0);
-    ck_assert_int_eq(coro_stream_open(&w.s, a), 0);
-    w.total = total;
-    coro_task_start(&w.task, &loop, wr_body);
+    wr_start(&w, a, total);
     coro_io_init(&p.io, &loop, c);
     p.rounds = 200;
     coro_io_init(&e.io, &loop, d);
@@ -547,11 +553,7 @@ START_TEST(drain_raises_a_reset)
     int a, b;
     tcp_pair(&a, &b);
     small_buffers(a);
-    memset(&w, 0, sizeof w);
-    coro_stream_init(&w.s, &loop, w.rbuf, sizeof w.rbuf, w.wbuf, sizeof w.wbuf);
-    coro_stream_open(&w.s, a);
-    w.total = 1 << 24;
-    coro_task_start(&w.task, &loop, wr_body);
+    wr_start(&w, a, 1 << 24);
     coro_loop_run_once(&loop);
     reset(b);
     {
@@ -809,11 +811,7 @@ START_TEST(cancel_at_the_awaits)
 
     tcp_pair(&a, &b);
     small_buffers(a);
-    memset(&w, 0, sizeof w);
-    coro_stream_init(&w.s, &loop, w.rbuf, sizeof w.rbuf, w.wbuf, sizeof w.wbuf);
-    coro_stream_open(&w.s, a);
-    w.total = 1 << 26;
-    coro_task_start(&w.task, &loop, wr_body);
+    wr_start(&w, a, 1 << 26);
     for (i = 0; i < SPINS && !w.s.writer.paused; i++)
         coro_loop_run_once(&loop);
     ck_assert_int_eq(w.s.writer.paused, 1);
@@ -890,13 +888,9 @@ START_TEST(faults_connection_reset)
     close(b);
     coro_faults_reset();
     tcp_pair(&a, &b);
-    memset(&w, 0, sizeof w);
-    coro_stream_init(&w.s, &loop, w.rbuf, sizeof w.rbuf, w.wbuf, sizeof w.wbuf);
-    coro_stream_open(&w.s, a);
-    w.total = 5 * CHUNK;
     rule(0, CORO_SYS_OP_SEND, ECONNRESET, 0, 0);
     coro_faults.rule[0].skip = 2;
-    coro_task_start(&w.task, &loop, wr_body);
+    wr_start(&w, a, 5 * CHUNK);
     rc = coro_loop_run_until_complete(&loop, &w.task.fut, NULL);
     ck_assert_int_eq(rc, -ECONNRESET);
     ck_assert_uint_lt(w.at, w.total);
