@@ -263,7 +263,7 @@ static void every_split(int op, size_t arg, const char *sep, const char *data, c
 
 /* r = StreamReader(); r.feed_data(b'hello\n\nworld\r\ntail'); r.feed_eof()
  * readline() until b'': b'hello\n' b'\n' b'world\r\n' b'tail' b'' */
-START_TEST(readline_every_split)
+START_TEST(test_readline_every_split)
 {
     every_split(OP_LINE, 0, NULL, "hello\n\nworld\r\ntail", "hello\n|\n|world\r\n|tail|0|");
 }
@@ -271,7 +271,7 @@ END_TEST
 
 /* readuntil(b'\r\n') over b'ab\r\ncd\r\r\nef', then EOF: b'ab\r\n',
  * b'cd\r\r\n', IncompleteReadError(partial=b'ef') */
-START_TEST(readuntil_every_split)
+START_TEST(test_readuntil_every_split)
 {
     every_split(OP_UNTIL, 0, "\r\n", "ab\r\ncd\r\r\nef", "ab\r\n|cd\r\r\n|<EINCOMPLETE:ef>|");
 }
@@ -279,7 +279,7 @@ END_TEST
 
 /* readexactly(3) over b'abcdefgh', then EOF: b'abc', b'def',
  * IncompleteReadError(partial=b'gh', expected=3) */
-START_TEST(readexactly_every_split)
+START_TEST(test_readexactly_every_split)
 {
     every_split(OP_EXACTLY, 3, NULL, "abcdefgh", "abc|def|<EINCOMPLETE:gh>|");
 }
@@ -287,7 +287,7 @@ END_TEST
 
 /* read(5) returns what has come, at most 5 bytes: the pieces decide, so
  * only the concatenation is fixed; at EOF b''. */
-START_TEST(read_up_to_n)
+START_TEST(test_read_up_to_n)
 {
     size_t cuts[1] = { 2 };
     ck_assert_str_eq(run_cut(OP_READ, 5, NULL, "abcdefgh", NULL, 0, 0), "abcde|fgh|0|");
@@ -298,7 +298,7 @@ END_TEST
 /* A peer that closes (FIN) in the middle of a line: readline gives the
  * partial line, then b''; readuntil raises IncompleteReadError. A peer
  * that resets in the middle: ConnectionResetError at the read. */
-START_TEST(peer_closes_or_resets_mid_line)
+START_TEST(test_peer_closes_or_resets_mid_line)
 {
     size_t cuts[1] = { 6 };
     ck_assert_str_eq(run_cut(OP_LINE, 0, NULL, "whole\nhalf a li", cuts, 1, 0),
@@ -316,7 +316,7 @@ END_TEST
  * Another: readuntil(b'\n') over b'0123456789AB\nshort\n': LimitOverrunError
  * (consumed 12), the buffer keeps all 19 bytes: read(100) returns them. And
  * b'01234567\n' (separator at the limit) is a line; b'012345678\n' is not. */
-START_TEST(limits)
+START_TEST(test_limits)
 {
     static struct rd r;
     int a, b;
@@ -369,7 +369,7 @@ END_TEST
  * r.feed_data(b'x' * 64); readline() -> ValueError (buffer 0);
  * r.feed_data(b'x' * 36 + b'\nok\n'); r.feed_eof(); readline() x3 ->
  * b'x' * 36 + b'\n', b'ok\n', b''. */
-START_TEST(line_longer_than_buffer)
+START_TEST(test_line_longer_than_buffer)
 {
     static char in[200], want[200];
     memset(in, 'x', 100);
@@ -493,7 +493,7 @@ static int echo_body(struct coro *co)
  * buffer above the high water mark), while the loop serves 200 round trips
  * on another connection; then the peer reads everything, in order, and the
  * writer finishes (write_eof: the peer sees the end; wait_closed). */
-START_TEST(drain_blocks_the_writer_not_the_loop)
+START_TEST(test_drain_blocks_the_writer_not_the_loop)
 {
     static struct wr w;
     static struct ping p, e;
@@ -547,7 +547,7 @@ START_TEST(drain_blocks_the_writer_not_the_loop)
 END_TEST
 
 /* A peer that resets: the send error comes out of drain (or write). */
-START_TEST(drain_raises_a_reset)
+START_TEST(test_drain_raises_a_reset)
 {
     static struct wr w;
     int a, b;
@@ -682,7 +682,7 @@ static void stop_srv(void)
 
 /* Two clients over IPv4 against a server with two frames; a third while both
  * are held is refused (CORO_EPOOLFULL); the frames are reused afterwards. */
-START_TEST(server_and_clients_ipv4)
+START_TEST(test_server_and_clients_ipv4)
 {
     static struct cli c[3];
     int port, i;
@@ -725,7 +725,7 @@ START_TEST(server_and_clients_ipv4)
 }
 END_TEST
 
-START_TEST(server_and_client_ipv6)
+START_TEST(test_server_and_client_ipv6)
 {
     static struct cli c;
     int s6 = socket(AF_INET6, SOCK_STREAM, 0);
@@ -747,7 +747,7 @@ START_TEST(server_and_client_ipv6)
 }
 END_TEST
 
-START_TEST(server_and_client_unix)
+START_TEST(test_server_and_client_unix)
 {
     static struct cli c;
     char path[64];
@@ -765,7 +765,7 @@ END_TEST
 
 /* Nobody listens: ECONNREFUSED at open_connection, and the stream has no fd
  * (it can connect again). */
-START_TEST(connection_refused)
+START_TEST(test_connection_refused)
 {
     static struct cli c;
     int l = socket(AF_INET, SOCK_STREAM, 0), port;
@@ -787,7 +787,7 @@ END_TEST
 /* Cancelled at its awaits: a readline keeps what came of the line (asyncio's
  * buffer stays too), and the next readline returns the whole line; a drain
  * stops waiting, the writer stays usable; wait_closed closes the fd anyway. */
-START_TEST(cancel_at_the_awaits)
+START_TEST(test_cancel_at_the_awaits)
 {
     static struct rd r;
     static struct wr w;
@@ -846,7 +846,7 @@ static void rule(int slot, int op, int err, unsigned long every, size_t cap)
 /* Every recv and send moves one byte, and every other one is interrupted
  * first (EINTR, which the helpers retry), accept too: a server and its
  * client still say the same, and the reads split at every byte agree. */
-START_TEST(faults_one_byte_and_eintr)
+START_TEST(test_faults_one_byte_and_eintr)
 {
     static struct cli c;
     rule(0, CORO_SYS_OP_RECV, EINTR, 2, 0);
@@ -871,7 +871,7 @@ END_TEST
 
 /* ECONNRESET from recv in the middle of the lines: the read raises it
  * (after the lines that came whole); from send: write or drain raise it. */
-START_TEST(faults_connection_reset)
+START_TEST(test_faults_connection_reset)
 {
     static struct wr w;
     static struct rd r;
@@ -906,7 +906,7 @@ END_TEST
 /* Bad input: a named error, nothing changed                                */
 /* ------------------------------------------------------------------------ */
 
-START_TEST(bad_input)
+START_TEST(test_bad_input)
 {
     static struct coro_stream s;
     static char rb[16], wb[16];
@@ -1013,23 +1013,23 @@ static Suite *stream_suite(void)
 {
     Suite *s = suite_create("stream");
     TCase *tc = check_tcase(s, "stream", setup, teardown, 10);
-    tcase_add_test(tc, readline_every_split);
-    tcase_add_test(tc, readuntil_every_split);
-    tcase_add_test(tc, readexactly_every_split);
-    tcase_add_test(tc, read_up_to_n);
-    tcase_add_test(tc, peer_closes_or_resets_mid_line);
-    tcase_add_test(tc, limits);
-    tcase_add_test(tc, line_longer_than_buffer);
-    tcase_add_test(tc, drain_blocks_the_writer_not_the_loop);
-    tcase_add_test(tc, drain_raises_a_reset);
-    tcase_add_test(tc, server_and_clients_ipv4);
-    tcase_add_test(tc, server_and_client_ipv6);
-    tcase_add_test(tc, server_and_client_unix);
-    tcase_add_test(tc, connection_refused);
-    tcase_add_test(tc, cancel_at_the_awaits);
-    tcase_add_test(tc, faults_one_byte_and_eintr);
-    tcase_add_test(tc, faults_connection_reset);
-    tcase_add_test(tc, bad_input);
+    tcase_add_test(tc, test_readline_every_split);
+    tcase_add_test(tc, test_readuntil_every_split);
+    tcase_add_test(tc, test_readexactly_every_split);
+    tcase_add_test(tc, test_read_up_to_n);
+    tcase_add_test(tc, test_peer_closes_or_resets_mid_line);
+    tcase_add_test(tc, test_limits);
+    tcase_add_test(tc, test_line_longer_than_buffer);
+    tcase_add_test(tc, test_drain_blocks_the_writer_not_the_loop);
+    tcase_add_test(tc, test_drain_raises_a_reset);
+    tcase_add_test(tc, test_server_and_clients_ipv4);
+    tcase_add_test(tc, test_server_and_client_ipv6);
+    tcase_add_test(tc, test_server_and_client_unix);
+    tcase_add_test(tc, test_connection_refused);
+    tcase_add_test(tc, test_cancel_at_the_awaits);
+    tcase_add_test(tc, test_faults_one_byte_and_eintr);
+    tcase_add_test(tc, test_faults_connection_reset);
+    tcase_add_test(tc, test_bad_input);
     return s;
 }
 
