@@ -153,6 +153,14 @@ extern "C" {
                                    out of scope while scheduled) */
 #define CORO_ESLOW      (-4073) /* CORO_DEBUG builds: a callback or task step
                                    slower than coro_loop_set_slow's threshold */
+#define CORO_EINCOMPLETE (-4069) /* asyncio.IncompleteReadError: the stream ended
+                                   before readexactly / readuntil was satisfied */
+#define CORO_ELIMIT     (-4068) /* asyncio.LimitOverrunError: no separator within
+                                   the limit (the data stays in the buffer) */
+#define CORO_EPOOLFULL  (-4067) /* start_server: every connection frame was busy;
+                                   the client was refused */
+#define CORO_ESHUTDOWN  (-4066) /* a write, write_eof or drain on a stream writer
+                                   that is closing, closed or shut down */
 #define CORO_ERROR_MIN  (-4096) /* codes in [CORO_ERROR_MIN, -4000) are coro's */
 
 /* Returns the name of a status or library error code ("CORO_EBUSY"), "user
@@ -1197,6 +1205,10 @@ static inline const char *coro_errname(int code)
     case CORO_ECLOSED:    return "CORO_ECLOSED";
     case CORO_ECORRUPT:   return "CORO_ECORRUPT";
     case CORO_ESLOW:      return "CORO_ESLOW";
+    case CORO_EINCOMPLETE: return "CORO_EINCOMPLETE";
+    case CORO_ELIMIT:     return "CORO_ELIMIT";
+    case CORO_EPOOLFULL:  return "CORO_EPOOLFULL";
+    case CORO_ESHUTDOWN:  return "CORO_ESHUTDOWN";
     default:              return code > 0 ? "user error" : "errno";
     }
 }

@@ -42,6 +42,10 @@ const char *coro_strerror(int code)
     case CORO_ECLOSED:    return "the loop was closed while waiting";
     case CORO_ECORRUPT:   return "scheduled object overwritten (out of scope while scheduled?)";
     case CORO_ESLOW:      return "callback slower than the threshold";
+    case CORO_EINCOMPLETE: return "incomplete read: the stream ended first";
+    case CORO_ELIMIT:     return "limit overrun: no separator within the limit";
+    case CORO_EPOOLFULL:  return "every connection frame is busy: client refused";
+    case CORO_ESHUTDOWN:  return "the stream's writer is closing or shut down";
     default:
         break;
     }

@@ -13,17 +13,6 @@
 
 #include "stream.h"
 
-const char *coro_stream_strerror(int code)
-{
-    switch (code) {
-    case CORO_EINCOMPLETE: return "incomplete read: the stream ended first";
-    case CORO_ELIMIT:      return "limit overrun: no separator within the limit";
-    case CORO_EPOOLFULL:   return "every connection frame is busy: client refused";
-    case CORO_ESHUTDOWN:   return "the stream's writer is closing or shut down";
-    default:               return coro_strerror(code);
-    }
-}
-
 /* ---- reader ------------------------------------------------------------- */
 
 int coro_stream_reader_init(struct coro_stream_reader *r, struct coro_io *io, char *buf,

@@ -40,27 +40,8 @@
 extern "C" {
 #endif
 
-/* Streams' error codes, in [-4069, -4060] (-4070 and below belong to the
- * loop: CORO_ELOOP, CORO_ECLOSED, ...). */
-
-/* asyncio.IncompleteReadError: the stream ended before readexactly(n) or
- * readuntil(sep) was satisfied; n holds the partial count, its bytes at
- * coro_stream_data() (they are taken from the buffer, as asyncio does). */
-#define CORO_EINCOMPLETE (-4069)
-/* asyncio.LimitOverrunError: readuntil found no separator within the limit
- * (or the buffer is full of data without one); the data stays in the buffer.
- * readline reports it too, having dropped the line as asyncio's does. */
-#define CORO_ELIMIT      (-4068)
-/* start_server: a client came while every connection frame was busy; it was
- * refused (closed at once). See struct coro_stream_server. */
-#define CORO_EPOOLFULL   (-4067)
-/* a write, write_eof or drain on a writer that is closing or closed (or,
- * for write and write_eof, shut down by write_eof): ESHUTDOWN's meaning. */
-#define CORO_ESHUTDOWN   (-4066)
-
-/* coro_strerror that knows the four codes above too (coro_strerror itself,
- * in the core, does not: it says "unknown error code" for them). */
-const char *coro_stream_strerror(int code);
+/* The streams' error codes (CORO_EINCOMPLETE, CORO_ELIMIT, CORO_EPOOLFULL,
+ * CORO_ESHUTDOWN) are coro.h's, with the others. */
 
 /* asyncio.StreamReader over buf[0, cap): the bytes read but not yet
  * returned are buf[start, end). Caller-owned, like its buffer. */

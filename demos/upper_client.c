@@ -70,7 +70,7 @@ int main(int argc, char **argv)
         cli_unknown("upper_client", argv[2]);
     coro_loop_init(&loop, timers, 4);
     if ((rc = coro_io_loop_open(&iol, &loop, NULL, 1024)) != 0) {
-        fprintf(stderr, "upper_client: selector: %s\n", coro_stream_strerror(rc));
+        fprintf(stderr, "upper_client: selector: %s\n", coro_strerror(rc));
         return 1;
     }
     coro_stream_init(&c.s, &loop, c.rbuf, sizeof c.rbuf, c.wbuf, sizeof c.wbuf);
@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     coro_task_start(&c.task, &loop, client);
     rc = coro_loop_run_until_complete(&loop, &c.task.fut, NULL);
     if (rc)
-        fprintf(stderr, "upper_client: port %s: %s\n", argv[1], coro_stream_strerror(rc));
+        fprintf(stderr, "upper_client: port %s: %s\n", argv[1], coro_strerror(rc));
     coro_io_loop_close(&iol, &loop);
     return rc != 0;
 }

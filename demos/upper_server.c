@@ -63,7 +63,7 @@ static int handle(struct coro *co)
 static void on_done(struct coro_stream_conn *c)
 {
     if (c->result)
-        fprintf(stderr, "upper_server: client: %s\n", coro_stream_strerror(c->result));
+        fprintf(stderr, "upper_server: client: %s\n", coro_strerror(c->result));
     if (++served == max_clients)
         coro_loop_stop(&loop);
 }
@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 
     coro_loop_init(&loop, timers, 8);
     if ((rc = coro_io_loop_open(&iol, &loop, NULL, 1024)) != 0) {
-        fprintf(stderr, "upper_server: selector: %s\n", coro_stream_strerror(rc));
+        fprintf(stderr, "upper_server: selector: %s\n", coro_strerror(rc));
         return 1;
     }
     for (i = 0; i < POOL; i++) {
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
     }
     coro_stream_addr(&addr, &len, "127.0.0.1", port);
     if ((rc = coro_stream_start_server(&srv, &loop, &addr, len, pool, POOL, handle)) != 0) {
-        fprintf(stderr, "upper_server: port %d: %s\n", port, coro_stream_strerror(rc));
+        fprintf(stderr, "upper_server: port %d: %s\n", port, coro_strerror(rc));
         return 1;
     }
     srv.on_done = on_done;

@@ -120,7 +120,7 @@ static const char *errname(int e)
     case CORO_EINCOMPLETE: return "EINCOMPLETE";
     case CORO_ELIMIT:      return "ELIMIT";
     case -ECONNRESET:      return "ECONNRESET";
-    default:               return coro_stream_strerror(e);
+    default:               return coro_strerror(e);
     }
 }
 
@@ -702,7 +702,7 @@ START_TEST(test_server_and_clients_ipv4)
     {
         int rc = coro_loop_run_until_complete(&loop, &c[2].task.fut, NULL);
         ck_assert_msg(rc == CORO_EINCOMPLETE || rc == -ECONNRESET || rc == -EPIPE ||
-                      rc == CORO_ELIMIT || rc == 0, "%s", coro_stream_strerror(rc));
+                      rc == CORO_ELIMIT || rc == 0, "%s", coro_strerror(rc));
         ck_assert_str_eq(c[2].got, "");
     }
     ck_assert_int_eq(srv.refused, 1);
@@ -1003,9 +1003,9 @@ START_TEST(test_bad_input)
     ck_assert_int_eq(coro_stream_server_close(NULL), CORO_EINVAL);
     ck_assert_int_eq(coro_stream_server_port(NULL), -1);
     ck_assert_uint_eq(coro_stream_server_live(NULL), 0);
-    ck_assert_str_eq(coro_stream_strerror(CORO_ELIMIT),
+    ck_assert_str_eq(coro_strerror(CORO_ELIMIT),
                      "limit overrun: no separator within the limit");
-    ck_assert_str_eq(coro_stream_strerror(CORO_EBUSY), coro_strerror(CORO_EBUSY));
+    ck_assert_str_eq(coro_errname(CORO_ESHUTDOWN), "CORO_ESHUTDOWN");
 }
 END_TEST
 
