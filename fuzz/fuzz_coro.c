@@ -22,11 +22,23 @@
  *          YF  `r = yield from frame[s + off]` and log r (off may be 0 or
  *              negative: cycles, shared children; out of range: a Y)
  *          YFC the same inside try/except, handled as YC
- *          RET `return v`, RAISE `raise E`, PEND log the error in flight
- *          (coro_error), STATE log coro_state of every frame,
+ *          RET `return v`, RAISE `raise E`, PEND log coro_error() (the
+ *              error a clause caught or a finally part has pending)
+ *          STATE log coro_state of every frame,
  *          OP  next / send / throw / close on frame[s + off] from inside
  *              the body (itself, a delegator: CORO_EBUSY; another chain) and
- *              log what it returned.
+ *              log what it returned,
+ *          TRY a try block, up to 2 levels deep in the script's own parts:
+ *                  try:
+ *                      <up to 7 steps>
+ *                  except <mask> / Exception:   (logged when it catches)
+ *                      <up to 7 steps; RERAISE: a bare `raise`>
+ *                  else:
+ *                      <up to 3 steps>
+ *                  finally:
+ *                      <up to 7 steps>
+ *              (YC and YFC only in the script's own parts: in a try block
+ *              they are Y and YF).
  *   Errors: users codes 1, 2, 3, 7 and CORO_EXIT, CORO_EIGNORED, CORO_EBUSY,
  *   CORO_EINVAL (GeneratorExit, RuntimeError, ValueError, TypeError); an
  *   except mask has one bit per code.
@@ -39,10 +51,13 @@
  *
  *   The library runs the scripts with one generic body (gen_body: a loop over
  *   the steps with a fixed set of suspension sites, the step index in the
- *   frame). The model runs them with a direct transcription of CPython's
+ *   frame; try blocks are lexical, so gen_body writes out every nesting of
+ *   them a script can have, each part a loop over the steps it was given).
+ *   The model runs them with a direct transcription of CPython's
  *   genobject.c (gen_send_ex, _gen_throw, gen_close, gen_close_iter): a
  *   recursive interpreter in which yield from forwards send, throw and close
- *   to the child, over generator objects of its own (a reused frame is a new
+ *   to the child and errors and returns travel through the try blocks as in
+ *   Python, over generator objects of its own (a reused frame is a new
  *   object; delegators still hold the old, closed one). After each operation
  *   they must agree on the status, the value yielded or returned, every
  *   frame's coro_state, coro_where (line of the suspension site, file), and
@@ -76,27 +91,41 @@
 
 #define MAX_FRAMES  100
 #define MAX_SCRIPTS 8
-#define MAX_STEPS   15            /* main section; the cleanup takes 7 */
+#define MAX_STEPS   15            /* a script's main part; others take 7 */
+#define MAX_BLOCKS  256           /* the scripts' and their try blocks */
+#define MAX_DEPTH   3             /* the script's try/finally and 2 nested */
 #define MAX_OPS     128
 #define MAX_OBJS    (MAX_FRAMES + MAX_OPS)
 #define LOG_MAX     32768
 
 /* ---- The program ------------------------------------------------------- */
 
-enum kind { K_Y, K_YC, K_YF, K_YFC, K_RET, K_RAISE, K_PEND, K_STATE, K_OP, NKINDS };
+enum kind { K_Y, K_YC, K_YF, K_YFC, K_RET, K_RAISE, K_PEND, K_STATE, K_OP, K_TRY, K_RERAISE,
+            NKINDS };
 enum then { T_PASS, T_RETURN, T_RAISE, T_RERAISE, T_YIELD };
 enum opk { OP_NEXT, OP_SEND, OP_THROW, OP_CLOSE, OP_REINIT };
+enum part { P_TRY, P_EXCEPT, P_ELSE, P_FINALLY, NPARTS };
 
-/* a: value (Y, YC, RET), offset (YF, YFC, OP) or error (RAISE); mask: what
- * an except catches; h: the handler's value or error, YF's value when its
- * target is out of range, OP's operation and value or error. */
-struct step { unsigned char kind, then, a, mask, h; };
-struct script { int n[2]; struct step steps[2][MAX_STEPS]; };
+/* a: value (Y, YC, RET), offset (YF, YFC, OP), error (RAISE) or a TRY's
+ * part lengths; mask: what an except catches; h: the handler's value or
+ * error, YF's value when its target is out of range, OP's operation and
+ * value or error, a TRY's finally length and except form; blk: a TRY's
+ * block. */
+struct step { unsigned char kind, then, a, mask, h; short blk; };
+
+/* A try block: its except clause takes the errors of `mask` (one bit per
+ * code of errors[]), or with `any` every error but CORO_EXIT (Exception);
+ * steps of the try part, except clause, else part and finally part. A
+ * script is the block of try: <main> finally: <cleanup>. */
+struct block {
+    int mask, any, n[NPARTS];
+    struct step steps[NPARTS][MAX_STEPS];
+};
 struct op { int kind, target, param, no_out; };  /* no_out: out is NULL */
 
 static struct {
-    int nframes, nscripts, nops;
-    struct script scripts[MAX_SCRIPTS];
+    int nframes, nscripts, nops, nblocks;
+    struct block blocks[MAX_BLOCKS];   /* the scripts first */
     struct op ops[MAX_OPS];
 } prog;
 
@@ -114,30 +143,67 @@ static unsigned next_byte(struct reader *r)
     return *r->p++;
 }
 
+static void decode_block(struct reader *r, int b, int level, const struct step *st);
+
+/* n steps of part `part` of block b at nesting level `level`: the catch
+ * forms (YC, YFC) only in a script's own parts, a re-raise only in an
+ * except clause (else a raise), a try block only above the last level and
+ * while the pool lasts (else a yield). */
+static void decode_part(struct reader *r, int b, int level, int part, int n)
+{
+    int j;
+    prog.blocks[b].n[part] = n;
+    for (j = 0; j < n; j++) {
+        struct step *st = &prog.blocks[b].steps[part][j];
+        unsigned k = next_byte(r);
+        st->kind = (unsigned char)((k & 15) % NKINDS);
+        st->then = (unsigned char)((k >> 4) % 5);
+        st->a = (unsigned char)next_byte(r);
+        st->mask = (unsigned char)next_byte(r);
+        st->h = (unsigned char)next_byte(r);
+        if (level && (st->kind == K_YC || st->kind == K_YFC))
+            st->kind = st->kind == K_YC ? K_Y : K_YF;
+        if (st->kind == K_RERAISE && (!level || part != P_EXCEPT))
+            st->kind = K_RAISE;
+        if (st->kind == K_TRY && (level == MAX_DEPTH - 1 || prog.nblocks == MAX_BLOCKS))
+            st->kind = K_Y;
+        if (st->kind == K_TRY) {
+            st->blk = (short)prog.nblocks++;
+            decode_block(r, st->blk, level + 1, st);
+        }
+    }
+}
+
+/* Block b, the try block of step st (its bytes already read): a & 7 steps
+ * in the try part, a >> 3 & 7 in the except clause, a >> 6 in the else
+ * part, h & 7 in the finally part; except `mask`, or Exception if h & 8. */
+static void decode_block(struct reader *r, int b, int level, const struct step *st)
+{
+    int n[NPARTS], p;
+    prog.blocks[b].mask = st->mask;
+    prog.blocks[b].any = st->h >> 3 & 1;
+    n[P_TRY] = st->a & 7;
+    n[P_EXCEPT] = st->a >> 3 & 7;
+    n[P_ELSE] = st->a >> 6;
+    n[P_FINALLY] = st->h & 7;
+    for (p = 0; p < NPARTS; p++)
+        decode_part(r, b, level, p, n[p]);
+}
+
 static void decode(const uint8_t *data, size_t size)
 {
     struct reader r;
-    int i, sec, j;
+    int i;
     r.p = data;
     r.n = size;
     memset(&prog, 0, sizeof prog);
     prog.nframes = 1 + (int)(next_byte(&r) % MAX_FRAMES);
     prog.nscripts = 1 + (int)(next_byte(&r) % MAX_SCRIPTS);
+    prog.nblocks = prog.nscripts;
     for (i = 0; i < prog.nscripts; i++) {
-        struct script *sc = &prog.scripts[i];
         unsigned b = next_byte(&r);
-        sc->n[0] = (int)(b & 15) % (MAX_STEPS + 1);
-        sc->n[1] = (int)(b >> 4) & 7;
-        for (sec = 0; sec < 2; sec++)
-            for (j = 0; j < sc->n[sec]; j++) {
-                struct step *st = &sc->steps[sec][j];
-                unsigned k = next_byte(&r);
-                st->kind = (unsigned char)((k & 15) % NKINDS);
-                st->then = (unsigned char)((k >> 4) % 5);
-                st->a = (unsigned char)next_byte(&r);
-                st->mask = (unsigned char)next_byte(&r);
-                st->h = (unsigned char)next_byte(&r);
-            }
+        decode_part(&r, i, 0, P_TRY, (int)(b & 15) % (MAX_STEPS + 1));
+        decode_part(&r, i, 0, P_FINALLY, (int)(b >> 4) & 7);
     }
     while (r.n && prog.nops < MAX_OPS) {
         struct op *op = &prog.ops[prog.nops++];
@@ -151,9 +217,10 @@ static void decode(const uint8_t *data, size_t size)
     }
 }
 
-static const struct script *script_of(int slot)
+/* The block of frame slot's script. */
+static int script_of(int slot)
 {
-    return &prog.scripts[slot < prog.nscripts ? slot : prog.nscripts - 1];
+    return slot < prog.nscripts ? slot : prog.nscripts - 1;
 }
 
 static int signed_byte(unsigned b)
@@ -218,6 +285,15 @@ static int catches(const struct step *st, int err)
     return c < 8 && (st->mask >> c & 1);
 }
 
+/* A try block's except clause takes err? (Exception: all but CORO_EXIT.) */
+static int block_catches(const struct block *b, int err)
+{
+    int c = error_class(err);
+    if (b->any)
+        return err != CORO_EXIT && err != CORO_ECANCELLED;
+    return c < 8 && (b->mask >> c & 1);
+}
+
 /* ---- The event log ----------------------------------------------------- */
 
 enum ev { EV_SENT, EV_R, EV_CAUGHT, EV_PEND, EV_STATE, EV_OP };
@@ -264,31 +340,41 @@ static void log_value(struct log *l, int slot, int kind, coro_value v)
 struct frame {
     struct coro co;
     int slot;
-    int pc;            /* the current step of the current section */
-    int caught;        /* the error the current step caught, 0 if none */
-    coro_value r;      /* a yield from's result */
-    struct coro_try t; /* try: <main> finally: <cleanup> */
+    int blk[MAX_DEPTH];     /* the block running at each level */
+    int pc[MAX_DEPTH];      /* the current step of each level's part */
+    int caught;             /* the error a YC or YFC step caught, 0 if none */
+    coro_value r;           /* a yield from's result */
+    struct coro_try t[MAX_DEPTH];
 };
 
 static struct frame frames[MAX_FRAMES];
 
-/* Suspension sites of gen_body: [section][site]; the line each is on. */
+/* Suspension sites of gen_body, [place][site], and the line each is on. A
+ * place is a part of the fixed nesting: 0 and 1 the script's main and
+ * cleanup, 2 + 4 * sec + p part p of the try block in section sec, and
+ * 10 + 4 * (4 * sec + p) + q part q of the try block inside that. */
 enum site { S_Y, S_YC, S_YF, S_YFC, S_H, NSITES };
-static unsigned site_line[2][NSITES];
+#define NPLACES (2 + 8 + 32)
+static unsigned site_line[NPLACES][NSITES];
 
-static const struct step *step_at(const struct frame *f, int sec)
+static const struct step *step_in(const struct frame *f, int level, int part)
 {
-    return &script_of(f->slot)->steps[sec][f->pc];
+    return &prog.blocks[f->blk[level]].steps[part][f->pc[level]];
 }
 
-static int kind_at(const struct frame *f, int sec)
+static int kind_in(const struct frame *f, int level, int part)
 {
-    return kind_of(f->slot, step_at(f, sec));
+    return kind_of(f->slot, step_in(f, level, part));
 }
 
-static struct coro *child_at(const struct frame *f, int sec)
+static int len_in(const struct frame *f, int level, int part)
 {
-    return &frames[target_of(f->slot, step_at(f, sec))].co;
+    return prog.blocks[f->blk[level]].n[part];
+}
+
+static struct coro *child_in(const struct frame *f, int level, int part)
+{
+    return &frames[target_of(f->slot, step_in(f, level, part))].co;
 }
 
 static void lib_states(void)
@@ -299,15 +385,15 @@ static void lib_states(void)
 }
 
 /* PEND, STATE and OP steps. */
-static void lib_record(const struct frame *f, int sec, int pending)
+static void lib_record(const struct frame *f, int level, int part)
 {
-    const struct step *st = step_at(f, sec);
+    const struct step *st = step_in(f, level, part);
     struct coro *g;
     coro_value out = coro_int(-999);
     int rc;
     switch (kind_of(f->slot, st)) {
     case K_PEND:
-        log_add(&lib_log, f->slot, EV_PEND, 0, pending);
+        log_add(&lib_log, f->slot, EV_PEND, 0, coro_error(&f->t[level]));
         return;
     case K_STATE:
         lib_states();
@@ -326,120 +412,289 @@ static void lib_record(const struct frame *f, int sec, int pending)
     }
 }
 
-/* After a step caught f->caught: 1 if its except clause takes it (and logs
- * it), 0 if it goes on unwinding. */
-static int lib_handles(const struct frame *f, int sec)
+/* After a YC or YFC step caught f->caught: 1 if its except clause takes it
+ * (and logs it), 0 if it goes on unwinding. */
+static int lib_handles(const struct frame *f, int level, int part)
 {
-    if (!catches(step_at(f, sec), f->caught))
+    if (!catches(step_in(f, level, part), f->caught))
         return 0;
     log_add(&lib_log, f->slot, EV_CAUGHT, 0, f->caught);
     return 1;
 }
 
-static int then_at(const struct frame *f, int sec)
+/* The except clause of the try block at `level` takes the error? */
+static int lib_matches(const struct frame *f, int level)
 {
-    return step_at(f, sec)->then;
+    return block_catches(&prog.blocks[f->blk[level]], coro_error(&f->t[level]));
 }
 
-static coro_value handler_value(const struct frame *f, int sec, int bias)
+static coro_value handler_value(const struct frame *f, int level, int part, int bias)
 {
-    return make_value(f->slot, step_at(f, sec)->h, bias);
+    return make_value(f->slot, step_in(f, level, part)->h, bias);
 }
 
 /* Records the line of a suspension site (on the line of the suspension). */
-#define AT(sec, site) site_line[sec][site] = __LINE__
+#define AT(place, site) site_line[place][site] = __LINE__
+
+/* The lines of gen_body, each with at most one suspension point (rule 4):
+ * a part of a block at nesting level L is the loop STEPS ... END_STEPS over
+ * its steps, the try block of a TRY step is TRY_ ... END_TRY_ around the
+ * loops over its four parts. */
+#define STEPS(L, P, place) \
+    for (f->pc[L] = 0; f->pc[L] < len_in(f, L, P); f->pc[L]++) { \
+        f->caught = 0; \
+        if (kind_in(f, L, P) == K_RET) \
+            CORO_RETURN(co, make_value(f->slot, step_in(f, L, P)->a, B_RETURN)); \
+        else if (kind_in(f, L, P) == K_RAISE) \
+            CORO_RAISE(co, errors[step_in(f, L, P)->a % 8]); \
+        else if (kind_in(f, L, P) == K_RERAISE) \
+            CORO_RERAISE(co, &f->t[L]); \
+        else if (kind_in(f, L, P) == K_PEND || kind_in(f, L, P) == K_STATE || \
+                 kind_in(f, L, P) == K_OP) \
+            lib_record(f, L, P); \
+        else if (kind_in(f, L, P) == K_Y) { \
+            AT(place, S_Y); CORO_YIELD(co, yield_value(f->slot, step_in(f, L, P))); \
+            log_value(&lib_log, f->slot, EV_SENT, coro_sent(co)); \
+        }
+#define Y_CATCH(L, P, place) \
+        else if (kind_in(f, L, P) == K_YC) { \
+            AT(place, S_YC); \
+            CORO_YIELD_CATCH(co, yield_value(f->slot, step_in(f, L, P)), f->caught); \
+            if (!f->caught) \
+                log_value(&lib_log, f->slot, EV_SENT, coro_sent(co)); \
+        }
+#define Y_FROM(L, P, place) \
+        else if (kind_in(f, L, P) == K_YF) { \
+            AT(place, S_YF); CORO_YIELD_FROM(co, child_in(f, L, P), f->r); \
+            log_value(&lib_log, f->slot, EV_R, f->r); \
+        }
+#define Y_FROM_CATCH(L, P, place) \
+        else if (kind_in(f, L, P) == K_YFC) { \
+            AT(place, S_YFC); CORO_YIELD_FROM_CATCH(co, child_in(f, L, P), f->r, f->caught); \
+            if (!f->caught) \
+                log_value(&lib_log, f->slot, EV_R, f->r); \
+        }
+/* the then part of a YC or YFC step that caught an error */
+#define HANDLER(L, P, place) \
+        if (f->caught && !lib_handles(f, L, P)) \
+            CORO_RAISE(co, f->caught); \
+        if (f->caught && step_in(f, L, P)->then == T_RETURN) \
+            CORO_RETURN(co, handler_value(f, L, P, B_RETURN)); \
+        if (f->caught && step_in(f, L, P)->then == T_RAISE) \
+            CORO_RAISE(co, errors[step_in(f, L, P)->h % 8]); \
+        if (f->caught && step_in(f, L, P)->then == T_RERAISE) \
+            CORO_RAISE(co, f->caught); \
+        if (f->caught && step_in(f, L, P)->then == T_YIELD) { \
+            AT(place, S_H); CORO_YIELD(co, handler_value(f, L, P, B_HANDLER)); \
+            log_value(&lib_log, f->slot, EV_SENT, coro_sent(co)); \
+        }
+#define END_STEPS }
+/* a TRY step in part P of level L - 1: the try block at level L */
+#define TRY_(L, P) \
+        else if (kind_in(f, L - 1, P) == K_TRY) { \
+            f->blk[L] = step_in(f, L - 1, P)->blk; \
+            CORO_TRY(co, &f->t[L]) {
+#define EXCEPT_(L) \
+            } CORO_EXCEPT_IF(co, &f->t[L], lib_matches(f, L)) { \
+                log_add(&lib_log, f->slot, EV_CAUGHT, 0, coro_error(&f->t[L]));
+#define ELSE_(L) } CORO_ELSE(co, &f->t[L]) {
+#define FINALLY_(L) } CORO_FINALLY(co, &f->t[L]) {
+#define END_TRY_(L) } CORO_END_TRY(co, &f->t[L]); }
 
 /* The script of frame f->slot; C locals do not live across suspensions
- * (everything is read again from the frame and the script). */
+ * (everything is read again from the frame and the script). The try blocks
+ * are lexical: gen_body writes out the whole nesting its scripts can have
+ * (a try block in any part of the script's try/finally, another in any part
+ * of that), each part a loop over the steps the input gave it. */
 static int gen_body(struct coro *co)
 {
     struct frame *f = (struct frame *)co;
-    int err;
     CORO_BEGIN(co);
-    CORO_TRY(co, &f->t) {
-    for (f->pc = 0; f->pc < script_of(f->slot)->n[0]; f->pc++) {
-        f->caught = 0;
-        if (kind_at(f, 0) == K_Y) {
-            AT(0, S_Y); CORO_YIELD(co, yield_value(f->slot, step_at(f, 0)));
-            log_value(&lib_log, f->slot, EV_SENT, coro_sent(co));
-        } else if (kind_at(f, 0) == K_YC) {
-            AT(0, S_YC); CORO_YIELD_CATCH(co, yield_value(f->slot, step_at(f, 0)), err);
-            f->caught = err;
-            if (!err)
-                log_value(&lib_log, f->slot, EV_SENT, coro_sent(co));
-        } else if (kind_at(f, 0) == K_YF) {
-            AT(0, S_YF); CORO_YIELD_FROM(co, child_at(f, 0), f->r);
-            log_value(&lib_log, f->slot, EV_R, f->r);
-        } else if (kind_at(f, 0) == K_YFC) {
-            AT(0, S_YFC); CORO_YIELD_FROM_CATCH(co, child_at(f, 0), f->r, err);
-            f->caught = err;
-            if (!err)
-                log_value(&lib_log, f->slot, EV_R, f->r);
-        } else if (kind_at(f, 0) == K_RET) {
-            CORO_RETURN(co, make_value(f->slot, step_at(f, 0)->a, B_RETURN));
-        } else if (kind_at(f, 0) == K_RAISE) {
-            CORO_RAISE(co, errors[step_at(f, 0)->a % 8]);
-        } else {
-            lib_record(f, 0, coro_error(&f->t));
-        }
-        if (f->caught && !lib_handles(f, 0))
-            CORO_RAISE(co, f->caught);
-        if (f->caught) {
-            if (then_at(f, 0) == T_RETURN)
-                CORO_RETURN(co, handler_value(f, 0, B_RETURN));
-            if (then_at(f, 0) == T_RAISE)
-                CORO_RAISE(co, errors[step_at(f, 0)->h % 8]);
-            if (then_at(f, 0) == T_RERAISE)
-                CORO_RAISE(co, f->caught);
-            if (then_at(f, 0) == T_YIELD) {
-                AT(0, S_H); CORO_YIELD(co, handler_value(f, 0, B_HANDLER));
-                log_value(&lib_log, f->slot, EV_SENT, coro_sent(co));
-            }
-        }
-    }
-    } CORO_FINALLY(co, &f->t) {
-    /* the same steps again, for the cleanup section */
-    for (f->pc = 0; f->pc < script_of(f->slot)->n[1]; f->pc++) {
-        f->caught = 0;
-        if (kind_at(f, 1) == K_Y) {
-            AT(1, S_Y); CORO_YIELD(co, yield_value(f->slot, step_at(f, 1)));
-            log_value(&lib_log, f->slot, EV_SENT, coro_sent(co));
-        } else if (kind_at(f, 1) == K_YC) {
-            AT(1, S_YC); CORO_YIELD_CATCH(co, yield_value(f->slot, step_at(f, 1)), err);
-            f->caught = err;
-            if (!err)
-                log_value(&lib_log, f->slot, EV_SENT, coro_sent(co));
-        } else if (kind_at(f, 1) == K_YF) {
-            AT(1, S_YF); CORO_YIELD_FROM(co, child_at(f, 1), f->r);
-            log_value(&lib_log, f->slot, EV_R, f->r);
-        } else if (kind_at(f, 1) == K_YFC) {
-            AT(1, S_YFC); CORO_YIELD_FROM_CATCH(co, child_at(f, 1), f->r, err);
-            f->caught = err;
-            if (!err)
-                log_value(&lib_log, f->slot, EV_R, f->r);
-        } else if (kind_at(f, 1) == K_RET) {
-            CORO_RETURN(co, make_value(f->slot, step_at(f, 1)->a, B_RETURN));
-        } else if (kind_at(f, 1) == K_RAISE) {
-            CORO_RAISE(co, errors[step_at(f, 1)->a % 8]);
-        } else {
-            lib_record(f, 1, coro_error(&f->t));
-        }
-        if (f->caught && !lib_handles(f, 1))
-            CORO_RAISE(co, f->caught);
-        if (f->caught) {
-            if (then_at(f, 1) == T_RETURN)
-                CORO_RETURN(co, handler_value(f, 1, B_RETURN));
-            if (then_at(f, 1) == T_RAISE)
-                CORO_RAISE(co, errors[step_at(f, 1)->h % 8]);
-            if (then_at(f, 1) == T_RERAISE)
-                CORO_RAISE(co, f->caught);
-            if (then_at(f, 1) == T_YIELD) {
-                AT(1, S_H); CORO_YIELD(co, handler_value(f, 1, B_HANDLER));
-                log_value(&lib_log, f->slot, EV_SENT, coro_sent(co));
-            }
-        }
-    }
-    } CORO_END_TRY(co, &f->t);
+    CORO_TRY(co, &f->t[0]) {
+    STEPS(0, 0, 0)
+    Y_CATCH(0, 0, 0)
+    Y_FROM(0, 0, 0)
+    Y_FROM_CATCH(0, 0, 0)
+    TRY_(1, 0)
+        STEPS(1, 0, 2)
+        Y_FROM(1, 0, 2)
+        TRY_(2, 0)
+            STEPS(2, 0, 10)
+            Y_FROM(2, 0, 10)
+            END_STEPS
+        EXCEPT_(2)
+            STEPS(2, 1, 11)
+            Y_FROM(2, 1, 11)
+            END_STEPS
+        ELSE_(2)
+            STEPS(2, 2, 12)
+            Y_FROM(2, 2, 12)
+            END_STEPS
+        FINALLY_(2)
+            STEPS(2, 3, 13)
+            Y_FROM(2, 3, 13)
+            END_STEPS
+        END_TRY_(2)
+        END_STEPS
+    EXCEPT_(1)
+        STEPS(1, 1, 3)
+        Y_FROM(1, 1, 3)
+        TRY_(2, 1)
+            STEPS(2, 0, 14)
+            Y_FROM(2, 0, 14)
+            END_STEPS
+        EXCEPT_(2)
+            STEPS(2, 1, 15)
+            Y_FROM(2, 1, 15)
+            END_STEPS
+        ELSE_(2)
+            STEPS(2, 2, 16)
+            Y_FROM(2, 2, 16)
+            END_STEPS
+        FINALLY_(2)
+            STEPS(2, 3, 17)
+            Y_FROM(2, 3, 17)
+            END_STEPS
+        END_TRY_(2)
+        END_STEPS
+    ELSE_(1)
+        STEPS(1, 2, 4)
+        Y_FROM(1, 2, 4)
+        TRY_(2, 2)
+            STEPS(2, 0, 18)
+            Y_FROM(2, 0, 18)
+            END_STEPS
+        EXCEPT_(2)
+            STEPS(2, 1, 19)
+            Y_FROM(2, 1, 19)
+            END_STEPS
+        ELSE_(2)
+            STEPS(2, 2, 20)
+            Y_FROM(2, 2, 20)
+            END_STEPS
+        FINALLY_(2)
+            STEPS(2, 3, 21)
+            Y_FROM(2, 3, 21)
+            END_STEPS
+        END_TRY_(2)
+        END_STEPS
+    FINALLY_(1)
+        STEPS(1, 3, 5)
+        Y_FROM(1, 3, 5)
+        TRY_(2, 3)
+            STEPS(2, 0, 22)
+            Y_FROM(2, 0, 22)
+            END_STEPS
+        EXCEPT_(2)
+            STEPS(2, 1, 23)
+            Y_FROM(2, 1, 23)
+            END_STEPS
+        ELSE_(2)
+            STEPS(2, 2, 24)
+            Y_FROM(2, 2, 24)
+            END_STEPS
+        FINALLY_(2)
+            STEPS(2, 3, 25)
+            Y_FROM(2, 3, 25)
+            END_STEPS
+        END_TRY_(2)
+        END_STEPS
+    END_TRY_(1)
+    HANDLER(0, 0, 0)
+    END_STEPS
+    } CORO_FINALLY(co, &f->t[0]) {
+    STEPS(0, 3, 1)
+    Y_CATCH(0, 3, 1)
+    Y_FROM(0, 3, 1)
+    Y_FROM_CATCH(0, 3, 1)
+    TRY_(1, 3)
+        STEPS(1, 0, 6)
+        Y_FROM(1, 0, 6)
+        TRY_(2, 0)
+            STEPS(2, 0, 26)
+            Y_FROM(2, 0, 26)
+            END_STEPS
+        EXCEPT_(2)
+            STEPS(2, 1, 27)
+            Y_FROM(2, 1, 27)
+            END_STEPS
+        ELSE_(2)
+            STEPS(2, 2, 28)
+            Y_FROM(2, 2, 28)
+            END_STEPS
+        FINALLY_(2)
+            STEPS(2, 3, 29)
+            Y_FROM(2, 3, 29)
+            END_STEPS
+        END_TRY_(2)
+        END_STEPS
+    EXCEPT_(1)
+        STEPS(1, 1, 7)
+        Y_FROM(1, 1, 7)
+        TRY_(2, 1)
+            STEPS(2, 0, 30)
+            Y_FROM(2, 0, 30)
+            END_STEPS
+        EXCEPT_(2)
+            STEPS(2, 1, 31)
+            Y_FROM(2, 1, 31)
+            END_STEPS
+        ELSE_(2)
+            STEPS(2, 2, 32)
+            Y_FROM(2, 2, 32)
+            END_STEPS
+        FINALLY_(2)
+            STEPS(2, 3, 33)
+            Y_FROM(2, 3, 33)
+            END_STEPS
+        END_TRY_(2)
+        END_STEPS
+    ELSE_(1)
+        STEPS(1, 2, 8)
+        Y_FROM(1, 2, 8)
+        TRY_(2, 2)
+            STEPS(2, 0, 34)
+            Y_FROM(2, 0, 34)
+            END_STEPS
+        EXCEPT_(2)
+            STEPS(2, 1, 35)
+            Y_FROM(2, 1, 35)
+            END_STEPS
+        ELSE_(2)
+            STEPS(2, 2, 36)
+            Y_FROM(2, 2, 36)
+            END_STEPS
+        FINALLY_(2)
+            STEPS(2, 3, 37)
+            Y_FROM(2, 3, 37)
+            END_STEPS
+        END_TRY_(2)
+        END_STEPS
+    FINALLY_(1)
+        STEPS(1, 3, 9)
+        Y_FROM(1, 3, 9)
+        TRY_(2, 3)
+            STEPS(2, 0, 38)
+            Y_FROM(2, 0, 38)
+            END_STEPS
+        EXCEPT_(2)
+            STEPS(2, 1, 39)
+            Y_FROM(2, 1, 39)
+            END_STEPS
+        ELSE_(2)
+            STEPS(2, 2, 40)
+            Y_FROM(2, 2, 40)
+            END_STEPS
+        FINALLY_(2)
+            STEPS(2, 3, 41)
+            Y_FROM(2, 3, 41)
+            END_STEPS
+        END_TRY_(2)
+        END_STEPS
+    END_TRY_(1)
+    HANDLER(0, 3, 1)
+    END_STEPS
+    } CORO_END_TRY(co, &f->t[0]);
     CORO_END(co);
 }
 
@@ -449,6 +704,7 @@ static void lib_init(int slot)
     memset(f, 0, sizeof *f);
     coro_init(&f->co, gen_body);
     f->slot = slot;
+    f->blk[0] = script_of(slot);
 }
 
 static int lib_op(const struct op *op, coro_value *out)
@@ -464,17 +720,35 @@ static int lib_op(const struct op *op, coro_value *out)
 
 /* ---- The model: CPython's genobject.c over the same scripts ------------ */
 
-/* A generator object. Suspended at (sec, pc, site); yf: the object its
- * yield from delegates to (gi_yieldfrom), -1 if none. */
+/* One level of the try blocks a generator object is in: block blk, in part
+ * `part` at step pc; err: the error its except clause caught or its finally
+ * part has pending (coro_error()), returning: a return pending, with ret. */
+struct mlev {
+    int blk, part, pc, err, returning;
+    coro_value ret;
+};
+
+/* A generator object. Suspended at site `site` of the step lv[depth] is at;
+ * yf: the object its yield from delegates to (gi_yieldfrom), -1 if none. */
 struct mobj {
     int slot, state, running;
-    int sec, pc, site, yf;
-    int pend;              /* cleanup section: the error in flight */
-    coro_value ret;        /* cleanup section: the value being returned */
+    int depth, site, yf;
+    struct mlev lv[MAX_DEPTH];
 };
 
 static struct mobj objs[MAX_OBJS];
 static int nobjs, slot_obj[MAX_FRAMES];
+
+/* The place (see site_line) of the part a generator object is in. */
+static int model_place(const struct mobj *g)
+{
+    int sec = g->lv[0].part == P_FINALLY;
+    if (g->depth == 0)
+        return sec;
+    if (g->depth == 1)
+        return 2 + 4 * sec + g->lv[1].part;
+    return 10 + 4 * (4 * sec + g->lv[1].part) + g->lv[2].part;
+}
 
 enum mode { M_RUN, M_SEND, M_THROW, M_DONE };
 enum rkind { R_YIELD, R_RETURN, R_ERROR };
@@ -497,6 +771,7 @@ static int model_new(int slot)
     g->slot = slot;
     g->state = CORO_CREATED;
     g->yf = -1;
+    g->lv[0].blk = script_of(slot);
     slot_obj[slot] = nobjs;
     return nobjs++;
 }
@@ -549,20 +824,35 @@ static void m_nested_op(int slot, const struct step *st)
     log_op(&model_log, slot, status_of(r), r.v);
 }
 
+/* Enters part `part` of the innermost try block of g, with err pending
+ * (or caught) and, if returning, the return value v. */
+static void m_enter(struct mobj *g, int part, int err, int returning, coro_value v)
+{
+    struct mlev *l = &g->lv[g->depth];
+    l->part = part;
+    l->pc = 0;
+    l->err = err;
+    l->returning = returning;
+    l->ret = v;
+}
+
 /* The body of object o from where it is: M_RUN starts it, M_SEND resumes it
  * with v, M_THROW raises err where it is suspended, M_DONE ends its yield
  * from with v (the child returned v). Runs to the next yield, the return or
- * the error that leaves it. */
+ * the error that leaves it. Errors and returns travel as in CPython's
+ * try/except/else/finally: the innermost try block first, its except
+ * clause if the error left its try part and matches, else its finally part
+ * with the error (or return) pending, then the block around it. */
 static struct mres m_body(int o, int mode, coro_value v, int err)
 {
     struct mobj *g = &objs[o];
-    const struct script *sc = script_of(g->slot);
     const struct step *st = NULL;
+    struct mlev *l;
     int c;
 
     if (mode == M_RUN) {
-        g->sec = g->pc = g->pend = 0;
-        g->ret = coro_none();
+        g->depth = 0;
+        m_enter(g, P_TRY, 0, 0, coro_none());
     } else if (g->yf >= 0) {
         /* at a yield from: a send goes on to the child (PEP 380); a throw is
          * raised here (_gen_throw has dealt with the child) */
@@ -577,9 +867,12 @@ static struct mres m_body(int o, int mode, coro_value v, int err)
         g->yf = -1;
     }
     for (;;) {
+        const struct block *b;
+        l = &g->lv[g->depth];
+        b = &prog.blocks[l->blk];
         if (mode != M_RUN) {
-            /* the suspension at (sec, pc, site) ended */
-            st = &sc->steps[g->sec][g->pc];
+            /* the suspension at (lv, site) ended */
+            st = &b->steps[l->part][l->pc];
             if (mode == M_THROW) {
                 mode = M_RUN;
                 if ((g->site == S_YC || g->site == S_YFC) && catches(st, err))
@@ -589,19 +882,30 @@ static struct mres m_body(int o, int mode, coro_value v, int err)
             log_value(&model_log, g->slot,
                       g->site == S_YF || g->site == S_YFC ? EV_R : EV_SENT, v);
             mode = M_RUN;
-            g->pc++;
+            l->pc++;
         }
-        if (g->pc >= sc->n[g->sec]) {
-            if (g->sec == 0) {          /* off the end of the main section */
-                g->sec = 1;
-                g->pc = 0;
-                g->pend = 0;
-                g->ret = coro_none();
+        if (l->pc >= b->n[l->part]) {   /* off the end of a part */
+            if (l->part == P_TRY) {
+                m_enter(g, P_ELSE, 0, 0, coro_none());
                 continue;
             }
-            return g->pend ? res(R_ERROR, coro_none(), g->pend) : res(R_RETURN, g->ret, 0);
+            if (l->part != P_FINALLY) {
+                m_enter(g, P_FINALLY, 0, 0, coro_none());
+                continue;
+            }
+            if (l->err) {
+                err = l->err;
+                goto leave_raise;
+            }
+            if (l->returning || !g->depth) {
+                v = l->ret;
+                goto leave_return;
+            }
+            g->depth--;
+            g->lv[g->depth].pc++;
+            continue;
         }
-        st = &sc->steps[g->sec][g->pc];
+        st = &b->steps[l->part][l->pc];
         switch (kind_of(g->slot, st)) {
         case K_Y:
         case K_YC:
@@ -635,25 +939,31 @@ static struct mres m_body(int o, int mode, coro_value v, int err)
         case K_RAISE:
             err = errors[st->a % 8];
             goto raise;
+        case K_RERAISE:
+            err = l->err;
+            goto raise;
         case K_PEND:
-            log_add(&model_log, g->slot, EV_PEND, 0, g->sec ? g->pend : 0);
-            g->pc++;
+            log_add(&model_log, g->slot, EV_PEND, 0, l->returning ? 0 : l->err);
+            l->pc++;
             continue;
         case K_STATE:
             model_states();
-            g->pc++;
+            l->pc++;
+            continue;
+        case K_TRY:
+            g->lv[++g->depth].blk = st->blk;
+            m_enter(g, P_TRY, 0, 0, coro_none());
             continue;
         default:
             m_nested_op(g->slot, st);
-            g = &objs[o];
-            g->pc++;
+            l->pc++;
             continue;
         }
     caught:
         log_add(&model_log, g->slot, EV_CAUGHT, 0, err);
         switch (st->then) {
         case T_PASS:
-            g->pc++;
+            l->pc++;
             continue;
         case T_RETURN:
             v = make_value(g->slot, st->h, B_RETURN);
@@ -667,21 +977,34 @@ static struct mres m_body(int o, int mode, coro_value v, int err)
             g->site = S_H;
             return res(R_YIELD, make_value(g->slot, st->h, B_HANDLER), 0);
         }
-    raise:
-        if (g->sec == 1)
+    leave_raise:
+        /* err leaves the innermost block: raised where its TRY step is */
+        if (!g->depth)
             return res(R_ERROR, coro_none(), err);
-        g->sec = 1;
-        g->pc = 0;
-        g->pend = err;
-        g->ret = coro_none();
-        continue;
-    do_return:
-        if (g->sec == 1)
+        g->depth--;
+    raise:
+        l = &g->lv[g->depth];
+        if (l->part == P_TRY && block_catches(&prog.blocks[l->blk], err)) {
+            m_enter(g, P_EXCEPT, err, 0, coro_none());
+            log_add(&model_log, g->slot, EV_CAUGHT, 0, err);
+            continue;
+        }
+        if (l->part != P_FINALLY) {
+            m_enter(g, P_FINALLY, err, 0, coro_none());
+            continue;
+        }
+        goto leave_raise;
+    leave_return:
+        if (!g->depth)
             return res(R_RETURN, v, 0);
-        g->sec = 1;
-        g->pc = 0;
-        g->pend = 0;
-        g->ret = v;
+        g->depth--;
+    do_return:
+        l = &g->lv[g->depth];
+        if (l->part != P_FINALLY) {
+            m_enter(g, P_FINALLY, 0, 1, v);
+            continue;
+        }
+        goto leave_return;
     }
 }
 
@@ -962,7 +1285,7 @@ static int run_program(void)
                 why = "coro_where file";
             }
             if (!bad && line != (mstates[s] == CORO_SUSPENDED ?
-                        site_line[objs[slot_obj[s]].sec][objs[slot_obj[s]].site] : 0)) {
+                        site_line[model_place(&objs[slot_obj[s]])][objs[slot_obj[s]].site] : 0)) {
                 bad = 1;
                 why = "coro_where line";
             }
@@ -1024,12 +1347,52 @@ static void py_line(FILE *out, int ind, const char *fmt, const char *a, const ch
     fputc('\n', out);
 }
 
-static void py_step(FILE *out, int slot, int sec, const struct step *st, int ind)
+static void py_part(FILE *out, int slot, int sec, int level, int b, int part, int ind);
+
+/* The try block of a TRY step at nesting level `level` - 1: the error
+ * pending in its finally part is kept in _pL, the one its except clause
+ * caught is _kL. */
+static void py_try(FILE *out, int slot, int sec, int level, int b, int ind)
+{
+    char b1[32];
+    sprintf(b1, "%d", level);
+    py_line(out, ind, "_p%s = None", b1, "");
+    py_line(out, ind, "try:", "", "");
+    py_line(out, ind + 1, "try:", "", "");
+    py_part(out, slot, sec, level, b, P_TRY, ind + 2);
+    if (prog.blocks[b].any) {
+        py_line(out, ind + 1, "except Exception as _k%s:", b1, "");
+    } else {
+        char b2[32];
+        sprintf(b2, "%d", prog.blocks[b].mask);
+        py_line(out, ind + 1, "except BaseException as _k%s:", b1, "");
+        py_line(out, ind + 2, "if not match(_k%s, %s): raise", b1, b2);
+    }
+    fprintf(out, "%*sL.append('s%d:caught:' + ename(_k%d))\n", 4 * (ind + 2), "", slot, level);
+    py_part(out, slot, sec, level, b, P_EXCEPT, ind + 2);
+    py_line(out, ind + 1, "else:", "", "");
+    py_part(out, slot, sec, level, b, P_ELSE, ind + 2);
+    py_line(out, ind, "except BaseException as _x%s:", b1, "");
+    py_line(out, ind + 1, "_p%s = _x%s; raise", b1, b1);
+    py_line(out, ind, "finally:", "", "");
+    py_part(out, slot, sec, level, b, P_FINALLY, ind + 1);
+}
+
+/* One step of part `part` of a block at nesting level `level` in section
+ * sec (0: the script's main part, 1: its cleanup) */
+static void py_step(FILE *out, int slot, int sec, int level, int part, const struct step *st,
+                    int ind)
 {
     char b1[32], b2[80], tag[16];
     int k = kind_of(slot, st), t;
     sprintf(tag, "s%d", slot);
     switch (k) {
+    case K_TRY:
+        py_try(out, slot, sec, level + 1, st->blk, ind);
+        return;
+    case K_RERAISE:
+        py_line(out, ind, "raise", "", "");
+        return;
     case K_Y:
         py_line(out, ind, "_x = yield %s", py_value(yield_value(slot, st), b1), "");
         py_line(out, ind, "L.append('%s:sent:' + show(_x))", tag, "");
@@ -1045,8 +1408,15 @@ static void py_step(FILE *out, int slot, int sec, const struct step *st, int ind
         py_line(out, ind, "raise %s", py_err(errors[st->a % 8], b1), "");
         return;
     case K_PEND:
-        py_line(out, ind, sec ? "L.append('%s:pend:' + ename(_e))" : "L.append('%s:pend:0')",
-                tag, "");
+        sprintf(b1, "%d", level);
+        if (!level)
+            py_line(out, ind, sec ? "L.append('%s:pend:' + ename(_e))"
+                                  : "L.append('%s:pend:0')", tag, "");
+        else if (part == P_EXCEPT || part == P_FINALLY)
+            py_line(out, ind, part == P_EXCEPT ? "L.append('%s:pend:' + ename(_k%s))"
+                                               : "L.append('%s:pend:' + ename(_p%s))", tag, b1);
+        else
+            py_line(out, ind, "L.append('%s:pend:0')", tag, "");
         return;
     case K_STATE:
         py_line(out, ind, "L.append('st:' + sts())", "", "");
@@ -1182,22 +1552,28 @@ static const char py_prelude[] =
     "    if inspect.getgeneratorstate(G[s]) == 'GEN_CLOSED': G[s] = MK[s]()\n"
     "    out(k, 'reinit', s, '-')\n";
 
+/* The steps of a part, `pass` if none. */
+static void py_part(FILE *out, int slot, int sec, int level, int b, int part, int ind)
+{
+    int j;
+    for (j = 0; j < prog.blocks[b].n[part]; j++)
+        py_step(out, slot, sec, level, part, &prog.blocks[b].steps[part][j], ind);
+    if (!prog.blocks[b].n[part])
+        py_line(out, ind, "pass", "", "");
+}
+
 static void py_program(FILE *out)
 {
-    int s, sec, j, k;
+    int s, k;
     char b1[32], b2[80];
     fputs(py_prelude, out);
     for (s = 0; s < prog.nframes; s++) {
-        const struct script *sc = script_of(s);
         fprintf(out, "def g%d():\n    if False: yield\n    _e = None; _r = None\n"
                 "    try:\n        while True:\n", s);
-        for (sec = 0; sec < 2; sec++) {
-            for (j = 0; j < sc->n[sec]; j++)
-                py_step(out, s, sec, &sc->steps[sec][j], sec ? 1 : 3);
-            if (!sec)
-                fprintf(out, "            break\n    except BaseException as _k:\n"
-                        "        _e = _k\n");
-        }
+        py_part(out, s, 0, 0, script_of(s), P_TRY, 3);
+        fprintf(out, "            _r = None; break\n    except BaseException as _k:\n"
+                "        _e = _k\n");
+        py_part(out, s, 1, 0, script_of(s), P_FINALLY, 1);
         fprintf(out, "    if _e is not None: raise _e\n    return _r\n");
     }
     fprintf(out, "MK = [");
