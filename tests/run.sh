@@ -17,10 +17,12 @@ count() { # adds the "N passed, M failed" or Check summary in $1 to the totals
     fi
     pass=$((pass + p)); fail=$((fail + f))
 }
-run() { # label command...
+run() { # label command... (a step that hangs fails after RUN_TIMEOUT s)
     label=$1; shift
     echo "== $label"
-    out=$("$@" 2>&1); rc=$?
+    out=$(timeout "${RUN_TIMEOUT:-900}" "$@" 2>&1); rc=$?
+    [ $rc -eq 124 ] && out="$out
+$label: timed out after ${RUN_TIMEOUT:-900} s"
     printf '%s\n' "$out"
     count "$out"
     [ $rc -eq 0 ] || { [ "$f" -gt 0 ] || fail=$((fail + 1)); }

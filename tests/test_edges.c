@@ -583,7 +583,7 @@ START_TEST(test_io_loop_close_wakes_a_waiting_task_with_eclosed)
 {
     static struct coro_io_loop iol;
     static struct fdwait w;
-    struct coro_io io;
+    static struct coro_io io;
     int sv[2], marker = 0;
     memset(&w, 0, sizeof w);
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);

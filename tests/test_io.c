@@ -236,6 +236,10 @@ static void setup(void)
     sigaction(SIGPIPE, &sa, &saved_pipe);
 }
 
+/* Closing the selector loop wakes the tasks still waiting on its fds, so it
+ * reads every struct coro_io still registered: the tests' coro_io objects
+ * are static, alive until this teardown even when a test leaves one
+ * registered. */
 static void teardown(void)
 {
     guard_disarm();
@@ -572,7 +576,7 @@ static void fill(int fd)
 START_TEST(test_ready_callbacks_io_and_due_timers_run_in_one_batch_in_that_order)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb r, s, s2, st, t1, t2;
     io_open(_i);
     pair(sv);
@@ -603,7 +607,7 @@ END_TEST
 START_TEST(test_reader_made_ready_runs_before_the_timer_that_fell_due_meanwhile)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb r, w, t;
     io_open(_i);
     pair(sv);
@@ -654,7 +658,7 @@ static void act_count_reader(struct cb *c)
 START_TEST(test_io_is_polled_at_every_iteration_even_while_a_task_keeps_the_loop_busy)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb r;
     struct tk t;
     io_open(_i);
@@ -723,7 +727,7 @@ static void act_remove_reader_cancel_other(struct cb *c)
 START_TEST(test_fd_made_readable_by_another_thread_ends_the_wait_for_a_timer)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb r, t;
     struct writer_thread w;
     io_open(_i);
@@ -754,7 +758,7 @@ END_TEST
 START_TEST(test_run_forever_returns_when_nothing_is_registered_or_scheduled)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb r, w;
     io_open(_i);
     ck_assert_ran_out(run_out(2));
@@ -804,7 +808,7 @@ static void act_level(struct cb *c)
 START_TEST(test_reader_runs_once_per_iteration_while_data_stays_unread_until_removed)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb r;
     char buf[4];
     io_open(_i);
@@ -825,7 +829,7 @@ END_TEST
 START_TEST(test_second_add_reader_or_add_writer_is_ebusy_and_the_first_stays)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb r1, r2, w1, w2;
     io_open(_i);
     pair(sv);
@@ -866,7 +870,7 @@ static void act_remove_writer_cancel_other(struct cb *c)
 START_TEST(test_writer_on_a_socketpair_runs_at_once)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb w, t;
     io_open(_i);
     pair(sv);
@@ -896,7 +900,7 @@ END_TEST
 START_TEST(test_io_wait_resumes_when_the_fd_becomes_readable_not_before)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb e, w;
     struct tk r;
     coro_time start;
@@ -929,7 +933,7 @@ END_TEST
 START_TEST(test_task_woken_by_its_fd_resumes_after_the_timers_due_in_that_iteration)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb w, t;
     struct tk r;
     io_open(_i);
@@ -958,7 +962,7 @@ static void act_send_x_soon_other(struct cb *c)
 START_TEST(test_task_woken_by_its_fd_resumes_after_what_earlier_handles_scheduled)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb w, a, x;
     struct tk r;
     io_open(_i);
@@ -996,7 +1000,7 @@ END_TEST
 START_TEST(test_two_tasks_waiting_on_one_fd_wake_one_per_readiness_in_fifo_order)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb w1, w2;
     struct tk a, b;
     io_open(_i);
@@ -1026,7 +1030,7 @@ END_TEST
 START_TEST(test_cancelling_a_task_waiting_on_an_fd_raises_ecancelled_and_drops_the_interest)
 {
     int sv[2], st;
-    struct coro_io io;
+    static struct coro_io io;
     struct cb c;
     struct tk r;
     io_open(_i);
@@ -1056,7 +1060,7 @@ END_TEST
 START_TEST(test_fd_of_a_cancelled_waiter_becoming_readable_does_not_make_the_loop_spin)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb c, w;
     struct tk r;
     io_open(_i);
@@ -1086,7 +1090,7 @@ END_TEST
 START_TEST(test_finished_wait_leaves_no_interest_that_keeps_run_forever_waiting)
 {
     int sv[2], st;
-    struct coro_io io;
+    static struct coro_io io;
     struct cb w;
     struct tk r;
     io_open(_i);
@@ -1113,7 +1117,7 @@ static void act_close_ios(struct cb *c)
 START_TEST(test_io_close_wakes_readers_and_writers_with_ebadf_and_unregisters)
 {
     int sa[2], sb[2];
-    struct coro_io ioa, iob;
+    static struct coro_io ioa, iob;
     struct cb x;
     struct tk a1, a2, w;
     io_open(_i);
@@ -1308,9 +1312,9 @@ static int cli_body(struct coro *co)
  */
 START_TEST(test_tcp_echo_sendall_1mb_waits_for_a_slow_reader_and_recv_returns_0_at_eof)
 {
-    struct coro_io lio;
-    struct srv s;
-    struct cli c;
+    static struct coro_io lio;
+    static struct srv s;
+    static struct cli c;
     int l, fd, buf = 16384;
     size_t i;
     io_open(_i);
@@ -1372,7 +1376,7 @@ static int conn_body(struct coro *co)
  */
 START_TEST(test_connect_to_a_closed_port_raises_econnrefused_at_sock_connect)
 {
-    struct conn c;
+    static struct conn c;
     socklen_t len = sizeof c.addr;
     int s;
     io_open(_i);
@@ -1414,7 +1418,7 @@ static void act_reset(struct cb *c)
 START_TEST(test_reset_by_peer_raises_econnreset_at_sock_recv)
 {
     int cfd, sfd;
-    struct coro_io io;
+    static struct coro_io io;
     struct cb x;
     struct tk r;
     io_open(_i);
@@ -1461,7 +1465,7 @@ static int sendall_body(struct coro *co)
 START_TEST(test_sendall_to_a_closed_peer_raises_epipe_without_sigpipe)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb x;
     struct tk w;
     io_open(_i);
@@ -1559,7 +1563,7 @@ static int under_valgrind(void)
 
 START_TEST(test_accept_with_emfile_raises_it_and_the_listener_still_accepts_afterwards)
 {
-    struct coro_io lio;
+    static struct coro_io lio;
     struct acc a;
     struct cb c;
     struct rlimit low;
@@ -1615,7 +1619,7 @@ static void act_first(struct cb *c)
 START_TEST(test_reader_removed_by_an_earlier_callback_of_the_batch_does_not_run)
 {
     int sa[2], sb[2];
-    struct coro_io ioa, iob;
+    static struct coro_io ioa, iob;
     struct cb xa, xb;
     io_open(_i);
     pair(sa);
@@ -1684,7 +1688,7 @@ static void act_first_reuse(struct cb *c)
 START_TEST(test_fd_closed_and_its_number_reused_in_the_batch_only_the_new_reader_runs_next)
 {
     int sa[2], sb[2];
-    struct coro_io ioa, iob;
+    static struct coro_io ioa, iob;
     struct cb xa, xb;
     io_open(_i);
     pair(sa);
@@ -1726,7 +1730,7 @@ static void act_close_other_reuse(struct cb *c)
 START_TEST(test_task_whose_fd_is_closed_in_the_batch_that_woke_it_gets_ebadf)
 {
     int sa[2], sb[2], st;
-    struct coro_io ioa, iob;
+    static struct coro_io ioa, iob;
     struct cb x;
     struct tk t;
     io_open(_i);
@@ -1965,7 +1969,7 @@ static int gen_body(struct coro *co)
 START_TEST(test_io_wait_outside_a_task_raises_enotask_and_registers_nothing)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct gen g;
     coro_value v;
     io_open(_i);
@@ -1985,7 +1989,7 @@ END_TEST
 START_TEST(test_io_wait_for_a_bad_event_raises_einval)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct tk a, b;
     io_open(_i);
     pair(sv);
@@ -2004,7 +2008,7 @@ END_TEST
 START_TEST(test_loop_without_a_selector_is_einval)
 {
     int sv[2];
-    struct coro_io io;
+    static struct coro_io io;
     struct cb r, w;
     struct tk a;
     coro_loop_set_clock(&loop, &coro_clock_virtual);
