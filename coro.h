@@ -105,9 +105,11 @@ const char *coro_version(void);
 #if defined(__GNUC__)
 #define CORO__ALWAYS_INLINE inline __attribute__((always_inline))
 #define CORO__NOINLINE __attribute__((noinline))
+#define CORO__CONSTANT_P(x) __builtin_constant_p(x)  /* known at compile time */
 #else
 #define CORO__ALWAYS_INLINE inline
 #define CORO__NOINLINE
+#define CORO__CONSTANT_P(x) 0
 #endif
 
 #ifdef __cplusplus
@@ -190,15 +192,14 @@ typedef struct coro_value {
     unsigned char type;
 } coro_value;
 
-/* Private: a value of `type` whose whole word is zero. Defining every byte
- * of the word (not just the intptr_t of a wider union) lets avr-gcc keep
- * values in registers instead of copying them through the stack. */
+/* Private: a value of `type` whose intptr_t is zero. Where a double is wider
+ * (AVR), the rest of the word is left alone: what is stored of a value of a
+ * type known not to be a double is its intptr_t (coro__store_word), and
+ * avr-gcc then keeps the value in registers instead of copying the whole
+ * union through the stack. */
 static CORO__ALWAYS_INLINE coro_value coro__value(unsigned char type)
 {
     coro_value r;
-#ifndef CORO_NO_DOUBLE
-    r.v.d = 0;
-#endif
     r.v.i = 0;
     r.type = type;
     return r;
@@ -273,17 +274,28 @@ struct coro {
                               (while a frame below runs: that frame);
                               a delegating body: the child it asks for */
     union coro_word val;   /* value yielded, sent, returned, or the child's result */
+    unsigned char type;    /* enum coro_type of val (right after it, as in a
+                              coro_value: coro__out copies both at once) */
+    unsigned char flags;   /* CORO__S_* state, CORO__F_* bits (next to type: the
+                              fast path stores both with one instruction) */
 #ifdef CORO_USE_LABELS
-    coro_lc lc;            /* resume point */
-    int err;               /* error thrown in or propagating, 0 if none */
     uint_least16_t line;   /* line of the resume point */
-#else
     int err;               /* error thrown in or propagating, 0 if none */
     coro_lc lc;            /* resume point */
+#else
+    coro_lc lc;            /* resume point */
+    int err;               /* error thrown in or propagating, 0 if none;
+                              always 0 while suspended */
 #endif
-    unsigned char type;    /* enum coro_type of val */
-    unsigned char flags;   /* CORO__S_* state, CORO__F_* bits */
 };
+
+/* Private: true (at compile time) where the frame holds val and type as a
+ * coro_value lays them out, with a whole coro_value, padding too, inside the
+ * frame: the two can then be read as one coro_value (an lvalue of an
+ * aggregate type with a member of val's type: C99 6.5p7 allows it). */
+#define CORO__VALUE_IN_FRAME \
+    (offsetof(struct coro, type) - offsetof(struct coro, val) == offsetof(coro_value, type) && \
+     offsetof(struct coro, val) + sizeof(coro_value) <= sizeof(struct coro))
 
 /* Generator states, as inspect.getgeneratorstate names them. */
 enum coro_state {
@@ -417,6 +429,8 @@ static inline unsigned coro_where(struct coro *g, const char **file);
 static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 {
     coro_value r;
+    if (CORO__VALUE_IN_FRAME)   /* read in place: no copy of the union (avr-gcc */
+        return *(const coro_value *)(const void *)&co->val;  /* makes a stack frame) */
     r.v = co->val;
     r.type = co->type;
     return r;
@@ -742,9 +756,27 @@ static inline int coro_error(const struct coro_try *t)
 /* Implementation                                                           */
 /* ------------------------------------------------------------------------ */
 
+/* Stores word v of type `type` in *w. A type known at compile time not to be
+ * a double stores the intptr_t alone: where a double is wider (AVR, 32-bit
+ * ARM) the compiler then keeps the value in registers instead of copying the
+ * union through the stack; the rest of the word is never read for it. */
+static CORO__ALWAYS_INLINE void coro__store_word(union coro_word *w, union coro_word v,
+                                                 unsigned char type)
+{
+#ifndef CORO_NO_DOUBLE
+    if (CORO__CONSTANT_P(type) && type != CORO_DOUBLE) {
+        w->i = v.i;
+        return;
+    }
+#else
+    (void)type;
+#endif
+    *w = v;
+}
+
 static CORO__ALWAYS_INLINE void coro__store(struct coro *co, coro_value v)
 {
-    co->val = v.v;
+    coro__store_word(&co->val, v.v, v.type);
     co->type = v.type;
 }
 
@@ -815,12 +847,19 @@ static inline int coro__try_end(struct coro *co, const struct coro_try *t)
     return t->err;
 }
 
+/* Copies co's value to *out (if not NULL): where the frame holds it as a
+ * coro_value of two words, in one copy (on x86-64, one 16-byte load and
+ * store; the padding of *out gets the bytes after type). */
 static CORO__ALWAYS_INLINE void coro__out(const struct coro *co, coro_value *out)
 {
-    if (out) {
-        out->v = co->val;
-        out->type = co->type;
+    if (!out)
+        return;
+    if (CORO__VALUE_IN_FRAME && sizeof(coro_value) == 2 * sizeof(void *)) {
+        *out = *(const coro_value *)(const void *)&co->val;
+        return;
     }
+    out->v = co->val;
+    out->type = co->type;
 }
 
 static inline void coro__set_state(struct coro *co, unsigned s)
@@ -1048,26 +1087,23 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
     return coro__trampoline(g, root, cur, cur->fn(cur), op, out);
 }
 
-/* The chain's path, out of line but short: a send to a suspended outermost
- * frame `g` (flags: CORO_SUSPENDED, CORO__F_DELEG and `owned`) whose
- * innermost frame is still linked to its delegator resumes that frame at
- * once, O(1) whatever the depth. */
-static CORO__NOINLINE int coro__run_chain(struct coro *g, union coro_word vv, unsigned char vt,
-                                          coro_value *out)
+/* Out of line, what is not the fast path: the chain's path, short, and the
+ * slow path. The chain's path: a send to a suspended outermost frame `g`
+ * (flags: CORO_SUSPENDED, CORO__F_DELEG and `owned`) whose innermost frame is
+ * still linked to its delegator resumes that frame at once, O(1) whatever
+ * the depth. *v is the value sent or none. */
+static CORO__NOINLINE int coro__run_other(struct coro *g, const coro_value *v, int err, int op,
+                                          coro_value *out, unsigned owned)
 {
-    struct coro *cur = g->leaf;
-    unsigned char flags = g->flags;
+    struct coro *cur;
+    unsigned char flags;
     int rc;
-    if (!cur->parent) {                 /* re-initialised: the slow path */
-        coro_value v;
-        v.v = vv;
-        v.type = vt;
-        return coro__run_slow(g, v, 0, CORO__OP_SEND, out);
-    }
+    if (op != CORO__OP_SEND || !g || g->parent ||
+        (flags = g->flags) != (CORO_SUSPENDED | CORO__F_DELEG | owned) ||
+        !(cur = g->leaf)->parent)       /* (re-initialised: the slow path) */
+        return coro__run_slow(g, *v, err, op, out);
     g->flags = (unsigned char)((flags & ~CORO__F_DELEG) | CORO__F_RUNNING);
-    cur->val = vv;
-    cur->type = vt;
-    cur->err = 0;
+    coro__store(cur, *v);               /* (cur->err is 0: it is suspended) */
     rc = cur->fn(cur);
     if (rc != CORO_YIELDED)
         return coro__trampoline(g, g, cur, rc, CORO__OP_SEND, out);
@@ -1086,18 +1122,15 @@ static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, uns
 {
     int rc;
     if (op >= CORO__OP_THROW_EXIT || !g || g->parent || g->flags != (CORO_SUSPENDED | owned)) {
-        coro_value v;
-        if (op == CORO__OP_SEND && g && !g->parent &&
-            g->flags == (CORO_SUSPENDED | CORO__F_DELEG | owned))
-            return coro__run_chain(g, vv, vt, out);
-        v.v = vv;
-        v.type = vt;
-        return coro__run_slow(g, v, err, op, out);
+        coro_value v = coro__value(vt);
+        coro__store_word(&v.v, vv, vt);
+        return coro__run_other(g, &v, err, op, out, owned);
     }
     g->flags = (unsigned char)(CORO_SUSPENDED | CORO__F_RUNNING | owned);
-    g->val = vv;
+    coro__store_word(&g->val, vv, vt);
     g->type = vt;
-    g->err = err;
+    if (!CORO__CONSTANT_P(err) || err)
+        g->err = err;           /* (a suspended frame's err is 0 already) */
     rc = g->fn(g);
     if (rc != CORO_YIELDED)
         return coro__trampoline(g, g, g, rc, op, out);
