@@ -444,7 +444,14 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
  * and with CORO_USE_LABELS
  *     co->lc = &&one_per_line_N; co->line = N; return status; one_per_line_N:
  * The label (a plain jump to the next statement) is what makes two suspension
- * points on one line a compile error that names the rule. */
+ * points on one line a compile error that names the rule.
+ *
+ * A frame resumed with an error thrown in (co->err set) has, with the default
+ * backend, CORO__LC_THROWN added to its resume point (coro__deliver): a point
+ * that raises what is thrown (CORO_YIELD, CORO_YIELD_FROM) has a case of its
+ * own for it, which raises at once, so that a plain resume runs no test of
+ * co->err. (Hence the rule: no suspension point on a line above 32767.)
+ * With CORO_USE_LABELS the point tests co->err. */
 #define CORO__CAT2(a, b) a##b
 #define CORO__CAT(a, b) CORO__CAT2(a, b)
 #define CORO__LABEL(n) CORO__CAT(coro_one_suspension_point_per_line_, n)
@@ -465,11 +472,23 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 #define CORO__MARK(co, n) \
     ((co)->lc = __extension__ &&CORO__LABEL(n), (co)->line = (n))
 #define CORO__RESUME(n) CORO__LABEL(n):
+#define CORO__RESUME_RAISING(co, n) \
+    CORO__RESUME(n) \
+    CORO_TRACE(co, __FILE__, n, "resume"); \
+    if ((co)->err) CORO__UNWIND(co);
 #define CORO__TO_HANDLER(co, n) ((co)->lc = NULL, (co)->line = (n))
 #else
+#define CORO__LC_THROWN 0x8000u
 #define CORO__DISPATCH(co) switch ((co)->lc)
 #define CORO__MARK(co, n) ((co)->lc = (n))
-#define CORO__RESUME(n) case n: goto CORO__LABEL(n); CORO__LABEL(n):
+#define CORO__RESUME(n) \
+    case (n) | CORO__LC_THROWN: case n: goto CORO__LABEL(n); CORO__LABEL(n):
+#define CORO__RESUME_RAISING(co, n) \
+    case (n) | CORO__LC_THROWN: \
+        CORO_TRACE(co, __FILE__, n, "resume"); \
+        CORO__UNWIND(co); \
+    case n: goto CORO__LABEL(n); CORO__LABEL(n): \
+    CORO_TRACE(co, __FILE__, n, "resume");
 #define CORO__TO_HANDLER(co, n) ((co)->lc = (n))
 #endif
 
@@ -495,6 +514,14 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
     return (status); \
     CORO__RESUME(n) \
     CORO_TRACE(co, __FILE__, n, "resume")
+
+/* The same, and an error thrown in is raised there (as
+ *     CORO__SUSPEND(co, status, n); if (co->err) CORO__UNWIND(co); */
+#define CORO__SUSPEND_RAISING(co, status, n) \
+    CORO__MARK(co, n); \
+    CORO_TRACE(co, __FILE__, n, "suspend"); \
+    return (status); \
+    CORO__RESUME_RAISING(co, n)
 
 /* Raises co->err (an error, or CORO__RETURNING for a return) where it stands:
  * to the innermost try block around this point, found at compile time (each
@@ -539,8 +566,7 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 #define CORO_YIELD(co, value) \
     do { \
         coro__store((co), (value)); \
-        CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
-        if ((co)->err) CORO__UNWIND(co); \
+        CORO__SUSPEND_RAISING(co, CORO_YIELDED, __LINE__); \
     } while (0)
 
 /* try: yield v / except BaseException as err: like CORO_YIELD, but an error
@@ -566,8 +592,7 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 #define CORO_YIELD_FROM_VOID(co, sub) \
     do { \
         (co)->leaf = (sub); \
-        CORO__SUSPEND(co, CORO__DELEGATE, __LINE__); \
-        if ((co)->err) CORO__UNWIND(co); \
+        CORO__SUSPEND_RAISING(co, CORO__DELEGATE, __LINE__); \
     } while (0)
 
 /* r = yield from sub: CORO_YIELD_FROM_VOID, then sub's return value is
@@ -893,6 +918,18 @@ static inline enum coro_state coro_state(const struct coro *g)
     return (enum coro_state)s;
 }
 
+/* co is about to be resumed with co->err: if that is an error thrown in at a
+ * suspension point, marks the point (CORO__LC_THROWN) so that it raises. */
+static inline void coro__thrown(struct coro *co)
+{
+#ifndef CORO_USE_LABELS
+    if (co->err && co->lc)
+        co->lc = (coro_lc)(co->lc | CORO__LC_THROWN);
+#else
+    (void)co;
+#endif
+}
+
 /* The trampoline. `cur`, a frame of g's chain, has just returned `rc`. Goes on
  * until g itself yields or finishes: a frame that finishes hands its value or
  * error to its delegator, which is resumed in this same call; a frame that
@@ -981,6 +1018,7 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
             p->err = rc;
             cur = p;
         }
+        coro__thrown(cur);
         rc = cur->fn(cur);
     }
     g->flags &= (unsigned char)~CORO__F_RUNNING;
@@ -1084,6 +1122,7 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
     }
     coro__store(cur, v);
     cur->err = err;
+    coro__thrown(cur);
     return coro__trampoline(g, root, cur, cur->fn(cur), op, out);
 }
 
@@ -1129,8 +1168,10 @@ static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, uns
     g->flags = (unsigned char)(CORO_SUSPENDED | CORO__F_RUNNING | owned);
     coro__store_word(&g->val, vv, vt);
     g->type = vt;
-    if (!CORO__CONSTANT_P(err) || err)
+    if (!CORO__CONSTANT_P(err) || err) {
         g->err = err;           /* (a suspended frame's err is 0 already) */
+        coro__thrown(g);
+    }
     rc = g->fn(g);
     if (rc != CORO_YIELDED)
         return coro__trampoline(g, g, g, rc, op, out);
@@ -1167,7 +1208,7 @@ static inline unsigned coro_where(struct coro *g, const char **file)
 #ifdef CORO_USE_LABELS
         line = g->line;
 #else
-        line = g->lc;
+        line = g->lc & ~CORO__LC_THROWN;    /* (its own body asking) */
 #endif
     }
     if (file && !g->fn) {
