@@ -309,6 +309,10 @@ enum coro_state {
 #define CORO__F_RUNNING   4u  /* the frame a send/throw/close is running on */
 #define CORO__F_DELEG     8u  /* outermost frame, suspended: a frame below it
                                  yielded (its leaf field points at that frame) */
+#define CORO__F_CHILD     8u  /* the same bit on a frame below another: set
+                                 while its parent field is (so the fast path,
+                                 which compares the flags, needs no test of
+                                 parent) */
 #define CORO__F_OWNED    16u  /* an owner (a task) drives this frame with
                                  coro__resume_owned: it cannot be yielded from */
 #define CORO__F_STALE    32u  /* outermost frame: the child of its innermost
@@ -953,9 +957,9 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
                 f = f->parent;
             if (f == g)
                 break;
-            f->flags &= (unsigned char)~CORO__F_CLOSING;
             p = f->parent;
-            f->parent = NULL;
+            f->parent = NULL;           /* (CORO__F_CHILD becomes CORO__F_DELEG) */
+            f->flags &= (unsigned char)~(CORO__F_CLOSING | CORO__F_CHILD);
             f->leaf = cur;
             if (cur != f)
                 f->flags |= CORO__F_DELEG;
@@ -978,15 +982,16 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
                  * chain makes that frame's delegator get "already
                  * executing" at its yield from */
                 struct coro *busy = child->leaf;
-                child->flags &= (unsigned char)~CORO__F_CHAIN;
+                child->flags = (unsigned char)((child->flags & ~CORO__F_CHAIN) | CORO__F_CHILD);
                 child->parent = cur;
                 cur = busy->parent;
                 busy->parent = NULL;
+                busy->flags &= (unsigned char)~CORO__F_CHILD;
                 coro__store(cur, coro_none());
                 cur->err = CORO_EBUSY;
             } else {
                 child->parent = cur;                /* PEP 380: _y = next(_i) */
-                child->flags &= (unsigned char)~(CORO__F_STALE | CORO__F_DELEG);
+                child->flags = (unsigned char)((child->flags & ~CORO__F_STALE) | CORO__F_CHILD);
                 cur = child->leaf;                  /* a child may head a chain */
                 coro__store(cur, coro_none());      /* (a stale one: StopIteration()) */
                 cur->err = 0;
@@ -1100,6 +1105,7 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
         struct coro *busy = root->leaf;
         cur = busy->parent;
         busy->parent = NULL;
+        busy->flags &= (unsigned char)~CORO__F_CHILD;
         root->flags &= (unsigned char)~CORO__F_CHAIN;
         v = coro_none();
         err = CORO_EBUSY;
@@ -1160,7 +1166,7 @@ static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, uns
                                          coro_value *out, unsigned owned)
 {
     int rc;
-    if (op >= CORO__OP_THROW_EXIT || !g || g->parent || g->flags != (CORO_SUSPENDED | owned)) {
+    if (op >= CORO__OP_THROW_EXIT || !g || g->flags != (CORO_SUSPENDED | owned)) {
         coro_value v = coro__value(vt);
         coro__store_word(&v.v, vv, vt);
         return coro__run_other(g, &v, err, op, out, owned);
