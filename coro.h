@@ -878,7 +878,9 @@ static inline int coro__try_end(struct coro *co, const struct coro_try *t)
 
 /* Copies co's value to *out (if not NULL): where the frame holds it as a
  * coro_value of two words, in one copy (on x86-64, one 16-byte load and
- * store; the padding of *out gets the bytes after type). */
+ * store; the padding of *out gets the bytes after type); where a double is
+ * wider than an intptr_t (AVR), only the intptr_t of a value that is not a
+ * double (the rest of the word means nothing for it). */
 static CORO__ALWAYS_INLINE void coro__out(const struct coro *co, coro_value *out)
 {
     if (!out)
@@ -887,8 +889,14 @@ static CORO__ALWAYS_INLINE void coro__out(const struct coro *co, coro_value *out
         *out = *(const coro_value *)(const void *)&co->val;
         return;
     }
-    out->v = co->val;
     out->type = co->type;
+#ifndef CORO_NO_DOUBLE
+    if (sizeof(double) > sizeof(intptr_t) && co->type != CORO_DOUBLE) {
+        out->v.i = co->val.i;
+        return;
+    }
+#endif
+    out->v = co->val;
 }
 
 static inline void coro__set_state(struct coro *co, unsigned s)
