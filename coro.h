@@ -106,7 +106,9 @@ const char *coro_version(void);
 #define CORO__ALWAYS_INLINE inline __attribute__((always_inline))
 #define CORO__NOINLINE __attribute__((noinline))
 #define CORO__CONSTANT_P(x) __builtin_constant_p(x)  /* known at compile time */
+#define CORO__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
+#define CORO__UNLIKELY(x) (x)
 #define CORO__ALWAYS_INLINE inline
 #define CORO__NOINLINE
 #define CORO__CONSTANT_P(x) 0
@@ -1174,7 +1176,7 @@ static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, uns
                                          coro_value *out, unsigned owned)
 {
     int rc;
-    if (op >= CORO__OP_THROW_EXIT || !g || g->flags != (CORO_SUSPENDED | owned)) {
+    if (CORO__UNLIKELY(op >= CORO__OP_THROW_EXIT || !g || g->flags != (CORO_SUSPENDED | owned))) {
         coro_value v = coro__value(vt);
         coro__store_word(&v.v, vv, vt);
         return coro__run_other(g, &v, err, op, out, owned);
@@ -1187,7 +1189,7 @@ static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, uns
         coro__thrown(g);
     }
     rc = g->fn(g);
-    if (rc != CORO_YIELDED)
+    if (CORO__UNLIKELY(rc != CORO_YIELDED))
         return coro__trampoline(g, g, g, rc, op, out);
     g->flags &= (unsigned char)~CORO__F_RUNNING;
     coro__out(g, out);
