@@ -172,9 +172,9 @@ const char *coro_strerror(int code);
 
 /* What crosses a suspension: an integer, a double or a pointer, or none.
  * Compiled with -DCORO_NO_DOUBLE the word has no double and there is no
- * coro_double: on an 8-bit AVR the word is then 2 bytes instead of 4 and a
- * resume+yield costs about 150 cycles instead of 230 (README, "On a
- * microcontroller"). */
+ * coro_double: on an 8-bit AVR the word is then 2 bytes instead of 4 (a
+ * resume+yield costs about the same, 113 cycles instead of 115:
+ * docs/embedded.md). */
 union coro_word {
     intptr_t i;
 #ifndef CORO_NO_DOUBLE
@@ -277,7 +277,7 @@ struct coro {
                               a delegating body: the child it asks for */
     union coro_word val;   /* value yielded, sent, returned, or the child's result */
     unsigned char type;    /* enum coro_type of val (right after it, as in a
-                              coro_value: coro__out copies both at once) */
+                              coro_value: see CORO__VALUE_IN_FRAME) */
     unsigned char flags;   /* CORO__S_* state, CORO__F_* bits (next to type: the
                               fast path stores both with one instruction) */
 #ifdef CORO_USE_LABELS
@@ -294,7 +294,12 @@ struct coro {
 /* Private: true (at compile time) where the frame holds val and type as a
  * coro_value lays them out, with a whole coro_value, padding too, inside the
  * frame: the two can then be read as one coro_value (an lvalue of an
- * aggregate type with a member of val's type: C99 6.5p7 allows it). */
+ * aggregate type with a member of val's type: C99 6.5p7 allows it). coro_sent
+ * reads them so where the word is wider than an intptr_t (a double on AVR):
+ * avr-gcc 5.4 copies a union through a stack frame, which the body then
+ * builds on every resume. (Not on x86-64: a 16-byte load right after the
+ * 8- and 1-byte stores of val and type cannot take its data from them, and
+ * waits; *out is copied field by field for the same reason.) */
 #define CORO__VALUE_IN_FRAME \
     (offsetof(struct coro, type) - offsetof(struct coro, val) == offsetof(coro_value, type) && \
      offsetof(struct coro, val) + sizeof(coro_value) <= sizeof(struct coro))
@@ -435,8 +440,8 @@ static inline unsigned coro_where(struct coro *g, const char **file);
 static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 {
     coro_value r;
-    if (CORO__VALUE_IN_FRAME)   /* read in place: no copy of the union (avr-gcc */
-        return *(const coro_value *)(const void *)&co->val;  /* makes a stack frame) */
+    if (CORO__VALUE_IN_FRAME && sizeof(union coro_word) > sizeof(intptr_t))
+        return *(const coro_value *)(const void *)&co->val; /* (note at CORO__VALUE_IN_FRAME) */
     r.v = co->val;
     r.type = co->type;
     return r;
@@ -878,19 +883,13 @@ static inline int coro__try_end(struct coro *co, const struct coro_try *t)
     return t->err;
 }
 
-/* Copies co's value to *out (if not NULL): where the frame holds it as a
- * coro_value of two words, in one copy (on x86-64, one 16-byte load and
- * store; the padding of *out gets the bytes after type); where a double is
- * wider than an intptr_t (AVR), only the intptr_t of a value that is not a
- * double (the rest of the word means nothing for it). */
+/* Copies co's value to *out (if not NULL); where a double is wider than an
+ * intptr_t (AVR), only the intptr_t of a value that is not a double (the rest
+ * of the word means nothing for it). */
 static CORO__ALWAYS_INLINE void coro__out(const struct coro *co, coro_value *out)
 {
     if (!out)
         return;
-    if (CORO__VALUE_IN_FRAME && sizeof(coro_value) == 2 * sizeof(void *)) {
-        *out = *(const coro_value *)(const void *)&co->val;
-        return;
-    }
     out->type = co->type;
 #ifndef CORO_NO_DOUBLE
     if (sizeof(double) > sizeof(intptr_t) && co->type != CORO_DOUBLE) {
