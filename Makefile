@@ -100,7 +100,8 @@ bench:
 	@$(MAKE) --no-print-directory $(BENCHES) $(if $(RT_HAVE_AVR),$(B)/avr/cycles.elf)
 	@for b in $(BENCHES); do echo "== $$b"; { $$b; echo $$? > $$b.rc; } | tee $$b.out; \
 	    [ "$$(cat $$b.rc)" = 0 ] || exit 1; done
-	@if [ -f $(B)/avr/cycles.elf ] && command -v simavr >/dev/null; then \
+	@rm -f $(B)/bench/avr_cycles.out; \
+	if [ -f $(B)/avr/cycles.elf ] && command -v simavr >/dev/null; then \
 	    echo "== $(B)/avr/cycles.elf (ATmega328P in simavr)"; \
 	    tests/simavr_uart.sh $(B)/avr/cycles.elf $(B)/bench/avr_cycles.out 60 && \
 	    grep -E '^(cycles|ratio|result)' $(B)/bench/avr_cycles.out; fi
