@@ -92,10 +92,20 @@ demo: $(DEMOS) $(B)/tests/echo_clients
 BENCH_LIBS_bench_loop = -lev -luv
 BENCH_LIBS_bench_echo = -luv
 
+# Each benchmark's output is kept in $(B)/bench/NAME.out; the lines
+# "result NAME VALUE BASELINE UNIT" in them (and in the AVR cycle count's,
+# when avr-gcc and simavr are there) become $(B)/bench/results.json.
 bench:
-	@tests/deps.sh libev-dev libuv1-dev
-	@$(MAKE) --no-print-directory $(BENCHES)
-	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@tests/deps.sh libev-dev libuv1-dev valgrind
+	@$(MAKE) --no-print-directory $(BENCHES) $(if $(RT_HAVE_AVR),$(B)/avr/cycles.elf)
+	@for b in $(BENCHES); do echo "== $$b"; { $$b; echo $$? > $$b.rc; } | tee $$b.out; \
+	    [ "$$(cat $$b.rc)" = 0 ] || exit 1; done
+	@rm -f $(B)/bench/avr_cycles.out; \
+	if [ -f $(B)/avr/cycles.elf ] && command -v simavr >/dev/null; then \
+	    echo "== $(B)/avr/cycles.elf (ATmega328P in simavr)"; \
+	    tests/simavr_uart.sh $(B)/avr/cycles.elf $(B)/bench/avr_cycles.out 60 && \
+	    grep -E '^(cycles|ratio|result)' $(B)/bench/avr_cycles.out; fi
+	@bench/results.sh $(B)/bench/results.json $(BENCHES:%=%.out) $(B)/bench/avr_cycles.out
 
 # install, uninstall and the shared library: mk/install.mk.
 

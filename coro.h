@@ -105,9 +105,13 @@ const char *coro_version(void);
 #if defined(__GNUC__)
 #define CORO__ALWAYS_INLINE inline __attribute__((always_inline))
 #define CORO__NOINLINE __attribute__((noinline))
+#define CORO__CONSTANT_P(x) __builtin_constant_p(x)  /* known at compile time */
+#define CORO__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
+#define CORO__UNLIKELY(x) (x)
 #define CORO__ALWAYS_INLINE inline
 #define CORO__NOINLINE
+#define CORO__CONSTANT_P(x) 0
 #endif
 
 #ifdef __cplusplus
@@ -185,9 +189,9 @@ const char *coro_strerror(int code);
 
 /* What crosses a suspension: an integer, a double or a pointer, or none.
  * Compiled with -DCORO_NO_DOUBLE the word has no double and there is no
- * coro_double: on an 8-bit AVR the word is then 2 bytes instead of 4 and a
- * resume+yield costs about 150 cycles instead of 230 (README, "On a
- * microcontroller"). */
+ * coro_double: on an 8-bit AVR the word is then 2 bytes instead of 4 (a
+ * resume+yield costs about the same, 113 cycles instead of 115:
+ * docs/embedded.md). */
 union coro_word {
     intptr_t i;
 #ifndef CORO_NO_DOUBLE
@@ -207,15 +211,14 @@ typedef struct coro_value {
     unsigned char type;
 } coro_value;
 
-/* Private: a value of `type` whose whole word is zero. Defining every byte
- * of the word (not just the intptr_t of a wider union) lets avr-gcc keep
- * values in registers instead of copying them through the stack. */
+/* Private: a value of `type` whose intptr_t is zero. Where a double is wider
+ * (AVR), the rest of the word is left alone: what is stored of a value of a
+ * type known not to be a double is its intptr_t (coro__store_word), and
+ * avr-gcc then keeps the value in registers instead of copying the whole
+ * union through the stack. */
 static CORO__ALWAYS_INLINE coro_value coro__value(unsigned char type)
 {
     coro_value r;
-#ifndef CORO_NO_DOUBLE
-    r.v.d = 0;
-#endif
     r.v.i = 0;
     r.type = type;
     return r;
@@ -290,17 +293,33 @@ struct coro {
                               (while a frame below runs: that frame);
                               a delegating body: the child it asks for */
     union coro_word val;   /* value yielded, sent, returned, or the child's result */
+    unsigned char type;    /* enum coro_type of val (right after it, as in a
+                              coro_value: see CORO__VALUE_IN_FRAME) */
+    unsigned char flags;   /* CORO__S_* state, CORO__F_* bits (next to type: the
+                              fast path stores both with one instruction) */
 #ifdef CORO_USE_LABELS
-    coro_lc lc;            /* resume point */
-    int err;               /* error thrown in or propagating, 0 if none */
     uint_least16_t line;   /* line of the resume point */
-#else
     int err;               /* error thrown in or propagating, 0 if none */
     coro_lc lc;            /* resume point */
+#else
+    coro_lc lc;            /* resume point */
+    int err;               /* error thrown in or propagating, 0 if none;
+                              always 0 while suspended */
 #endif
-    unsigned char type;    /* enum coro_type of val */
-    unsigned char flags;   /* CORO__S_* state, CORO__F_* bits */
 };
+
+/* Private: true (at compile time) where the frame holds val and type as a
+ * coro_value lays them out, with a whole coro_value, padding too, inside the
+ * frame: the two can then be read as one coro_value (an lvalue of an
+ * aggregate type with a member of val's type: C99 6.5p7 allows it). coro_sent
+ * reads them so where the word is wider than an intptr_t (a double on AVR):
+ * avr-gcc 5.4 copies a union through a stack frame, which the body then
+ * builds on every resume. (Not on x86-64: a 16-byte load right after the
+ * 8- and 1-byte stores of val and type cannot take its data from them, and
+ * waits; *out is copied field by field for the same reason.) */
+#define CORO__VALUE_IN_FRAME \
+    (offsetof(struct coro, type) - offsetof(struct coro, val) == offsetof(coro_value, type) && \
+     offsetof(struct coro, val) + sizeof(coro_value) <= sizeof(struct coro))
 
 /* Generator states, as inspect.getgeneratorstate names them. */
 enum coro_state {
@@ -314,6 +333,10 @@ enum coro_state {
 #define CORO__F_RUNNING   4u  /* the frame a send/throw/close is running on */
 #define CORO__F_DELEG     8u  /* outermost frame, suspended: a frame below it
                                  yielded (its leaf field points at that frame) */
+#define CORO__F_CHILD     8u  /* the same bit on a frame below another: set
+                                 while its parent field is (so the fast path,
+                                 which compares the flags, needs no test of
+                                 parent) */
 #define CORO__F_OWNED    16u  /* an owner (a task) drives this frame with
                                  coro__resume_owned: it cannot be yielded from */
 #define CORO__F_STALE    32u  /* outermost frame: the child of its innermost
@@ -434,6 +457,8 @@ static inline unsigned coro_where(struct coro *g, const char **file);
 static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 {
     coro_value r;
+    if (CORO__VALUE_IN_FRAME && sizeof(union coro_word) > sizeof(intptr_t))
+        return *(const coro_value *)(const void *)&co->val; /* (note at CORO__VALUE_IN_FRAME) */
     r.v = co->val;
     r.type = co->type;
     return r;
@@ -447,7 +472,14 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
  * and with CORO_USE_LABELS
  *     co->lc = &&one_per_line_N; co->line = N; return status; one_per_line_N:
  * The label (a plain jump to the next statement) is what makes two suspension
- * points on one line a compile error that names the rule. */
+ * points on one line a compile error that names the rule.
+ *
+ * A frame resumed with an error thrown in (co->err set) has, with the default
+ * backend, CORO__LC_THROWN added to its resume point (coro__deliver): a point
+ * that raises what is thrown (CORO_YIELD, CORO_YIELD_FROM) has a case of its
+ * own for it, which raises at once, so that a plain resume runs no test of
+ * co->err. (Hence the rule: no suspension point on a line above 32767.)
+ * With CORO_USE_LABELS the point tests co->err. */
 #define CORO__CAT2(a, b) a##b
 #define CORO__CAT(a, b) CORO__CAT2(a, b)
 #define CORO__LABEL(n) CORO__CAT(coro_one_suspension_point_per_line_, n)
@@ -468,11 +500,23 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 #define CORO__MARK(co, n) \
     ((co)->lc = __extension__ &&CORO__LABEL(n), (co)->line = (n))
 #define CORO__RESUME(n) CORO__LABEL(n):
+#define CORO__RESUME_RAISING(co, n) \
+    CORO__RESUME(n) \
+    CORO_TRACE(co, __FILE__, n, "resume"); \
+    if ((co)->err) CORO__UNWIND(co);
 #define CORO__TO_HANDLER(co, n) ((co)->lc = NULL, (co)->line = (n))
 #else
+#define CORO__LC_THROWN 0x8000u
 #define CORO__DISPATCH(co) switch ((co)->lc)
 #define CORO__MARK(co, n) ((co)->lc = (n))
-#define CORO__RESUME(n) case n: goto CORO__LABEL(n); CORO__LABEL(n):
+#define CORO__RESUME(n) \
+    case (n) | CORO__LC_THROWN: case n: goto CORO__LABEL(n); CORO__LABEL(n):
+#define CORO__RESUME_RAISING(co, n) \
+    case (n) | CORO__LC_THROWN: \
+        CORO_TRACE(co, __FILE__, n, "resume"); \
+        CORO__UNWIND(co); \
+    case n: goto CORO__LABEL(n); CORO__LABEL(n): \
+    CORO_TRACE(co, __FILE__, n, "resume");
 #define CORO__TO_HANDLER(co, n) ((co)->lc = (n))
 #endif
 
@@ -498,6 +542,14 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
     return (status); \
     CORO__RESUME(n) \
     CORO_TRACE(co, __FILE__, n, "resume")
+
+/* The same, and an error thrown in is raised there (as
+ *     CORO__SUSPEND(co, status, n); if (co->err) CORO__UNWIND(co); */
+#define CORO__SUSPEND_RAISING(co, status, n) \
+    CORO__MARK(co, n); \
+    CORO_TRACE(co, __FILE__, n, "suspend"); \
+    return (status); \
+    CORO__RESUME_RAISING(co, n)
 
 /* Raises co->err (an error, or CORO__RETURNING for a return) where it stands:
  * to the innermost try block around this point, found at compile time (each
@@ -542,8 +594,7 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 #define CORO_YIELD(co, value) \
     do { \
         coro__store((co), (value)); \
-        CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
-        if ((co)->err) CORO__UNWIND(co); \
+        CORO__SUSPEND_RAISING(co, CORO_YIELDED, __LINE__); \
     } while (0)
 
 /* try: yield v / except BaseException as err: like CORO_YIELD, but an error
@@ -569,8 +620,7 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 #define CORO_YIELD_FROM_VOID(co, sub) \
     do { \
         (co)->leaf = (sub); \
-        CORO__SUSPEND(co, CORO__DELEGATE, __LINE__); \
-        if ((co)->err) CORO__UNWIND(co); \
+        CORO__SUSPEND_RAISING(co, CORO__DELEGATE, __LINE__); \
     } while (0)
 
 /* r = yield from sub: CORO_YIELD_FROM_VOID, then sub's return value is
@@ -759,9 +809,27 @@ static inline int coro_error(const struct coro_try *t)
 /* Implementation                                                           */
 /* ------------------------------------------------------------------------ */
 
+/* Stores word v of type `type` in *w. A type known at compile time not to be
+ * a double stores the intptr_t alone: where a double is wider (AVR, 32-bit
+ * ARM) the compiler then keeps the value in registers instead of copying the
+ * union through the stack; the rest of the word is never read for it. */
+static CORO__ALWAYS_INLINE void coro__store_word(union coro_word *w, union coro_word v,
+                                                 unsigned char type)
+{
+#ifndef CORO_NO_DOUBLE
+    if (CORO__CONSTANT_P(type) && type != CORO_DOUBLE) {
+        w->i = v.i;
+        return;
+    }
+#else
+    (void)type;
+#endif
+    *w = v;
+}
+
 static CORO__ALWAYS_INLINE void coro__store(struct coro *co, coro_value v)
 {
-    co->val = v.v;
+    coro__store_word(&co->val, v.v, v.type);
     co->type = v.type;
 }
 
@@ -832,12 +900,21 @@ static inline int coro__try_end(struct coro *co, const struct coro_try *t)
     return t->err;
 }
 
+/* Copies co's value to *out (if not NULL); where a double is wider than an
+ * intptr_t (AVR), only the intptr_t of a value that is not a double (the rest
+ * of the word means nothing for it). */
 static CORO__ALWAYS_INLINE void coro__out(const struct coro *co, coro_value *out)
 {
-    if (out) {
-        out->v = co->val;
-        out->type = co->type;
+    if (!out)
+        return;
+    out->type = co->type;
+#ifndef CORO_NO_DOUBLE
+    if (sizeof(double) > sizeof(intptr_t) && co->type != CORO_DOUBLE) {
+        out->v.i = co->val.i;
+        return;
     }
+#endif
+    out->v = co->val;
 }
 
 static inline void coro__set_state(struct coro *co, unsigned s)
@@ -871,6 +948,18 @@ static inline enum coro_state coro_state(const struct coro *g)
     return (enum coro_state)s;
 }
 
+/* co is about to be resumed with co->err: if that is an error thrown in at a
+ * suspension point, marks the point (CORO__LC_THROWN) so that it raises. */
+static inline void coro__thrown(struct coro *co)
+{
+#ifndef CORO_USE_LABELS
+    if (co->err && co->lc)
+        co->lc = (coro_lc)(co->lc | CORO__LC_THROWN);
+#else
+    (void)co;
+#endif
+}
+
 /* The trampoline. `cur`, a frame of g's chain, has just returned `rc`. Goes on
  * until g itself yields or finishes: a frame that finishes hands its value or
  * error to its delegator, which is resumed in this same call; a frame that
@@ -894,9 +983,9 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
                 f = f->parent;
             if (f == g)
                 break;
-            f->flags &= (unsigned char)~CORO__F_CLOSING;
             p = f->parent;
-            f->parent = NULL;
+            f->parent = NULL;           /* (CORO__F_CHILD becomes CORO__F_DELEG) */
+            f->flags &= (unsigned char)~(CORO__F_CLOSING | CORO__F_CHILD);
             f->leaf = cur;
             if (cur != f)
                 f->flags |= CORO__F_DELEG;
@@ -919,15 +1008,16 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
                  * chain makes that frame's delegator get "already
                  * executing" at its yield from */
                 struct coro *busy = child->leaf;
-                child->flags &= (unsigned char)~CORO__F_CHAIN;
+                child->flags = (unsigned char)((child->flags & ~CORO__F_CHAIN) | CORO__F_CHILD);
                 child->parent = cur;
                 cur = busy->parent;
                 busy->parent = NULL;
+                busy->flags &= (unsigned char)~CORO__F_CHILD;
                 coro__store(cur, coro_none());
                 cur->err = CORO_EBUSY;
             } else {
                 child->parent = cur;                /* PEP 380: _y = next(_i) */
-                child->flags &= (unsigned char)~(CORO__F_STALE | CORO__F_DELEG);
+                child->flags = (unsigned char)((child->flags & ~CORO__F_STALE) | CORO__F_CHILD);
                 cur = child->leaf;                  /* a child may head a chain */
                 coro__store(cur, coro_none());      /* (a stale one: StopIteration()) */
                 cur->err = 0;
@@ -959,6 +1049,7 @@ static int coro__trampoline(struct coro *g, struct coro *root, struct coro *cur,
             p->err = rc;
             cur = p;
         }
+        coro__thrown(cur);
         rc = cur->fn(cur);
     }
     g->flags &= (unsigned char)~CORO__F_RUNNING;
@@ -1040,6 +1131,7 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
         struct coro *busy = root->leaf;
         cur = busy->parent;
         busy->parent = NULL;
+        busy->flags &= (unsigned char)~CORO__F_CHILD;
         root->flags &= (unsigned char)~CORO__F_CHAIN;
         v = coro_none();
         err = CORO_EBUSY;
@@ -1062,29 +1154,27 @@ static CORO__NOINLINE int coro__run_slow(struct coro *g, coro_value v, int err, 
     }
     coro__store(cur, v);
     cur->err = err;
+    coro__thrown(cur);
     return coro__trampoline(g, root, cur, cur->fn(cur), op, out);
 }
 
-/* The chain's path, out of line but short: a send to a suspended outermost
- * frame `g` (flags: CORO_SUSPENDED, CORO__F_DELEG and `owned`) whose
- * innermost frame is still linked to its delegator resumes that frame at
- * once, O(1) whatever the depth. */
-static CORO__NOINLINE int coro__run_chain(struct coro *g, union coro_word vv, unsigned char vt,
-                                          coro_value *out)
+/* Out of line, what is not the fast path: the chain's path, short, and the
+ * slow path. The chain's path: a send to a suspended outermost frame `g`
+ * (flags: CORO_SUSPENDED, CORO__F_DELEG and `owned`) whose innermost frame is
+ * still linked to its delegator resumes that frame at once, O(1) whatever
+ * the depth. *v is the value sent or none. */
+static CORO__NOINLINE int coro__run_other(struct coro *g, const coro_value *v, int err, int op,
+                                          coro_value *out, unsigned owned)
 {
-    struct coro *cur = g->leaf;
-    unsigned char flags = g->flags;
+    struct coro *cur;
+    unsigned char flags;
     int rc;
-    if (!cur->parent) {                 /* re-initialised: the slow path */
-        coro_value v;
-        v.v = vv;
-        v.type = vt;
-        return coro__run_slow(g, v, 0, CORO__OP_SEND, out);
-    }
+    if (op != CORO__OP_SEND || !g || g->parent ||
+        (flags = g->flags) != (CORO_SUSPENDED | CORO__F_DELEG | owned) ||
+        !(cur = g->leaf)->parent)       /* (re-initialised: the slow path) */
+        return coro__run_slow(g, *v, err, op, out);
     g->flags = (unsigned char)((flags & ~CORO__F_DELEG) | CORO__F_RUNNING);
-    cur->val = vv;
-    cur->type = vt;
-    cur->err = 0;
+    coro__store(cur, *v);               /* (cur->err is 0: it is suspended) */
     rc = cur->fn(cur);
     if (rc != CORO_YIELDED)
         return coro__trampoline(g, g, cur, rc, CORO__OP_SEND, out);
@@ -1102,21 +1192,20 @@ static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, uns
                                          coro_value *out, unsigned owned)
 {
     int rc;
-    if (op >= CORO__OP_THROW_EXIT || !g || g->parent || g->flags != (CORO_SUSPENDED | owned)) {
-        coro_value v;
-        if (op == CORO__OP_SEND && g && !g->parent &&
-            g->flags == (CORO_SUSPENDED | CORO__F_DELEG | owned))
-            return coro__run_chain(g, vv, vt, out);
-        v.v = vv;
-        v.type = vt;
-        return coro__run_slow(g, v, err, op, out);
+    if (CORO__UNLIKELY(op >= CORO__OP_THROW_EXIT || !g || g->flags != (CORO_SUSPENDED | owned))) {
+        coro_value v = coro__value(vt);
+        coro__store_word(&v.v, vv, vt);
+        return coro__run_other(g, &v, err, op, out, owned);
     }
     g->flags = (unsigned char)(CORO_SUSPENDED | CORO__F_RUNNING | owned);
-    g->val = vv;
+    coro__store_word(&g->val, vv, vt);
     g->type = vt;
-    g->err = err;
+    if (!CORO__CONSTANT_P(err) || err) {
+        g->err = err;           /* (a suspended frame's err is 0 already) */
+        coro__thrown(g);
+    }
     rc = g->fn(g);
-    if (rc != CORO_YIELDED)
+    if (CORO__UNLIKELY(rc != CORO_YIELDED))
         return coro__trampoline(g, g, g, rc, op, out);
     g->flags &= (unsigned char)~CORO__F_RUNNING;
     coro__out(g, out);
@@ -1151,7 +1240,7 @@ static inline unsigned coro_where(struct coro *g, const char **file)
 #ifdef CORO_USE_LABELS
         line = g->line;
 #else
-        line = g->lc;
+        line = g->lc & ~CORO__LC_THROWN;    /* (its own body asking) */
 #endif
     }
     if (file && !g->fn) {

@@ -1093,6 +1093,9 @@ int main(int argc, char **argv)
                    "libuv %6.0f (coro %.2fx)   (target: coro >= 0.95x epoll, > libuv)\n",
                    conn_counts[j], st[0].med, st[1].med, st[0].med / st[1].med, st[2].med,
                    st[0].med / st[2].med);
+            if (conn_counts[j] == 1000)
+                printf("result echo_c1000_vs_epoll %.0f %.0f round_trips/s\n",
+                       st[0].med, st[1].med);
             double re[MAX_REPS], ru[MAX_REPS];
             struct stat3 pe, pu;
             for (k = 0; k < reps; k++) {

@@ -545,6 +545,7 @@ int main(int argc, char **argv)
         printf("  spread (min..max)  coro %.0f..%.0f   libev %.0f..%.0f   "
                "libuv %.0f..%.0f\n", s[0].min, s[0].max, s[1].min, s[1].max,
                s[2].min, s[2].max);
+        printf("result timers_cpu_vs_libev %.1f %.1f ns/timer\n", s[0].med, s[1].med);
         printf("  of which schedule (start all; the rest is firing)  coro %.0f   "
                "libev %.0f   libuv %.0f\n", sc[0].med, sc[1].med, sc[2].med);
         printf("bytes per task     coro %zu B (%zu B beyond the generator header; "
