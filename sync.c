@@ -192,10 +192,9 @@ int coro__condition_wait_resume(struct coro_condition *c, struct coro_condition_
     if (coro__lock_try(lock))
         goto acquired;
     e = coro_loop_wait_on(lock->loop, &lock->waiters);
-    if (e == 0)
-        return 1;
-    *err = e;                       /* not inside a task: cannot happen here */
-    return 0;
+    *err = e;                       /* suspends again with 0 (the waiter keeps
+                                       its error); else not inside a task: */
+    return e == 0;                  /* cannot happen here */
 
 acquired:
     if (w->err && (w->state & CW_NOTIFIED))
