@@ -24,7 +24,9 @@
  *      rule is not silent: the resume (or the raise) that finds no place to
  *      go returns CORO_ELOST, and the generator is closed.
  *   4. One suspension point per source line: two on one line fail to compile
- *      with "duplicate label 'coro_one_suspension_point_per_line_N'". Files are
+ *      with "duplicate label 'coro_one_suspension_point_per_line_N'". With
+ *      the default backend, suspension points and try blocks sit below line
+ *      32768 (above, "duplicate case value"); with CORO_USE_LABELS, files are
  *      limited to 65534 lines.
  *   5. In C++, do not jump over initialised declarations: declare them in the
  *      frame (rule 1) or in a block that holds no suspension point.
