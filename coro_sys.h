@@ -8,6 +8,8 @@
  *   macro                                        plain call     in
  *   CORO_SYS_RECV(fd, buf, len, flags)           recv           io.c
  *   CORO_SYS_SEND(fd, buf, len, flags)           send           io.c
+ *   CORO_SYS_RECVFROM(fd, buf, len, fl, a, alen) recvfrom       io.c (as a recv)
+ *   CORO_SYS_SENDTO(fd, buf, len, fl, a, alen)   sendto         io.c (as a send)
  *   CORO_SYS_ACCEPT4(fd, addr, alen, flags)      accept4        io.c (Linux)
  *   CORO_SYS_ACCEPT(fd, addr, alen)              accept         io.c (others)
  *   CORO_SYS_CONNECT(fd, addr, alen)             connect        io.c
@@ -48,6 +50,10 @@
 #define CORO_SYS_RECV(fd, buf, len, flags) recv(fd, buf, len, flags)
 /* send(fd, buf, len, flags) */
 #define CORO_SYS_SEND(fd, buf, len, flags) send(fd, buf, len, flags)
+/* recvfrom(fd, buf, len, fl, a, alen) */
+#define CORO_SYS_RECVFROM(fd, buf, len, fl, a, alen) recvfrom(fd, buf, len, fl, a, alen)
+/* sendto(fd, buf, len, fl, a, alen) */
+#define CORO_SYS_SENDTO(fd, buf, len, fl, a, alen) sendto(fd, buf, len, fl, a, alen)
 /* accept4(fd, addr, alen, flags) */
 #define CORO_SYS_ACCEPT4(fd, addr, alen, flags) accept4(fd, addr, alen, flags)
 /* accept(fd, addr, alen) */
@@ -146,6 +152,14 @@ void coro_faults_reset(void);
 #define CORO_SYS_SEND(fd, buf, len, flags) \
     (coro_sys_fault(CORO_SYS_OP_SEND, (fd), (long)(len)) ? -1 \
      : send((fd), (buf), coro_sys_len(len), (flags)))
+/* recvfrom and sendto are matched by CORO_SYS_OP_RECV and CORO_SYS_OP_SEND:
+ * a rule on recv / send faults them too (a cap cuts a datagram). */
+#define CORO_SYS_RECVFROM(fd, buf, len, fl, a, alen) \
+    (coro_sys_fault(CORO_SYS_OP_RECV, (fd), (long)(len)) ? -1 \
+     : recvfrom((fd), (buf), coro_sys_len(len), (fl), (a), (alen)))
+#define CORO_SYS_SENDTO(fd, buf, len, fl, a, alen) \
+    (coro_sys_fault(CORO_SYS_OP_SEND, (fd), (long)(len)) ? -1 \
+     : sendto((fd), (buf), coro_sys_len(len), (fl), (a), (alen)))
 #define CORO_SYS_ACCEPT4(fd, addr, alen, flags) \
     (coro_sys_fault(CORO_SYS_OP_ACCEPT, (fd), 0L) ? -1 : accept4((fd), (addr), (alen), (flags)))
 #define CORO_SYS_ACCEPT(fd, addr, alen) \

@@ -463,3 +463,43 @@ int coro_sock_connect_result(struct coro_io *io)
         return -errno;
     return -err;
 }
+
+/* ---- datagrams ---------------------------------------------------------- */
+
+ssize_t coro_sock_try_recvfrom(struct coro_io *io, void *buf, size_t len,
+                               struct sockaddr *addr, socklen_t *addrlen)
+{
+#if defined(__linux__) && defined(MSG_TRUNC)
+    const int flags = MSG_TRUNC;            /* the datagram's whole length */
+#else
+    const int flags = 0;
+#endif
+    if (!io || (!buf && len) || (addr && !addrlen))
+        return CORO_EINVAL;
+    for (;;) {
+        ssize_t n = CORO_SYS_RECVFROM(io->fd, buf, len, flags, addr, addr ? addrlen : NULL);
+        if (n >= 0)
+            return n;
+        if (errno != EINTR)
+            return would_block(errno) ? CORO__PENDING : -errno;
+    }
+}
+
+ssize_t coro_sock_try_sendto(struct coro_io *io, const void *buf, size_t len,
+                             const struct sockaddr *addr, socklen_t addrlen)
+{
+#ifdef MSG_NOSIGNAL
+    const int flags = MSG_NOSIGNAL;
+#else
+    const int flags = 0;
+#endif
+    if (!io || (!buf && len) || (!addr && addrlen))
+        return CORO_EINVAL;
+    for (;;) {
+        ssize_t n = CORO_SYS_SENDTO(io->fd, buf, len, flags, addr, addrlen);
+        if (n >= 0)
+            return n;
+        if (errno != EINTR)
+            return would_block(errno) ? CORO__PENDING : -errno;
+    }
+}

@@ -4,8 +4,9 @@
  * that it waits in select / poll / epoll / kqueue with the next timer as the
  * timeout, and runs what became readable or writable in the same iteration
  * as the timers and callbacks. On top, asyncio's add_reader / add_writer and
- * sock_connect / sock_accept / sock_recv / sock_sendall as awaits that a
- * task's coroutine writes top to bottom.
+ * sock_connect / sock_accept / sock_recv / sock_sendall, and sock_recvfrom /
+ * sock_sendto for datagrams, as awaits that a task's coroutine writes top to
+ * bottom.
  *
  *   static struct coro_loop loop;
  *   static struct coro_io_loop iol;
@@ -141,6 +142,18 @@ int coro_sock_connect_result(struct coro_io *io);
 /* Makes fd non-blocking (and close-on-exec). 0 or -errno. */
 int coro_sock_nonblocking(int fd);
 
+/* Private: r = attempt, repeated after each wait for `event` on io while it
+ * is CORO__PENDING; a negative r is raised. */
+#define CORO__SOCK_AWAIT(co, io, event, r, attempt) \
+    do { \
+        while (((r) = (attempt)) == CORO__PENDING) \
+            CORO_IO_WAIT(co, io, event); \
+        if ((r) < 0) { \
+            (co)->err = (int)(r); \
+            CORO__UNWIND(co); \
+        } \
+    } while (0)
+
 /* r = await loop.sock_recv(sock, len): r (a ssize_t lvalue) = bytes read into
  * buf, 0 at end of stream. Errors (-ECONNRESET, ...) are raised here. It
  * tries a recv first, as asyncio does; in a request/response loop, after
@@ -151,14 +164,7 @@ int coro_sock_nonblocking(int fd);
  *         CORO_IO_WAIT(co, io, CORO_EVENT_READ);
  *     if (r < 0) <raise (int)r>; */
 #define CORO_SOCK_RECV(co, io, buf, len, r) \
-    do { \
-        while (((r) = coro_sock_try_recv((io), (buf), (len))) == CORO__PENDING) \
-            CORO_IO_WAIT(co, io, CORO_EVENT_READ); \
-        if ((r) < 0) { \
-            (co)->err = (int)(r); \
-            CORO__UNWIND(co); \
-        } \
-    } while (0)
+    CORO__SOCK_AWAIT(co, io, CORO_EVENT_READ, r, coro_sock_try_recv((io), (buf), (len)))
 
 /* await loop.sock_sendall(sock, buf): sends all len bytes, waiting while the
  * peer does not read; `sent` (a size_t lvalue in the frame) counts progress.
@@ -187,14 +193,7 @@ int coro_sock_nonblocking(int fd);
  * connection, non-blocking. Errors (-EMFILE, ...) are raised here; the
  * listening socket stays usable. */
 #define CORO_SOCK_ACCEPT(co, io, fd) \
-    do { \
-        while (((fd) = coro_sock_try_accept(io)) == CORO__PENDING) \
-            CORO_IO_WAIT(co, io, CORO_EVENT_READ); \
-        if ((fd) < 0) { \
-            (co)->err = (fd); \
-            CORO__UNWIND(co); \
-        } \
-    } while (0)
+    CORO__SOCK_AWAIT(co, io, CORO_EVENT_READ, fd, coro_sock_try_accept(io))
 
 /* await loop.sock_connect(sock, addr): connects io's non-blocking socket.
  * Errors (-ECONNREFUSED, ...) are raised here. */
@@ -208,6 +207,56 @@ int coro_sock_nonblocking(int fd);
         if ((co)->err) \
             CORO__UNWIND(co); \
     } while (0)
+
+/* ------------------------------------------------------------------------ */
+/* Datagrams: asyncio 3.11's sock_recvfrom / sock_sendto                    */
+/* ------------------------------------------------------------------------ */
+
+/* One non-blocking recvfrom: CORO__PENDING when no datagram is queued, else
+ * the datagram's length (on Linux its whole length, which is more than len
+ * when it was truncated: only its first len bytes are in buf; elsewhere the
+ * bytes stored) or -errno (-ECONNREFUSED: an earlier datagram of a connected
+ * socket met a closed port). The sender's address goes to addr (NULL: not
+ * wanted), *addrlen its size in, the address's out. CORO_EINVAL, nothing
+ * read: a NULL io, a NULL buf with len > 0, addr without addrlen. */
+ssize_t coro_sock_try_recvfrom(struct coro_io *io, void *buf, size_t len,
+                               struct sockaddr *addr, socklen_t *addrlen);
+
+/* One non-blocking sendto of the whole datagram to addr (NULL with addrlen
+ * 0: to a connected socket's peer): its length, CORO__PENDING, or -errno
+ * (-EMSGSIZE: too big, -ECONNREFUSED as above). CORO_EINVAL, nothing sent:
+ * a NULL io, a NULL buf with len > 0, a NULL addr with addrlen > 0. */
+ssize_t coro_sock_try_sendto(struct coro_io *io, const void *buf, size_t len,
+                             const struct sockaddr *addr, socklen_t addrlen);
+
+/* data, addr = await loop.sock_recvfrom(sock, len): r (a ssize_t lvalue) =
+ * the bytes of one datagram stored in buf. A datagram longer than len is
+ * truncated to its first len bytes, as asyncio returns (r == len then; to
+ * tell it apart, coro_sock_try_recvfrom after a CORO_IO_WAIT gives the whole
+ * length on Linux). addr / addrlen as coro_sock_try_recvfrom's; an empty
+ * datagram gives 0. Errors (-ECONNREFUSED, CORO_EINVAL) are raised here.
+ * Expands to
+ *     while ((r = coro_sock_try_recvfrom(io, buf, len, addr, addrlen)) == <pending>)
+ *         CORO_IO_WAIT(co, io, CORO_EVENT_READ);
+ *     if (r < 0) <raise (int)r>; if (r > len) r = len; */
+#define CORO_SOCK_RECVFROM(co, io, buf, len, addr, addrlen, r) \
+    do { \
+        CORO__SOCK_AWAIT(co, io, CORO_EVENT_READ, r, \
+                         coro_sock_try_recvfrom((io), (buf), (len), (addr), (addrlen))); \
+        if ((size_t)(r) > (size_t)(len)) \
+            (r) = (ssize_t)(len); \
+    } while (0)
+
+/* await loop.sock_sendto(sock, data, addr): sends buf[0..len) as one
+ * datagram to addr (NULL with addrlen 0: a connected socket's peer), waiting
+ * while the socket's buffer is full; r (a ssize_t lvalue) = len. Errors
+ * (-EMSGSIZE, -ECONNREFUSED, CORO_EINVAL) are raised here. Expands to
+ *     while ((r = coro_sock_try_sendto(io, buf, len, addr, addrlen)) == <pending>)
+ *         CORO_IO_WAIT(co, io, CORO_EVENT_WRITE);
+ *     if (r < 0) <raise (int)r>; */
+#define CORO_SOCK_SENDTO(co, io, buf, len, addr, addrlen, r) \
+    CORO__SOCK_AWAIT(co, io, CORO_EVENT_WRITE, r, \
+                     coro_sock_try_sendto((io), (buf), (len), (addr), (addrlen)))
 
 #ifdef __cplusplus
 }

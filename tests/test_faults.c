@@ -641,6 +641,55 @@ START_TEST(test_eintr_on_every_wait_and_every_other_call_is_retried_and_all_are_
 }
 END_TEST
 
+/* The datagram helpers go through the seam as a recv and a send: EINTR is
+ * retried (one call more), EAGAIN is CORO__PENDING, another errno arrives as
+ * -errno, and a datagram still arrives whole after each. */
+START_TEST(test_recvfrom_and_sendto_retry_eintr_and_report_other_faults)
+{
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    struct coro_io rx, tx;
+    struct coro_fault *r;
+    char buf[8];
+    int fd[2];
+    fd[0] = socket(AF_INET, SOCK_DGRAM, 0);
+    fd[1] = socket(AF_INET, SOCK_DGRAM, 0);
+    ck_assert_int_ge(fd[0], 0);
+    ck_assert_int_ge(fd[1], 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd[0], (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(getsockname(fd[0], (struct sockaddr *)&a, &alen), 0);
+    ck_assert_int_eq(coro_sock_nonblocking(fd[0]), 0);
+    coro_io_init(&rx, &loop, fd[0]);
+    coro_io_init(&tx, &loop, fd[1]);
+    r = rule(0, CORO_SYS_OP_SEND, fd[1], EINTR);
+    r->count = 1;
+    ck_assert_int_eq(coro_sock_try_sendto(&tx, "dg", 2, (struct sockaddr *)&a, alen), 2);
+    ck_assert_uint_eq(r->calls, 2);
+    r = rule(0, CORO_SYS_OP_SEND, fd[1], ENOBUFS);
+    r->count = 1;
+    ck_assert_int_eq(coro_sock_try_sendto(&tx, "xx", 2, (struct sockaddr *)&a, alen), -ENOBUFS);
+    r = rule(0, CORO_SYS_OP_RECV, fd[0], EINTR);
+    r->count = 1;
+    ck_assert_int_eq(coro_sock_try_recvfrom(&rx, buf, sizeof buf, NULL, NULL), 2);
+    ck_assert_uint_eq(r->calls, 2);
+    ck_assert_int_eq(memcmp(buf, "dg", 2), 0);
+    r = rule(0, CORO_SYS_OP_RECV, fd[0], EAGAIN);
+    r->count = 1;
+    ck_assert_int_eq(coro_sock_try_sendto(&tx, "ok", 2, (struct sockaddr *)&a, alen), 2);
+    ck_assert_int_eq(coro_sock_try_recvfrom(&rx, buf, sizeof buf, NULL, NULL), CORO__PENDING);
+    r->err = ECONNREFUSED;
+    r->count = 2;
+    ck_assert_int_eq(coro_sock_try_recvfrom(&rx, buf, sizeof buf, NULL, NULL), -ECONNREFUSED);
+    ck_assert_int_eq(coro_sock_try_recvfrom(&rx, buf, sizeof buf, NULL, NULL), 2);
+    ck_assert_int_eq(memcmp(buf, "ok", 2), 0);
+    close(fd[0]);
+    close(fd[1]);
+}
+END_TEST
+
 /* Every fault the helpers absorb, on every fd at once: each selector wait
  * interrupted once, every third recv and send says EAGAIN and every fourth
  * EINTR, recv moves at most 7 bytes and send 5, every other accept says
@@ -1178,6 +1227,7 @@ static Suite *faults_suite(void)
 
     tc = tcase(s, "seam");
     tcase_add_test(tc, test_the_seam_applies_skip_every_count_cap_fd_and_order_as_documented);
+    tcase_add_test(tc, test_recvfrom_and_sendto_retry_eintr_and_report_other_faults);
 
     tc = tcase(s, "absorbed");
     ADD(tc, test_eintr_on_every_wait_and_every_other_call_is_retried_and_all_are_served);
