@@ -6,6 +6,8 @@
 #define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -263,7 +265,7 @@ static int io_wait(struct coro_loop *loop, coro_time deadline)
         timeout = deadline - io_now(loop);
         if (timeout < 0)
             timeout = 0;
-    } else if (iol->sel.count <= 1 && !iol->on_wakeup) {
+    } else if (iol->sel.count <= 1 && !iol->on_wakeup && !iol->signals) {
         return CORO_EEMPTY;     /* only the wakeup fd, and nobody listens */
     }
     n = coro_sel_select(&iol->sel, iol->events, CORO_IO_BATCH, timeout);
@@ -277,28 +279,134 @@ static int io_wait(struct coro_loop *loop, coro_time deadline)
 
 /* ---- wakeup ------------------------------------------------------------- */
 
+static void signals_deliver(struct coro_io_loop *iol);
+
 static void wake_drain(struct coro_handle *h)
 {
     struct coro_io_loop *iol = CORO__CONTAINER_OF(h, struct coro_io_loop, wake_drain);
     char buf[64];
     while (read(iol->wake_fd[0], buf, sizeof buf) > 0)
         ;
+    signals_deliver(iol);
     if (iol->on_wakeup)
         coro_loop_call_soon(iol->wake.loop, iol->on_wakeup);
+}
+
+/* Writes the wakeup fd; async-signal-safe, errno kept. 0 or -errno. */
+static int wake_write(struct coro_io_loop *iol)
+{
+    uint64_t one = 1;
+    int saved = errno;
+    ssize_t n;
+    n = write(iol->wake_fd[1], &one, iol->wake_fd[0] == iol->wake_fd[1] ? sizeof one : 1);
+    n = (n < 0 && errno != EAGAIN) ? -errno : 0;    /* EAGAIN: one is pending */
+    errno = saved;
+    return (int)n;
 }
 
 int coro_loop_wakeup(struct coro_loop *loop)
 {
     struct coro_io_loop *iol = io_loop(loop);
-    uint64_t one = 1;
-    int saved = errno;
-    ssize_t n;
     if (!iol)
         return CORO_EINVAL;
-    n = write(iol->wake_fd[1], &one, iol->wake_fd[0] == iol->wake_fd[1] ? sizeof one : 1);
-    n = (n < 0 && errno != EAGAIN) ? -errno : 0;    /* EAGAIN: one is pending */
-    errno = saved;
-    return (int)n;
+    return wake_write(iol);
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+/* Signals are process-wide: which coro_signal holds each, and the
+ * disposition it had before. The C handler only reads the first. */
+static struct coro_signal *volatile sig_holder[NSIG];
+static struct sigaction sig_before[NSIG];
+
+static void on_signal(int signo)
+{
+    struct coro_signal *s = sig_holder[signo];
+    if (s) {
+        s->pending = 1;
+        wake_write(s->iol);
+    }
+}
+
+/* The loop, woken: schedules the handle of every signal delivered since. */
+static void signals_deliver(struct coro_io_loop *iol)
+{
+    struct coro_signal *s;
+    for (s = iol->signals; s; s = s->next)
+        if (s->pending) {
+            s->pending = 0;
+            coro_loop_call_soon(iol->wake.loop, s->handle);     /* CORO_EBUSY: it is */
+        }
+}
+
+static int sig_bad(int signo)
+{
+    return signo <= 0 || signo >= NSIG || signo == SIGKILL || signo == SIGSTOP;
+}
+
+int coro_io_add_signal_handler(struct coro_io_loop *iol, struct coro_signal *s, int signo,
+                               struct coro_handle *h)
+{
+    struct coro_signal *held, **p;
+    struct sigaction sa;
+    if (!iol || !s || !h || sig_bad(signo))
+        return CORO_EINVAL;
+    held = sig_holder[signo];
+    if (held && held->iol != iol)
+        return CORO_EBUSY;
+    s->signo = signo;
+    s->pending = 0;
+    s->handle = h;
+    s->iol = iol;
+    if (held) {                         /* asyncio: the new handler replaces it */
+        for (p = &iol->signals; *p != held; p = &(*p)->next)
+            ;
+        s->next = held->next;
+        *p = s;
+        sig_holder[signo] = s;
+        if (held->pending)              /* a delivery the old one took */
+            s->pending = 1;
+        return 0;
+    }
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigfillset(&sa.sa_mask);
+    sig_holder[signo] = s;              /* before the handler can run */
+    if (sigaction(signo, &sa, &sig_before[signo]) < 0) {
+        int e = -errno;
+        sig_holder[signo] = NULL;
+        return e;
+    }
+    s->next = iol->signals;
+    iol->signals = s;
+    return 0;
+}
+
+/* Gives signo back its disposition from before; s stays on the list. */
+static int sig_release(struct coro_signal *s)
+{
+    if (sigaction(s->signo, &sig_before[s->signo], NULL) < 0)
+        return -errno;
+    sig_holder[s->signo] = NULL;        /* after: the handler may still run */
+    s->pending = 0;
+    return 0;
+}
+
+int coro_io_remove_signal_handler(struct coro_io_loop *iol, int signo)
+{
+    struct coro_signal **p;
+    int rc;
+    if (!iol || sig_bad(signo))
+        return CORO_EINVAL;
+    for (p = &iol->signals; *p && (*p)->signo != signo; p = &(*p)->next)
+        ;
+    if (!*p)
+        return CORO_ENOKEY;
+    rc = sig_release(*p);
+    if (!rc)
+        *p = (*p)->next;
+    return rc;
 }
 
 int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const char *backend,
@@ -324,6 +432,7 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
         return rc;
     }
     iol->on_wakeup = NULL;
+    iol->signals = NULL;
     iol->check = NULL;
     iol->woken.tail = NULL;
     coro_handle_init(&iol->turn, woken_turn);
@@ -373,6 +482,11 @@ static void io_detach_all(struct coro_io_loop *iol, struct coro_loop *loop)
 
 void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop)
 {
+    while (iol->signals) {              /* dispositions back before the fd goes */
+        struct coro_signal *s = iol->signals;
+        iol->signals = s->next;
+        sig_release(s);
+    }
     if (coro_loop_cancel(loop, &iol->turn) == 0)
         woken_turn(&iol->turn);         /* woken tasks are not lost */
     io_detach_all(iol, loop);

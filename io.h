@@ -22,6 +22,7 @@
 #define CORO_IO_H
 
 #include <errno.h>
+#include <signal.h>
 #include <sys/types.h>
 #include <sys/socket.h>
 
@@ -64,6 +65,7 @@ struct coro_io_loop {
     struct coro_handle turn;        /* ...this handle's turn in the batch */
     struct coro_clock clock;        /* the loop's clock while attached: how
                                        io.c finds iol from the loop */
+    struct coro_signal *signals;    /* add_signal_handler's, newest first */
 };
 
 /* Attaches a selector to `loop` (opened with `backend`, NULL for the best
@@ -86,6 +88,36 @@ void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop);
  * only function here that may be called from another thread or a signal
  * handler. 0 or -errno. */
 int coro_loop_wakeup(struct coro_loop *loop);
+
+/* A signal the selector loop handles (coro_io_add_signal_handler). 32 bytes
+ * on x86-64 (the disposition to restore is kept in io.c, per signal). Caller-owned; keep it until removed or the loop closed. */
+struct coro_signal {
+    int signo;
+    volatile sig_atomic_t pending;  /* set by the C handler, cleared by the loop */
+    struct coro_handle *handle;     /* scheduled on the loop for each batch */
+    struct coro_io_loop *iol;
+    struct coro_signal *next;       /* iol->signals */
+};
+
+/* loop.add_signal_handler(signo, h): from now on signo sets a flag and wakes
+ * the loop (all the C handler does; it is async-signal-safe), and the loop,
+ * woken, schedules h with call_soon semantics: once per batch of deliveries,
+ * however many came, on the loop's thread. `s` is caller-owned and filled in
+ * here. As in asyncio, adding a signal this loop handles already replaces its
+ * handler (the first disposition is still the one restored; the replaced
+ * coro_signal is free again). 0, CORO_EINVAL (NULL, a signal number out of
+ * range, SIGKILL or SIGSTOP), CORO_EBUSY (another loop handles signo), or
+ * -errno; nothing changes on error. Signals are process-wide: one loop in
+ * the process holds each. */
+int coro_io_add_signal_handler(struct coro_io_loop *iol, struct coro_signal *s, int signo,
+                               struct coro_handle *h);
+
+/* loop.remove_signal_handler(signo): restores the disposition signo had
+ * before it was added. A delivery already scheduled still runs (cancel the
+ * handle with coro_loop_cancel to drop it). 0, CORO_EINVAL (NULL or a bad
+ * number), CORO_ENOKEY (this loop does not handle signo) or -errno.
+ * coro_io_loop_close removes every signal handler of its loop. */
+int coro_io_remove_signal_handler(struct coro_io_loop *iol, int signo);
 
 /* Prepares `io` for fd on `loop` (nothing is registered yet). */
 void coro_io_init(struct coro_io *io, struct coro_loop *loop, int fd);

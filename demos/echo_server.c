@@ -54,7 +54,7 @@
 
 static struct coro_loop loop;
 static struct coro_io_loop iol;
-static volatile sig_atomic_t got_signal;
+static int got_signal;           /* stopped by SIGINT or SIGTERM */
 
 /* ---- a connection ------------------------------------------------------- */
 
@@ -202,17 +202,13 @@ static int serve(struct coro *co)
 
 /* ---- setup, signals, shutdown ------------------------------------------- */
 
-static void on_signal(int sig)
-{
-    got_signal = sig;
-    coro_loop_wakeup(&loop);        /* async-signal-safe */
-}
-
-static void on_wakeup(struct coro_handle *h)
+/* loop.add_signal_handler's callback for SIGINT and SIGTERM: runs on the
+ * loop, as a handle, and stops it. */
+static void on_stop_signal(struct coro_handle *h)
 {
     (void)h;
-    if (got_signal)
-        coro_loop_stop(&loop);
+    got_signal = 1;
+    coro_loop_stop(&loop);
 }
 
 /* Raises the soft limit on open files to the hard one; returns the limit. */
@@ -272,7 +268,8 @@ static const char help[] =
 int main(int argc, char **argv)
 {
     static struct coro_timer_slot timers[8];
-    struct coro_handle wakeup;
+    struct coro_handle stop;
+    struct coro_signal sigint, sigterm;
     struct sigaction sa;
     const char *backend = NULL;
     int i, rc, port = -1, fd, max_fds;
@@ -307,14 +304,17 @@ int main(int argc, char **argv)
         coro_io_loop_close(&iol, &loop);
         return 1;
     }
-    /* SIGINT / SIGTERM: the handler wakes the loop, on_wakeup stops it */
-    coro_handle_init(&wakeup, on_wakeup);
-    iol.on_wakeup = &wakeup;
+    /* SIGINT / SIGTERM stop the loop. Ignored before the loop handles them,
+     * which is what closing the loop restores: a late one (`timeout`, for
+     * one, sends its SIGTERM twice) is ignored, never fatal */
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
+    sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    coro_handle_init(&stop, on_stop_signal);
+    coro_io_add_signal_handler(&iol, &sigint, SIGINT, &stop);
+    coro_io_add_signal_handler(&iol, &sigterm, SIGTERM, &stop);
 
     coro_io_init(&srv.io, &loop, fd);
     srv.last_warning = -CORO_SEC;
@@ -327,8 +327,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "echo_server: loop: %s\n", coro_strerror(rc));
 
     /* shutdown: cancel the accept task and every connection, let them close
-     * (a second signal now only wakes the loop again: `timeout`, for one,
-     * sends its SIGTERM twice) */
+     * (a second signal now only runs on_stop_signal again) */
     coro_task_cancel(&srv.task);
     for (c = srv.conns; c; c = c->next)
         coro_task_cancel(&c->task);
@@ -338,10 +337,6 @@ int main(int argc, char **argv)
     rc = coro_future_result(&srv.task.fut, NULL);
     if (rc && rc != CORO_ECANCELLED)
         fprintf(stderr, "echo_server: accept: %s\n", coro_strerror(rc));
-    /* from here on no wakeup fd: signals are ignored, never left pending */
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     coro_io_close(&srv.io);
     close(fd);
     coro_io_loop_close(&iol, &loop);
