@@ -7,7 +7,7 @@
 # BUILD/asan by the Makefile)
 b=$1; shift
 here=$(dirname "$0")
-pass=0 fail=0
+pass=0 fail=0 failed_steps=
 count() { # adds the "N passed, M failed" or Check summary in $1 to the totals
     p=$(printf '%s\n' "$1" | sed -n 's/^[a-z_-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
     f=$(printf '%s\n' "$1" | sed -n 's/^[a-z_-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
@@ -26,6 +26,11 @@ $label: timed out after ${RUN_TIMEOUT:-900} s"
     printf '%s\n' "$out"
     count "$out"
     [ $rc -eq 0 ] || { [ "$f" -gt 0 ] || fail=$((fail + 1)); }
+    if [ $rc -ne 0 ] || [ "${f:-0}" -gt 0 ]; then
+        failed_steps="$failed_steps
+  $label (exit $rc):
+$(printf '%s\n' "$out" | grep -E '^(not ok|FAIL)|:[0-9]+:[EF]:|failed' | grep -v ' 0 failed' | head -20 | sed 's/^/    /')"
+    fi
 }
 for t in "$@"; do
     run "$t (plain)" "$b/plain/$t"
@@ -46,5 +51,7 @@ run "portability" "$here/portability.sh" "-Wall -Wextra -pedantic -Werror"
 run "two yields on one line" "$here/compile_fail.sh"
 run "tests the README names" "$here/readme_tests.sh"
 for s in $TEST_SCRIPTS; do run "$s" "$s" "$b"; done
+# the failures again, last, where a log's tail shows them
+[ -z "$failed_steps" ] || printf 'failed steps:%s\n' "$failed_steps"
 echo "total: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
