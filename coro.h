@@ -166,7 +166,11 @@ extern "C" {
 #define CORO_EPOOLFULL  (-4067) /* start_server: every connection frame was busy;
                                    the client was refused */
 #define CORO_ESHUTDOWN  (-4066) /* a write, write_eof or drain on a stream writer
-                                   that is closing, closed or shut down */
+                                   that is closing, closed or shut down; a task
+                                   started in a task group that is cancelling
+                                   its children (scope.h) */
+#define CORO_EGROUP     (-4065) /* ExceptionGroup: tasks of a task group failed
+                                   (scope.h: coro_taskgroup_errors) */
 #define CORO_ERROR_MIN  (-4096) /* codes in [CORO_ERROR_MIN, -4000) are coro's */
 
 /* Returns the name of a status or library error code ("CORO_EBUSY"), "user
@@ -1300,6 +1304,7 @@ static inline const char *coro_errname(int code)
     case CORO_ELIMIT:     return "CORO_ELIMIT";
     case CORO_EPOOLFULL:  return "CORO_EPOOLFULL";
     case CORO_ESHUTDOWN:  return "CORO_ESHUTDOWN";
+    case CORO_EGROUP:     return "CORO_EGROUP";
     default:              return code > 0 ? "user error" : "errno";
     }
 }

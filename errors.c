@@ -45,7 +45,8 @@ const char *coro_strerror(int code)
     case CORO_EINCOMPLETE: return "incomplete read: the stream ended first";
     case CORO_ELIMIT:     return "limit overrun: no separator within the limit";
     case CORO_EPOOLFULL:  return "every connection frame is busy: client refused";
-    case CORO_ESHUTDOWN:  return "the stream's writer is closing or shut down";
+    case CORO_ESHUTDOWN:  return "shutting down: the stream's writer is closing, or the task group is cancelling its tasks";
+    case CORO_EGROUP:     return "unhandled errors in a task group";
     default:
         break;
     }

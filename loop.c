@@ -370,8 +370,7 @@ int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time w
     return heap_insert(loop, h, when);
 }
 
-/* a + b, saturated at the ends of time: no deadline wraps round. */
-static coro_time time_add(coro_time a, coro_time b)
+coro_time coro__time_add(coro_time a, coro_time b)
 {
     if (b > 0 && a > INT64_MAX - b)
         return INT64_MAX;
@@ -382,7 +381,7 @@ static coro_time time_add(coro_time a, coro_time b)
 
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay)
 {
-    return coro_loop_call_at(loop, h, time_add(loop->now, delay));
+    return coro_loop_call_at(loop, h, coro__time_add(loop->now, delay));
 }
 
 int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
@@ -682,6 +681,7 @@ int coro_future_remove_done_callback(struct coro_future *f, struct coro_handle *
  * fn, always task_step for a task, holds its predecessor, and task_step is
  * put back when the task leaves (waitq_pop, waitq_remove). */
 static void task_step(struct coro_handle *h);
+static int task_cancel_deliver(struct coro_task *t);
 
 typedef char coro__fn_holds_a_pointer[sizeof(coro_callback) >= sizeof(struct coro_handle *) ?
                                       1 : -1];
@@ -756,10 +756,19 @@ static void task_finish(struct coro_task *t, int rc, coro_value out)
 {
     struct coro_loop *loop = t->fut.loop;
     union coro_word w;
-    int unretrieved = rc != CORO_RETURNED && rc != CORO_ECANCELLED && !t->fut.waiters.tail &&
-                      loop->until != &t->fut;
+    struct coro_scope *group = t->scope;
+    int unretrieved;
+    while (group && group->task == t)   /* its own scopes have all ended */
+        group = group->outer;
+    unretrieved = rc != CORO_RETURNED && rc != CORO_ECANCELLED && !t->fut.waiters.tail &&
+                  loop->until != &t->fut && !group;
     t->fut.task = 0;
     task_leave(loop, t);
+    t->scope = group;
+    if (group) {            /* its group hears first, as the first done callback */
+        t->h.fn = group->child_done;
+        coro_list_push(&loop->ready, &t->h);
+    }
     if (rc == CORO_RETURNED) {
         coro__future_finish(&t->fut, CORO_DONE, out.v, out.type);
         return;
@@ -842,7 +851,7 @@ static void task_step(struct coro_handle *h)
     }
     if (f->task & CORO__T_CANCEL) {                /* it cancelled itself */
         f->task &= (unsigned char)~CORO__T_CANCEL;
-        coro_task_cancel(t);
+        task_cancel_deliver(t);
     }
 }
 
@@ -861,6 +870,8 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn)
         loop->tasks[loop->ntasks].name = NULL;
     }
     coro_init(&t->co, fn);
+    t->scope = NULL;
+    t->gnext = NULL;
     coro__own(&t->co);          /* awaiting the task's coroutine: CORO_EBUSY */
     coro__future_reset(&t->fut, loop);
     t->fut.kind = CORO__FUT_TASK;
@@ -912,13 +923,12 @@ static int task_cancel_here(struct coro_task *t)
     return 0;
 }
 
-int coro_task_cancel(struct coro_task *t)
+/* Delivers a cancel to t (asyncio's Task.cancel once counted). */
+static int task_cancel_deliver(struct coro_task *t)
 {
     struct coro_task *cur = t, *next;
     struct coro_future *w;
     size_t n = 0, i;
-    if (t->fut.state != CORO_PENDING)
-        return CORO_ESTATE;
     if (!(t->fut.task & CORO__T_WAIT_FUT) || (t->fut.task & CORO__T_MARK))
         return task_cancel_here(t);
     /* asyncio cancels what the task awaits, which for a task awaiting a
@@ -948,6 +958,61 @@ int coro_task_cancel(struct coro_task *t)
             cur = task_of_fut((struct coro_future *)cur->fut.val.p);
     }
     return 0;
+}
+
+int coro_task_cancel(struct coro_task *t)
+{
+    return coro__task_cancel_from(t, NULL);
+}
+
+/* t's own scopes, innermost first: those of t's chain up to its group. */
+#define OWN_SCOPES(s, t) for ((s) = (t)->scope; (s) && (s)->task == (t); (s) = (s)->outer)
+
+int coro__task_cancel_from(struct coro_task *t, struct coro_scope *origin)
+{
+    struct coro_scope *s, *shield = NULL;
+    if (t->fut.state != CORO_PENDING)
+        return CORO_ESTATE;
+    if (t->scope && t->scope->task == t && t->scope->requests < UINT16_MAX)
+        t->scope->requests++;
+    OWN_SCOPES(s, t) {
+        if (s == origin)
+            break;
+        if (s->flags & CORO__SC_SHIELD)
+            shield = s;             /* the outermost shield it crosses */
+    }
+    if (shield) {
+        shield->flags |= CORO__SC_HELD;
+        return 0;
+    }
+    return task_cancel_deliver(t);
+}
+
+void coro__scope_push(struct coro_task *t, struct coro_scope *s)
+{
+    s->outer = t->scope;
+    s->task = t;
+    s->requests = 0;
+    t->scope = s;
+}
+
+unsigned coro__scope_pop(struct coro_scope *s, unsigned own)
+{
+    struct coro_task *t = s->task;
+    unsigned others = s->requests > own ? s->requests - own : 0;
+    t->scope = s->outer;
+    if (s->outer && s->outer->task == t) {
+        unsigned n = s->outer->requests + others;
+        s->outer->requests = (uint16_t)(n < UINT16_MAX ? n : UINT16_MAX);
+    }
+    if (s->flags & CORO__SC_HELD) {
+        s->flags &= (unsigned char)~CORO__SC_HELD;
+        if (t->fut.state == CORO_PENDING)
+            task_cancel_deliver(t);
+    } else if (own && !others && (t->fut.task & CORO__T_RUNNING)) {
+        t->fut.task &= (unsigned char)~CORO__T_CANCEL;  /* only s asked: withdrawn */
+    }
+    return others;
 }
 
 int coro_task_set_name(struct coro_task *t, const char *name)
@@ -1031,7 +1096,7 @@ int coro_loop_sleep_arm(struct coro_loop *loop, coro_time ns)
         return CORO_ENOTASK;
     if (ns <= 0)
         return 0;       /* sleep(0): the bare yield requeues the task */
-    return coro_loop_sleep_until_arm(loop, time_add(loop->now, ns));
+    return coro_loop_sleep_until_arm(loop, coro__time_add(loop->now, ns));
 }
 
 int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list)

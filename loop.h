@@ -89,6 +89,7 @@ extern "C" {
 struct coro_loop;
 struct coro_future;
 struct coro_task;
+struct coro_scope;
 
 /* ------------------------------------------------------------------------ */
 /* Handles: the unit of scheduled work                                      */
@@ -288,6 +289,9 @@ int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time w
  * due at the next iteration in deadline order. */
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay);
 
+/* Private: a + b, saturated at the ends of time: no deadline wraps round. */
+coro_time coro__time_add(coro_time a, coro_time b);
+
 /* handle.cancel(): unschedules h (O(log n) in the heap, O(queue) on the ready
  * queue). 0, or CORO_ESTATE if h was not scheduled by call_soon/later/at. */
 int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h);
@@ -418,14 +422,18 @@ int coro_future_remove_done_callback(struct coro_future *f, struct coro_handle *
 /* ------------------------------------------------------------------------ */
 
 /* asyncio.Task: drives the coroutine whose frame begins with it; is itself a
- * future whose result is the coroutine's return value. 88 bytes on x86-64:
- * the generator header (40), the future (32) and the node (16) that sits on
- * the ready queue, on a waiter list or in the timer heap (one at a time). */
+ * future whose result is the coroutine's return value. 104 bytes on x86-64
+ * (44 on the AVR): the generator header (40), the future (32), the node (16)
+ * that sits on the ready queue, on a waiter list or in the timer heap (one
+ * at a time), and two links (16) for timeouts and task groups (scope.h). */
 struct coro_task {
     struct coro co;             /* the coroutine: first, so the body's frame
                                    cast works */
     struct coro_future fut;     /* the task's outcome */
     struct coro_handle h;       /* the task's place in the loop */
+    struct coro_scope *scope;   /* private: its innermost cancel scope (scope.h),
+                                   then the task group it belongs to, or NULL */
+    struct coro_task *gnext;    /* private: the next child of its task group */
 };
 
 /* asyncio.ensure_future(coro()): coro_init(&t->co, fn), then schedules the
@@ -576,6 +584,47 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
     co->err = coro_future_result(f, r);
     return co->err;
 }
+
+/* For writers of cancel scopes (scope.h: timeouts, task groups): the part
+ * of a scope the loop reads. A task's scopes form a chain, innermost first
+ * (coro_task.scope, then each `outer`); a child of a task group continues
+ * its chain into the group, which belongs to another task (the group's
+ * `task`): there the child's own chain ends. 32 bytes on x86-64, 9 on
+ * the AVR.
+ *   - A cancel of the task (coro_task_cancel, or a scope's expiry) is
+ *     counted in its innermost scope (`requests`); a scope that ends hands
+ *     on to its outer scope the requests that were not its own
+ *     (coro__scope_pop). So a scope tells its own cancel from an outer one,
+ *     as asyncio counts them with Task.cancelling() / uncancel().
+ *   - A shielded scope (CORO__SC_SHIELD) holds back the cancels that come
+ *     from outside it: such a cancel waits in the outermost shield it
+ *     crosses (CORO__SC_HELD) and is delivered when that scope ends.
+ *   - When a child of a group ends, its handle runs the group's
+ *     `child_done` (as the first of its done callbacks). */
+struct coro_scope {
+    struct coro_scope *outer;   /* the enclosing scope, or NULL */
+    struct coro_task *task;     /* the task whose scope this is */
+    coro_callback child_done;   /* a task group's: runs when a child ends */
+    uint16_t requests;          /* cancels of the task counted here */
+    unsigned char flags;        /* CORO__SC_* */
+};
+
+#define CORO__SC_SHIELD  1u     /* holds back cancels from outside */
+#define CORO__SC_HELD    2u     /* a cancel waits for this scope's end */
+
+/* Private: cancels t on behalf of `origin` (a scope of t's chain, or NULL
+ * for anyone outside it): counts the request and delivers it, or holds it
+ * in a shield. 0, or CORO_ESTATE if t is done. */
+int coro__task_cancel_from(struct coro_task *t, struct coro_scope *origin);
+
+/* Private: pushes s as t's innermost scope. */
+void coro__scope_push(struct coro_task *t, struct coro_scope *s);
+
+/* Private: ends t's innermost scope s, whose own cancel requests number
+ * `own` (0 or 1): the others go on to the outer scope, a cancel s held is
+ * delivered now, and if s's own cancel is all that was asked and has not
+ * been delivered yet, it is withdrawn. Returns the number of the others. */
+unsigned coro__scope_pop(struct coro_scope *s, unsigned own);
 
 /* Private: kinds of futures (coro_future.kind): how coro_future_cancel
  * treats them. */

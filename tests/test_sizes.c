@@ -5,7 +5,7 @@
 #include "check_main.h"
 #include <stdlib.h>
 
-#include "loop.h"
+#include "scope.h"
 
 START_TEST(test_documented_sizes_on_x86_64)
 {
@@ -16,17 +16,20 @@ START_TEST(test_documented_sizes_on_x86_64)
     ck_assert_uint_eq(sizeof(struct coro_handle), 16);
     ck_assert_uint_eq(sizeof(struct coro_timer_slot), 16);
     ck_assert_uint_eq(sizeof(struct coro_future), 32);
-    ck_assert_uint_eq(sizeof(struct coro_task), 88);
+    ck_assert_uint_eq(sizeof(struct coro_task), 104);
     ck_assert_uint_eq(sizeof(struct coro_loop), 112);
     ck_assert_uint_eq(sizeof(struct coro_watch), 32);
     ck_assert_uint_eq(sizeof(struct coro_wait), 96);
     ck_assert_uint_eq(sizeof(struct coro_wait_for), 96);
     ck_assert_uint_eq(sizeof(struct coro_shield), 72);
     ck_assert_uint_eq(sizeof(struct coro_future_hooked), 40);
+    ck_assert_uint_eq(sizeof(struct coro_scope), 32);
+    ck_assert_uint_eq(sizeof(struct coro_timeout), 88);
+    ck_assert_uint_eq(sizeof(struct coro_taskgroup), 120);
     /* a sleeping task's bookkeeping beyond its generator header: the task's
-     * future and node, and its slot in the timer heap */
+     * future, node and scope links, and its slot in the timer heap */
     ck_assert_uint_le(sizeof(struct coro_task) - sizeof(struct coro) +
-                      sizeof(struct coro_timer_slot), 64);
+                      sizeof(struct coro_timer_slot), 80);
 #endif
 }
 END_TEST
