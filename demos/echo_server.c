@@ -3,10 +3,12 @@
  * echo_server.c -- asyncio's echo server on the selector loop: one task per
  * connection, thousands of connections on one thread, a few KB each.
  *
- *   echo_server --port P [--max-clients N] [--backend NAME]
+ *   echo_server --port P [--max-clients N] [--idle-timeout SECONDS] [--backend NAME]
  *
  * Listens on 127.0.0.1:P (0: the OS picks; the line `listening on port P` says
- * which), echoes what each client sends until it closes. Stops on SIGINT or
+ * which), echoes what each client sends until it closes, or until it has
+ * been idle (nothing received) for --idle-timeout seconds (default 60; 0:
+ * never), so that idle peers cannot hold every fd for ever. Stops on SIGINT or
  * SIGTERM (every connection is cancelled and closed, exit status 0), or once
  * N connections have closed. --backend picks the selector: select, poll,
  * epoll, kqueue (default: the best here).
@@ -14,12 +16,18 @@
  * The Python it follows:
  *
  *   async def handle(conn):
- *       while True:
- *           data = await loop.sock_recv(conn, 2048)
- *           if not data:
- *               break
- *           await loop.sock_sendall(conn, data)
- *       conn.close()
+ *       try:
+ *           async with asyncio.timeout(IDLE) as idle:
+ *               while True:
+ *                   data = await loop.sock_recv(conn, 2048)
+ *                   if not data:
+ *                       break
+ *                   idle.reschedule(loop.time() + IDLE)
+ *                   await loop.sock_sendall(conn, data)
+ *       except TimeoutError:
+ *           pass
+ *       finally:
+ *           conn.close()
  *
  *   async def serve(srv):
  *       while True:
@@ -47,6 +55,7 @@
 #include <sys/socket.h>
 
 #include "io.h"
+#include "scope.h"
 #include "cli.h"
 
 #define ECHO_BUF 2048               /* bytes each connection reads at a time */
@@ -55,6 +64,7 @@
 static struct coro_loop loop;
 static struct coro_io_loop iol;
 static int got_signal;           /* stopped by SIGINT or SIGTERM */
+static coro_time idle_timeout = 60 * CORO_SEC;  /* --idle-timeout; CORO_FOREVER: none */
 
 /* ---- a connection ------------------------------------------------------- */
 
@@ -68,23 +78,33 @@ struct conn {
     ssize_t n;                      /* data: len(data) */
     size_t sent;                    /* sock_sendall's progress */
     char buf[ECHO_BUF];             /* data */
-    struct coro_try fin;     /* try: ... finally: of the body */
+    struct coro_try fin;            /* try: ... finally: of the body */
+    struct coro_timeout idle;       /* async with asyncio.timeout(IDLE) as idle */
 };
+
+static long idle_closed;            /* connections closed for being idle */
+
 
 static int handle(struct coro *co)
 {
     struct conn *f = (struct conn *)co;
     CORO_BEGIN(co);
     CORO_TRY(co, &f->fin) {
-        for (;;) {                                                  /* while True: */
-            CORO_SOCK_RECV(co, &f->io, f->buf, sizeof f->buf, f->n); /* data = await loop.sock_recv(conn, 2048) */
-            if (f->n == 0)                                          /* if not data: */
-                break;                                              /*     break */
-            CORO_SOCK_SENDALL(co, &f->io, f->buf, (size_t)f->n, f->sent); /* await loop.sock_sendall(conn, data) */
-            /* the client answers what we sent: wait for it rather than try a
-             * recv that would only say EAGAIN (a system call per round trip) */
-            CORO_IO_WAIT(co, &f->io, CORO_EVENT_READ);
-        }
+        CORO_TIMEOUT(co, &loop, &f->idle, idle_timeout) {           /* async with asyncio.timeout(IDLE) as idle: */
+            for (;;) {                                              /* while True: */
+                CORO_SOCK_RECV(co, &f->io, f->buf, sizeof f->buf, f->n); /* data = await loop.sock_recv(conn, 2048) */
+                if (f->n == 0)                                      /* if not data: */
+                    break;                                          /*     break */
+                if (idle_timeout != CORO_FOREVER)                   /* idle.reschedule(loop.time() + IDLE) */
+                    coro_timeout_reschedule(&f->idle, coro_loop_time(&loop) + idle_timeout);
+                CORO_SOCK_SENDALL(co, &f->io, f->buf, (size_t)f->n, f->sent); /* await loop.sock_sendall(conn, data) */
+                /* the client answers what we sent: wait for it rather than try a
+                 * recv that would only say EAGAIN (a system call per round trip) */
+                CORO_IO_WAIT(co, &f->io, CORO_EVENT_READ);
+            }
+        } CORO_END_TIMEOUT(co, &f->idle);
+    } CORO_EXCEPT(co, &f->fin, CORO_ETIMEDOUT) {                    /* except TimeoutError: */
+        idle_closed++;                                              /*     pass */
     } CORO_FINALLY(co, &f->fin) {
         close(coro_io_close(&f->io));                               /* conn.close() */
     } CORO_END_TRY(co, &f->fin);
@@ -251,7 +271,8 @@ static int listen_on(int port, int *bound)
 }
 
 static const char help[] =
-    "usage: echo_server --port P [--max-clients N] [--backend NAME]\n"
+    "usage: echo_server --port P [--max-clients N] [--idle-timeout SECONDS]\n"
+    "                   [--backend NAME]\n"
     "\n"
     "asyncio's echo server on coro's selector loop: a task per connection echoes\n"
     "what its client sends until the client closes.\n"
@@ -259,6 +280,8 @@ static const char help[] =
     "  --port P           listen on 127.0.0.1:P (0: the OS picks; the line\n"
     "                     'listening on port P' says which)\n"
     "  --max-clients N    exit once N connections have closed (default: never)\n"
+    "  --idle-timeout S   close a connection that sent nothing for S seconds\n"
+    "                     (default 60; 0: never)\n"
     "  --backend NAME     the selector: select, poll, epoll, kqueue (default: the\n"
     "                     best here)\n"
     "  -h, --help         this help\n"
@@ -267,7 +290,7 @@ static const char help[] =
 
 int main(int argc, char **argv)
 {
-    static struct coro_timer_slot timers[8];
+    struct coro_timer_slot *timers;     /* a connection's idle timer, at most one each */
     struct coro_handle stop;
     struct coro_signal sigint, sigterm;
     struct sigaction sa;
@@ -283,7 +306,11 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--max-clients") == 0)
             srv.max_clients = cli_long("echo_server", "--max-clients",
                                        cli_value("echo_server", argc, argv, &i), 0, LONG_MAX);
-        else if (strcmp(argv[i], "--backend") == 0)
+        else if (strcmp(argv[i], "--idle-timeout") == 0) {
+            double s = cli_double("echo_server", "--idle-timeout",
+                                  cli_value("echo_server", argc, argv, &i), 0, 86400);
+            idle_timeout = s > 0 ? (coro_time)(s * CORO_SEC) : CORO_FOREVER;
+        } else if (strcmp(argv[i], "--backend") == 0)
             backend = cli_value("echo_server", argc, argv, &i);
         else
             cli_unknown("echo_server", argv[i]);
@@ -293,15 +320,22 @@ int main(int argc, char **argv)
 
     max_fds = raise_nofile();
     signal(SIGPIPE, SIG_IGN);
-    coro_loop_init(&loop, timers, 8);
+    timers = (struct coro_timer_slot *)calloc((size_t)max_fds + 8, sizeof *timers);
+    if (!timers) {
+        fprintf(stderr, "echo_server: out of memory\n");
+        return 1;
+    }
+    coro_loop_init(&loop, timers, (uint32_t)max_fds + 8);
     if ((rc = coro_io_loop_open(&iol, &loop, backend, max_fds)) != 0) {
         fprintf(stderr, "echo_server: selector %s: %s\n", backend ? backend : "(default)",
                 coro_strerror(rc));
+        free(timers);
         return 1;
     }
     if ((fd = listen_on(port, &port)) < 0) {
         fprintf(stderr, "echo_server: port %d: %s\n", port, coro_strerror(fd));
         coro_io_loop_close(&iol, &loop);
+        free(timers);
         return 1;
     }
     /* SIGINT / SIGTERM stop the loop. Ignored before the loop handles them,
@@ -340,8 +374,9 @@ int main(int argc, char **argv)
     coro_io_close(&srv.io);
     close(fd);
     coro_io_loop_close(&iol, &loop);
-    fprintf(stderr, "echo_server: %ld connections served (%zu bytes each), %ld accepts retried "
-            "for want of fds%s\n", srv.closed, sizeof(struct conn), srv.emfile,
-            got_signal ? ", stopped by a signal" : "");
+    fprintf(stderr, "echo_server: %ld connections served (%zu bytes each), %ld closed idle, "
+            "%ld accepts retried for want of fds%s\n", srv.closed, sizeof(struct conn),
+            idle_closed, srv.emfile, got_signal ? ", stopped by a signal" : "");
+    free(timers);
     return srv.live ? 1 : 0;
 }

@@ -4,7 +4,7 @@
  * tests/net.sh).
  *
  *   echo_clients PORT [--clients N] [--bytes B] [--timeout SECONDS]
- *                [--hog BYTES]
+ *                [--hog BYTES] [--idle N]
  *
  * Opens N connections to 127.0.0.1:PORT at once (non-blocking, one poll()
  * over all of them; RLIMIT_NOFILE's soft limit is raised to the hard one),
@@ -19,6 +19,11 @@
  * echo back to a client that does not read); then the N clients run while
  * the hog keeps pushing. They must all succeed: one stuck client must not
  * hold up the others.
+ *
+ * --idle N first opens N more connections that never send nor read, kept
+ * open to the end (peers that hold a server's fds: against a server with an
+ * idle timeout, the N clients must still succeed once the idle ones are
+ * dropped). The idle ones are counted: how many the server closed.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -93,7 +98,7 @@ static int open_conn(int port)
 static void usage(void)
 {
     fprintf(stderr, "usage: echo_clients PORT [--clients N] [--bytes B] [--timeout SECONDS] "
-                    "[--hog BYTES]\n");
+                    "[--hog BYTES] [--idle N]\n");
     exit(2);
 }
 
@@ -103,7 +108,8 @@ int main(int argc, char **argv)
     static char hogbuf[65536];
     struct client *c;
     struct pollfd *pfd;
-    long nclients = 1000, i, left, failures = 0;
+    long nclients = 1000, i, left, failures = 0, nidle = 0, idle_closed = 0;
+    int *idle = NULL;
     size_t bytes = 4000, hog_bytes = 0, hog_sent = 0;
     double timeout = 30, deadline;
     int port, hog = -1;
@@ -124,10 +130,12 @@ int main(int argc, char **argv)
             timeout = atof(argv[++i]);
         else if (strcmp(argv[i], "--hog") == 0)
             hog_bytes = (size_t)atol(argv[++i]);
+        else if (strcmp(argv[i], "--idle") == 0)
+            nidle = atol(argv[++i]);
         else
             usage();
     }
-    if (nclients < 1 || bytes < 1 || timeout <= 0)
+    if (nclients < 1 || bytes < 1 || timeout <= 0 || nidle < 0)
         usage();
     signal(SIGPIPE, SIG_IGN);
     raise_nofile();
@@ -158,6 +166,20 @@ int main(int argc, char **argv)
             if (now() > deadline)
                 break;
         }
+    }
+
+    /* The idle peers: connected (or waiting in the server's backlog), silent */
+    if (nidle) {
+        idle = (int *)calloc((size_t)nidle, sizeof *idle);
+        if (!idle) {
+            fprintf(stderr, "echo_clients: out of memory\n");
+            return 1;
+        }
+        for (i = 0; i < nidle; i++)
+            if ((idle[i] = open_conn(port)) < 0) {
+                fprintf(stderr, "echo_clients: idle %ld: connect: %s\n", i, strerror(errno));
+                return 1;
+            }
     }
 
     c = (struct client *)calloc((size_t)nclients, sizeof *c);
@@ -281,6 +303,16 @@ int main(int argc, char **argv)
         printf("hog: sent %zu of %zu bytes without reading\n", hog_sent, hog_bytes);
         close(hog);
     }
+    for (i = 0; i < nidle; i++) {       /* did the server hang up on it? */
+        char b;
+        ssize_t n = recv(idle[i], &b, 1, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+            idle_closed++;
+        close(idle[i]);
+    }
+    if (nidle)
+        printf("idle: %ld of %ld idle connections closed by the server\n", idle_closed, nidle);
+    free(idle);
     if (failures == 0)
         printf("echo_clients: %ld clients, %zu bytes each: every byte echoed\n", nclients, bytes);
     else

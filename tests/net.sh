@@ -313,6 +313,32 @@ else
     check "echo_server: exits 0 on SIGTERM" $status "exit $status; $(cat "$tmp/echo.err")"
 fi
 
+echo "== hostile peers"
+# 300 peers that connect and stay silent, against a server limited to 256
+# fds: with an idle timeout they are dropped and new clients are served; with
+# none, the same peers deny service (which shows the test can fail)
+for idle in 1 0; do
+    start "idle$idle" sh -c 'ulimit -n 256 && exec "$0" "$@"' "$dir/echo_server" --port 0 \
+        --idle-timeout "$idle"
+    if [ -z "$port" ]; then
+        bad "echo_server --idle-timeout $idle starts under ulimit -n 256"
+        continue
+    fi
+    if [ "$idle" = 1 ]; then
+        out=$($T "$clients" "$port" --clients 5 --idle 300 --timeout 20 2>&1)
+        check "echo_server --idle-timeout 1, ulimit -n 256: 300 idle peers, then 5 clients echoed" \
+            $? "$out"
+    else
+        out=$($T "$clients" "$port" --clients 5 --idle 300 --timeout 3 2>&1)
+        [ $? -ne 0 ]
+        check "echo_server without an idle timeout: the same peers deny the 5 clients service" \
+            $? "$out"
+    fi
+    stop "idle$idle"
+    check "echo_server --idle-timeout $idle: exits 0 on SIGTERM" $status \
+        "exit $status; $(cat "$tmp/idle$idle.err")"
+done
+
 echo "== faults"
 # a closed port: start a server, note its port, stop it
 start gone "$dir/slowpoetry" --port 0 --max-clients 1 "$ref/science.txt"
