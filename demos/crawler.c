@@ -7,12 +7,15 @@
  * what the tutorial's selector callbacks do (set a future's result) is done
  * by the loop's add_reader / add_writer callbacks.
  *
- *   crawler PORT [PORT ...]              (slow poetry servers on 127.0.0.1)
+ *   crawler [--timeout SECONDS] PORT [PORT ...]   (slow poetry servers on 127.0.0.1)
  *
  * Prints `port P: N bytes` as each fetch finishes, then `total X.X s`. The
  * fetches overlap: the total is about the slowest one, not the sum. A fetch
  * that fails is reported on stderr with its port (and the bytes it had read);
- * the others go on, and the exit status is then 1.
+ * the others go on, and the exit status is then 1. --timeout (default 10;
+ * 0: none) bounds the connect and each read: a silent server ends in an
+ * error for its port (asyncio.timeout around the fetch, rescheduled after
+ * each chunk). A response may be up to 64 KiB.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -25,6 +28,7 @@
 #include <sys/socket.h>
 
 #include "io.h"
+#include "scope.h"
 #include "cli.h"
 
 #define FETCH_BUF 65536             /* a fetch's buffer: the largest response */
@@ -36,6 +40,7 @@ static struct coro_loop loop;       /* the loop and its selector: */
 static struct coro_io_loop iol;     /* selector = DefaultSelector() */
 static int pending;                 /* pending = set() */
 static int failed;
+static coro_time timeout = 10 * CORO_SEC;  /* --timeout; CORO_FOREVER: none */
 
 /* ---- def connect(sock, address): ----------------------------------------- */
 
@@ -139,10 +144,12 @@ static int read_body(struct coro *co)
 struct read_all {
     struct coro co;
     struct coro_io *sock;
+    struct coro_timeout *deadline;  /* the fetch's timeout: each read gets it anew */
     char *response;                 /* the fetch's buffer */
     size_t size, len;
     struct read read;
     coro_value chunk;
+    char past;                      /* a full buffer reads one byte more here */
 };
 
 /* chunk = yield from read(sock): prepares the frame of read() */
@@ -150,8 +157,8 @@ static struct coro *read_call(struct read_all *f)
 {
     size_t room = f->size - f->len;
     f->read.sock = f->sock;
-    f->read.buf = f->response + f->len;
-    f->read.size = room < READ_SIZE ? room : READ_SIZE;
+    f->read.buf = room ? f->response + f->len : &f->past;  /* full: is that all? */
+    f->read.size = room == 0 ? 1 : room < READ_SIZE ? room : READ_SIZE;
     f->read.registered = 0;
     coro_init(&f->read.co, read_body);
     return &f->read.co;
@@ -164,9 +171,11 @@ static int read_all(struct coro *co)
     f->len = 0;                                             /* response = [] */
     CORO_AWAIT(co, read_call(f), f->chunk);                 /* chunk = yield from read(sock) */
     while (f->chunk.v.i > 0) {                              /* while chunk: */
-        f->len += (size_t)f->chunk.v.i;                     /*     response.append(chunk) */
         if (f->len == f->size)
-            CORO_RAISE(co, -EMSGSIZE);                      /*     (the buffer is full) */
+            CORO_RAISE(co, -EMSGSIZE);                      /*     (more than the buffer holds) */
+        f->len += (size_t)f->chunk.v.i;                     /*     response.append(chunk) */
+        if (timeout != CORO_FOREVER)                        /*     (the next read: a new deadline) */
+            coro_timeout_reschedule(f->deadline, coro_loop_time(&loop) + timeout);
         CORO_AWAIT(co, read_call(f), f->chunk);             /*     chunk = yield from read(sock) */
     }
     CORO_RETURN(co, coro_int((intptr_t)f->len));            /* return b''.join(response) */
@@ -185,6 +194,7 @@ struct fetch {
     coro_value poem;
     char response[FETCH_BUF];
     struct coro_try fin;     /* try: ... finally: of the body */
+    struct coro_timeout deadline;   /* async with asyncio.timeout(TIMEOUT) */
 };
 
 static int fetch(struct coro *co)
@@ -197,17 +207,20 @@ static int fetch(struct coro *co)
         if (fd < 0)                                             /*   SOCK_STREAM) */
             CORO_RAISE(co, -errno);
         coro_io_init(&f->sock, &loop, fd);
-        f->connect.sock = &f->sock;
-        f->connect.address = &f->address;
-        coro_init(&f->connect.co, connect_body);
-        CORO_AWAIT(co, &f->connect.co, f->poem);                /* yield from connect(sock, address) */
-        if (send(f->sock.fd, request, sizeof request - 1, 0) < 0) /* sock.send(b'GET / HTTP/1.0...') */
-            CORO_RAISE(co, -errno);
-        f->read_all.sock = &f->sock;
-        f->read_all.response = f->response;
-        f->read_all.size = sizeof f->response;
-        coro_init(&f->read_all.co, read_all);
-        CORO_AWAIT(co, &f->read_all.co, f->poem);               /* poem = yield from read_all(sock) */
+        CORO_TIMEOUT(co, &loop, &f->deadline, timeout) {        /* async with asyncio.timeout(TIMEOUT): */
+            f->connect.sock = &f->sock;
+            f->connect.address = &f->address;
+            coro_init(&f->connect.co, connect_body);
+            CORO_AWAIT(co, &f->connect.co, f->poem);            /* yield from connect(sock, address) */
+            if (send(f->sock.fd, request, sizeof request - 1, 0) < 0) /* sock.send(b'GET / HTTP/1.0...') */
+                CORO_RAISE(co, -errno);
+            f->read_all.sock = &f->sock;
+            f->read_all.deadline = &f->deadline;
+            f->read_all.response = f->response;
+            f->read_all.size = sizeof f->response;
+            coro_init(&f->read_all.co, read_all);
+            CORO_AWAIT(co, &f->read_all.co, f->poem);           /* poem = yield from read_all(sock) */
+        } CORO_END_TIMEOUT(co, &f->deadline);
         fd = f->sock.fd;
         coro_io_close(&f->sock);                                /* sock.close() */
         close(fd);
@@ -234,34 +247,48 @@ static int fetch(struct coro *co)
 }
 
 static const char help[] =
-    "usage: crawler PORT [PORT ...]\n"
+    "usage: crawler [--timeout SECONDS] PORT [PORT ...]\n"
     "\n"
     "The tutorial's third crawler (\"A Web Crawler With asyncio Coroutines\"):\n"
     "generators, futures and `yield from` on coro's selector loop. Fetches from\n"
     "every PORT at once and prints `port P: N bytes` as each fetch finishes,\n"
     "then `total X.X s`; a failed fetch is reported with its port (exit 1).\n"
     "\n"
-    "  PORT         a slow poetry server on 127.0.0.1 (demos/slowpoetry)\n"
-    "  -h, --help   this help\n";
+    "  PORT                a slow poetry server on 127.0.0.1 (demos/slowpoetry)\n"
+    "  --timeout SECONDS   for the connect and each read (default 10; 0: none);\n"
+    "                      first, if given\n"
+    "  -h, --help          this help\n";
 
 int main(int argc, char **argv)
 {
-    struct coro_timer_slot timers[4];
+    struct coro_timer_slot *timers;     /* a timeout each */
     struct fetch *fetches;
     coro_time start;
-    int i, rc;
+    int i = 1, rc;
 
+    if (argc > 1 && strcmp(argv[1], "--timeout") == 0) {
+        double t = cli_double("crawler", "--timeout", cli_value("crawler", argc, argv, &i), 0,
+                              86400);
+        timeout = t > 0 ? (coro_time)(t * (double)CORO_SEC) : CORO_FOREVER;
+        argv[2] = argv[0];
+        argv += 2;
+        argc -= 2;
+    }
     cli_ports("crawler", help, argc, argv);
     signal(SIGPIPE, SIG_IGN);
     fetches = (struct fetch *)calloc((size_t)(argc - 1), sizeof *fetches);
-    if (!fetches) {
+    timers = (struct coro_timer_slot *)calloc((size_t)argc, sizeof *timers);
+    if (!fetches || !timers) {
         fprintf(stderr, "crawler: out of memory\n");
+        free(fetches);
+        free(timers);
         return 1;
     }
-    coro_loop_init(&loop, timers, 4);
+    coro_loop_init(&loop, timers, (uint32_t)argc);
     if ((rc = coro_io_loop_open(&iol, &loop, NULL, 1024)) != 0) {
         fprintf(stderr, "crawler: selector: %s\n", coro_strerror(rc));
         free(fetches);
+        free(timers);
         return 1;
     }
     start = loop.clock->now(&loop);                         /* start = time.time() */
@@ -284,5 +311,6 @@ int main(int argc, char **argv)
            (double)(loop.clock->now(&loop) - start) / CORO_SEC);
     coro_io_loop_close(&iol, &loop);
     free(fetches);
+    free(timers);
     return failed;
 }

@@ -7,10 +7,14 @@
  * connection.
  *
  *   slowpoetry [--port P] [--num-bytes N] [--delay SECONDS] [--max-clients M]
+ *              [--write-timeout SECONDS] [--max-concurrent C]
  *              [--close-after BYTES [--reset]] FILE
  *
  * Listens on 127.0.0.1 only; prints `serving FILE on port P` (P: the port the
  * OS chose for --port 0) and exits once M clients were served (default 1000).
+ * It serves at most C clients at once (default 1024; the others wait), and
+ * drops a client that took in nothing for --write-timeout seconds (default
+ * 30; 0: never), so that clients that never read cannot hold every slot.
  * --close-after BYTES closes each connection once that many bytes are sent:
  * a peer that goes away in the middle of the poem, for the crawlers' tests;
  * with --reset it hangs up with a TCP reset (RST) instead of a FIN.
@@ -18,14 +22,20 @@
  * The Python it follows (as asyncio would write slowpoetry.py's loop body):
  *
  *   async def serve(sock):
- *       try:                                   # read the request, if the client
- *           await asyncio.wait_for(loop.sock_recv(sock, 4096), 0.2)   # sends one
- *       except asyncio.TimeoutError:
- *           pass
- *       for i in range(0, len(poem), num_bytes):
- *           await loop.sock_sendall(sock, poem[i:i + num_bytes])
- *           await asyncio.sleep(delay)
- *       sock.close()
+ *       try:
+ *           try:                               # read the request, if the client
+ *               async with asyncio.timeout(0.2):   # sends one
+ *                   await loop.sock_recv(sock, 4096)
+ *           except TimeoutError:
+ *               pass
+ *           for i in range(0, len(poem), num_bytes):
+ *               async with asyncio.timeout(write_timeout):
+ *                   await loop.sock_sendall(sock, poem[i:i + num_bytes])
+ *               await asyncio.sleep(delay)
+ *       except TimeoutError:                   # it does not read: drop it
+ *           dropped += 1
+ *       finally:
+ *           sock.close()
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -39,10 +49,11 @@
 #include <sys/socket.h>
 
 #include "io.h"
+#include "scope.h"
 #include "sync.h"
 #include "cli.h"
 
-#define MAX_CONCURRENT 1024     /* connections served at once; more wait */
+#define MAX_CONCURRENT 1024     /* connections served at once at most; more wait */
 
 static struct coro_loop loop;
 static struct coro_io_loop iol;
@@ -52,61 +63,39 @@ static char *poem;                      /* poem = open(file, 'rb').read() */
 static size_t poem_len, num_bytes = 10, close_after;
 static int reset;                       /* --reset */
 static coro_time delay = 100 * CORO_MSEC;
-static long max_clients = 1000, served, live;
+static coro_time write_timeout = 30 * CORO_SEC;     /* CORO_FOREVER: none */
+static long max_clients = 1000, max_concurrent = MAX_CONCURRENT, served, live, dropped;
 
 /* ---- a connection ------------------------------------------------------- */
-
-/* loop.sock_recv(sock, 4096), as a task that wait_for can time out. */
-struct request {
-    struct coro_task task;
-    struct coro_io *io;
-    ssize_t n;
-    char buf[512];                      /* the request is read and dropped */
-};
-
-static int read_request(struct coro *co)
-{
-    struct request *f = (struct request *)co;
-    CORO_BEGIN(co);
-    CORO_SOCK_RECV(co, f->io, f->buf, sizeof f->buf, f->n);
-    CORO_RETURN(co, coro_int(f->n));
-    CORO_END(co);
-}
 
 /* async def serve(sock): */
 struct poet {
     struct coro_task task;
     struct coro_io io;                  /* sock */
     struct coro_handle done;            /* task.add_done_callback(served) */
-    struct request request;
-    struct coro_wait_for wait_for;
-    coro_value r;
-    int err, ignored;
+    struct coro_timeout to;             /* async with asyncio.timeout(...) */
+    struct coro_try fin, req;           /* the two try blocks of the body */
+    ssize_t n;
     size_t i, len, sent;
-    struct coro_try fin;     /* try: ... finally: of the body */
+    char buf[512];                      /* the request is read and dropped */
 };
 
 static int serve(struct coro *co)
 {
     struct poet *f = (struct poet *)co;
     CORO_BEGIN(co);
-    CORO_TRY(co, &f->fin) {
-        f->request.io = &f->io;                                 /* try: */
-        coro_task_start(&f->request.task, &loop, read_request); /*   await asyncio.wait_for( */
-        co->err = coro_wait_for(&f->wait_for, &loop, &f->request.task.fut, /* sock_recv(sock, 4096), */
-                                200 * CORO_MSEC);               /*     0.2) */
-        if (co->err) {                      /* no timer slot: give up the request */
-            f->err = co->err;
-            coro_task_cancel(&f->request.task);
-            CORO_AWAIT_FUTURE_CATCH(co, &f->request.task.fut, f->r, f->ignored);
-            CORO_RAISE(co, f->err);         /* once the request task is done */
-        }
-        CORO_AWAIT_FUTURE_CATCH(co, &f->wait_for.fut, f->r, f->err);
-        if (f->err && f->err != CORO_ETIMEDOUT)                 /* except asyncio.TimeoutError: */
-            CORO_RAISE(co, f->err);                             /*     pass */
+    CORO_TRY(co, &f->fin) {                                     /* try: */
+        CORO_TRY(co, &f->req) {                                 /*   try: */
+            CORO_TIMEOUT(co, &loop, &f->to, 200 * CORO_MSEC) {  /*     async with asyncio.timeout(0.2): */
+                CORO_SOCK_RECV(co, &f->io, f->buf, sizeof f->buf, f->n); /* await loop.sock_recv(sock, 4096) */
+            } CORO_END_TIMEOUT(co, &f->to);
+        } CORO_EXCEPT(co, &f->req, CORO_ETIMEDOUT) {            /*   except TimeoutError: */
+        } CORO_END_TRY(co, &f->req);                            /*     pass */
         for (f->i = 0; f->i < poem_len; f->i += num_bytes) {    /* for i in range(0, len(poem), num_bytes): */
             f->len = poem_len - f->i < num_bytes ? poem_len - f->i : num_bytes;
-            CORO_SOCK_SENDALL(co, &f->io, poem + f->i, f->len, f->sent); /* await loop.sock_sendall(sock, poem[i:i + num_bytes]) */
+            CORO_TIMEOUT(co, &loop, &f->to, write_timeout) {    /* async with asyncio.timeout(write_timeout): */
+                CORO_SOCK_SENDALL(co, &f->io, poem + f->i, f->len, f->sent); /* await loop.sock_sendall(sock, poem[i:i + num_bytes]) */
+            } CORO_END_TIMEOUT(co, &f->to);
             CORO_SLEEP(co, &loop, delay);                       /*     await asyncio.sleep(delay) */
             if (close_after && f->i + f->len >= close_after) {  /* (--close-after: hang up early, */
                 if (reset) {                                    /*  --reset: with an RST) */
@@ -118,6 +107,8 @@ static int serve(struct coro *co)
                 break;
             }
         }
+    } CORO_EXCEPT(co, &f->fin, CORO_ETIMEDOUT) {                /* except TimeoutError: */
+        dropped++;                                              /*     dropped += 1 */
     } CORO_FINALLY(co, &f->fin) {
         close(coro_io_close(&f->io));                           /* sock.close() */
     } CORO_END_TRY(co, &f->fin);
@@ -262,6 +253,7 @@ static int read_file(const char *path)
 
 static const char help[] =
     "usage: slowpoetry [--port P] [--num-bytes N] [--delay SECONDS] [--max-clients M]\n"
+    "                  [--write-timeout SECONDS] [--max-concurrent C]\n"
     "                  [--close-after BYTES [--reset]] FILE\n"
     "\n"
     "The slow poetry server on coro's selector loop: sends FILE to each client\n"
@@ -273,6 +265,9 @@ static const char help[] =
     "  --num-bytes N        bytes a chunk (default 10)\n"
     "  --delay SECONDS      between chunks (default 0.1)\n"
     "  --max-clients M      exit once M clients were served (default 1000)\n"
+    "  --write-timeout S    drop a client that took in nothing for S seconds\n"
+    "                       (default 30; 0: never)\n"
+    "  --max-concurrent C   serve at most C clients at once (default 1024)\n"
     "  --close-after BYTES  hang up once BYTES are sent (a peer that goes away)\n"
     "  --reset              with --close-after: hang up with a TCP reset (RST)\n"
     "  -h, --help           this help\n";
@@ -298,6 +293,11 @@ int main(int argc, char **argv)
                                 (double)CORO_SEC);
         else if (strcmp(o, "--max-clients") == 0)
             max_clients = cli_long(SP, o, cli_value(SP, argc, argv, &i), 1, LONG_MAX);
+        else if (strcmp(o, "--write-timeout") == 0) {
+            double t = cli_double(SP, o, cli_value(SP, argc, argv, &i), 0, 86400);
+            write_timeout = t > 0 ? (coro_time)(t * (double)CORO_SEC) : CORO_FOREVER;
+        } else if (strcmp(o, "--max-concurrent") == 0)
+            max_concurrent = cli_long(SP, o, cli_value(SP, argc, argv, &i), 1, MAX_CONCURRENT);
         else if (strcmp(o, "--close-after") == 0)
             close_after = (size_t)cli_long(SP, o, cli_value(SP, argc, argv, &i), 1, LONG_MAX);
         else if (strcmp(o, "--reset") == 0)
@@ -318,7 +318,7 @@ int main(int argc, char **argv)
 
     signal(SIGPIPE, SIG_IGN);
     coro_loop_init(&loop, timers, sizeof timers / sizeof timers[0]);
-    coro_semaphore_init(&slots, &loop, MAX_CONCURRENT, 0);
+    coro_semaphore_init(&slots, &loop, (int)max_concurrent, 0);
     if ((rc = coro_io_loop_open(&iol, &loop, NULL, 4096)) != 0) {
         fprintf(stderr, "slowpoetry: selector: %s\n", coro_strerror(rc));
         free(poem);
@@ -347,5 +347,7 @@ int main(int argc, char **argv)
     close(fd);
     coro_io_loop_close(&iol, &loop);
     free(poem);
+    if (dropped)
+        fprintf(stderr, "slowpoetry: %ld clients dropped for not reading\n", dropped);
     return rc ? 1 : 0;
 }

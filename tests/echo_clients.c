@@ -4,7 +4,7 @@
  * tests/net.sh).
  *
  *   echo_clients PORT [--clients N] [--bytes B] [--timeout SECONDS]
- *                [--hog BYTES] [--idle N]
+ *                [--hog BYTES] [--idle N] [--sink]
  *
  * Opens N connections to 127.0.0.1:PORT at once (non-blocking, one poll()
  * over all of them; RLIMIT_NOFILE's soft limit is raised to the hard one),
@@ -24,6 +24,9 @@
  * open to the end (peers that hold a server's fds: against a server with an
  * idle timeout, the N clients must still succeed once the idle ones are
  * dropped). The idle ones are counted: how many the server closed.
+ *
+ * --sink: the N clients send nothing and read until the server closes,
+ * each expecting exactly B bytes (for servers that talk first: slowpoetry).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -98,8 +101,40 @@ static int open_conn(int port)
 static void usage(void)
 {
     fprintf(stderr, "usage: echo_clients PORT [--clients N] [--bytes B] [--timeout SECONDS] "
-                    "[--hog BYTES] [--idle N]\n");
+                    "[--hog BYTES] [--idle N] [--sink]\n");
     exit(2);
+}
+
+/* --sink: n clients read until EOF; returns how many did not get exactly
+ * `bytes` bytes before the deadline. */
+static long sink(int port, long n, size_t bytes, double deadline)
+{
+    static char buf[65536];
+    long i, bad = 0;
+    for (i = 0; i < n; i++) {
+        struct pollfd p;
+        size_t got = 0;
+        ssize_t k = 1;
+        p.fd = open_conn(port);
+        p.events = POLLIN;
+        while (p.fd >= 0 && k != 0 && now() < deadline) {
+            if (poll(&p, 1, (int)((deadline - now()) * 1000) + 1) < 1)
+                continue;
+            k = recv(p.fd, buf, sizeof buf, 0);
+            if (k > 0)
+                got += (size_t)k;
+            else if (k < 0 && errno != EAGAIN && errno != EINTR)
+                break;
+        }
+        if (k != 0 || got != bytes) {
+            fprintf(stderr, "echo_clients: sink %ld: %zu of %zu bytes%s\n", i, got, bytes,
+                    k != 0 ? " (no end)" : "");
+            bad++;
+        }
+        if (p.fd >= 0)
+            close(p.fd);
+    }
+    return bad;
 }
 
 int main(int argc, char **argv)
@@ -112,7 +147,7 @@ int main(int argc, char **argv)
     int *idle = NULL;
     size_t bytes = 4000, hog_bytes = 0, hog_sent = 0;
     double timeout = 30, deadline;
-    int port, hog = -1;
+    int port, hog = -1, sinking = 0;
 
     if (argc < 2)
         usage();
@@ -120,6 +155,10 @@ int main(int argc, char **argv)
     if (port < 1 || port > 65535)
         usage();
     for (i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--sink") == 0) {
+            sinking = 1;
+            continue;
+        }
         if (i + 1 >= argc)
             usage();
         if (strcmp(argv[i], "--clients") == 0)
@@ -180,6 +219,14 @@ int main(int argc, char **argv)
                 fprintf(stderr, "echo_clients: idle %ld: connect: %s\n", i, strerror(errno));
                 return 1;
             }
+    }
+
+    if (sinking) {
+        failures = sink(port, nclients, bytes, deadline);
+        left = 0;
+        c = NULL;
+        pfd = NULL;
+        goto report;
     }
 
     c = (struct client *)calloc((size_t)nclients, sizeof *c);
@@ -303,6 +350,7 @@ int main(int argc, char **argv)
         printf("hog: sent %zu of %zu bytes without reading\n", hog_sent, hog_bytes);
         close(hog);
     }
+report:
     for (i = 0; i < nidle; i++) {       /* did the server hang up on it? */
         char b;
         ssize_t n = recv(idle[i], &b, 1, MSG_DONTWAIT);
@@ -314,7 +362,8 @@ int main(int argc, char **argv)
         printf("idle: %ld of %ld idle connections closed by the server\n", idle_closed, nidle);
     free(idle);
     if (failures == 0)
-        printf("echo_clients: %ld clients, %zu bytes each: every byte echoed\n", nclients, bytes);
+        printf("echo_clients: %ld clients, %zu bytes each: every byte %s\n", nclients, bytes,
+               sinking ? "received" : "echoed");
     else
         printf("echo_clients: %ld of %ld clients failed\n", failures, nclients);
     free(c);

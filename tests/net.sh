@@ -339,6 +339,63 @@ for idle in 1 0; do
         "exit $status; $(cat "$tmp/idle$idle.err")"
 done
 
+# clients that never read, against slowpoetry serving a poem larger than the
+# socket buffers at most 2 clients at once: the write timeout drops them and a
+# reading client gets the whole poem; with none, it never gets a slot
+head -c 8000000 /dev/zero | tr '\0' 'p' >"$tmp/big.txt"
+for wt in 1 0; do
+    start "poet$wt" "$dir/slowpoetry" --port 0 --num-bytes 1000000 --delay 0 --max-concurrent 2 \
+        --write-timeout "$wt" --max-clients 3 "$tmp/big.txt"
+    if [ -z "$port" ]; then
+        bad "slowpoetry --write-timeout $wt starts"
+        continue
+    fi
+    if [ "$wt" = 1 ]; then
+        out=$($T "$clients" "$port" --sink --clients 1 --bytes 8000000 --idle 2 --timeout 20 2>&1)
+        check "slowpoetry --write-timeout 1: 2 clients that never read, then a reader gets all 8 MB" \
+            $? "$out"
+        finish "poet$wt"
+        [ "$status" -eq 0 ] && grep -q "2 clients dropped for not reading" "$tmp/poet$wt.err"
+        check "slowpoetry --write-timeout 1: both non-readers dropped, exit 0" $? \
+            "exit $status; $(cat "$tmp/poet$wt.err")"
+    else
+        out=$($T "$clients" "$port" --sink --clients 1 --bytes 8000000 --idle 2 --timeout 3 2>&1)
+        [ $? -ne 0 ]
+        check "slowpoetry without a write timeout: the same non-readers hold both slots" $? "$out"
+        stop "poet$wt"
+    fi
+done
+
+# crawler --timeout: a server that goes silent (echo_server answers the
+# request line and then waits) ends in an error for its port, the other fetch
+# is still reported; a response of exactly 64 KiB is read whole, one byte
+# more is EMSGSIZE
+head -c 65536 /dev/zero | tr '\0' 'x' >"$tmp/64k.txt"
+head -c 65537 /dev/zero | tr '\0' 'x' >"$tmp/64k1.txt"
+start quiet "$dir/echo_server" --port 0
+QP=$port
+start full "$dir/slowpoetry" --port 0 --num-bytes 4096 --delay 0 --max-clients 2 "$tmp/64k.txt"
+FP=$port
+start over "$dir/slowpoetry" --port 0 --num-bytes 4096 --delay 0 --max-clients 1 "$tmp/64k1.txt"
+OP=$port
+if [ -z "$QP" ] || [ -z "$FP" ] || [ -z "$OP" ]; then
+    bad "echo_server and slowpoetry start"
+else
+    $T "$dir/crawler" --timeout 1 "$FP" "$QP" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    [ $rc -eq 1 ] && [ "$(lines_of "$(cat "$tmp/out")")" = "port $FP: 65536 bytes" ] &&
+        grep -q "^crawler: port $QP: timed out" "$tmp/err" &&
+        [ "$(total_of "$(cat "$tmp/out")")" != "" ] &&
+        [ "$(printf '%.0f' "$(total_of "$(cat "$tmp/out")")")" -lt 5 ]
+    check "crawler --timeout 1: a silent server times out, a 65,536-byte poem is read whole" $? \
+        "exit $rc; stdout: $(cat "$tmp/out"); stderr: $(cat "$tmp/err")"
+    $T "$dir/crawler" "$OP" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    [ $rc -eq 1 ] && grep -q "port $OP: Message too long after 65536 bytes" "$tmp/err"
+    check "crawler: 65,537 bytes is one byte more than it holds: EMSGSIZE" $? \
+        "exit $rc; stdout: $(cat "$tmp/out"); stderr: $(cat "$tmp/err")"
+    stop quiet
+    stop full
+fi
+
 echo "== faults"
 # a closed port: start a server, note its port, stop it
 start gone "$dir/slowpoetry" --port 0 --max-clients 1 "$ref/science.txt"
