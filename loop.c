@@ -563,6 +563,12 @@ int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut
     return rc ? rc : coro_future_result(fut, out);
 }
 
+int coro_loop_run_task(struct coro_loop *loop, struct coro_task *t, coro_fn fn)
+{
+    int err = coro_task_start(t, loop, fn);
+    return err ? err : coro_loop_run_until_complete(loop, &t->fut, NULL);
+}
+
 void coro_loop_stop(struct coro_loop *loop)
 {
     loop->stopping = 1;

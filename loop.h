@@ -319,6 +319,13 @@ int coro_loop_run_forever(struct coro_loop *loop);
 int coro_loop_run_until_complete(struct coro_loop *loop, struct coro_future *fut,
                                  coro_value *out);
 
+/* asyncio.run(fn()) on an initialised loop: starts t running fn (as
+ * coro_task_start) and runs the loop until t is done
+ * (coro_loop_run_until_complete). Returns t's outcome: 0 (its result in
+ * coro_future_result(&t->fut, ...)), its error, CORO_ECANCELLED; or what
+ * coro_task_start refused with (CORO_EINVAL, CORO_EBUSY, CORO_EFULL). */
+int coro_loop_run_task(struct coro_loop *loop, struct coro_task *t, coro_fn fn);
+
 /* loop.stop(): the current iteration finishes, then run_forever returns (and
  * run_until_complete, with CORO_ESTATE if its future is not done); called
  * before either, that runs one iteration. */
