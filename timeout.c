@@ -18,7 +18,7 @@ static void on_timeout(struct coro_handle *h)
 coro_time coro__timeout_after(struct coro_loop *loop, coro_time ns)
 {
     coro_time when;
-    if (ns == CORO_FOREVER)
+    if (ns == CORO_FOREVER || !loop)    /* no loop: coro__timeout_enter says so */
         return CORO_FOREVER;
     when = coro__time_add(coro_loop_time(loop), ns);
     return when == CORO_FOREVER ? when - 1 : when;   /* past, but a deadline */
