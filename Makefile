@@ -20,9 +20,9 @@ B        = build
 # `make install` installs.
 LIB_SRCS  = $(wildcard version.c errors.c loop.c wait.c timeout.c taskgroup.c sync.c io.c stream.c selectors/*.c)
 LIB       = $(B)/plain/libcoro.a
-TOP_HEADERS = coro.h $(wildcard loop.h scope.h sync.h io.h stream.h)
+TOP_HEADERS = base.h coro.h $(wildcard loop.h primitive.h wait.h scope.h sync.h io.h stream.h)
 SEL_HEADERS = $(wildcard selectors/*.h)
-HEADERS   = $(TOP_HEADERS) $(SEL_HEADERS) coro_sys.h   # coro_sys.h: private, not installed
+HEADERS   = $(TOP_HEADERS) $(SEL_HEADERS) internal.h coro_sys.h   # the last two: private, not installed
 
 DEMOS     = $(patsubst demos/%.c,$(B)/demos/%,$(wildcard demos/*.c))
 BENCHES   = $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))

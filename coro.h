@@ -104,29 +104,17 @@ const char *coro_version(void);
 
 #include <stddef.h>
 #include <stdint.h>
-#if defined(__GNUC__)
-#define CORO__ALWAYS_INLINE inline __attribute__((always_inline))
-#define CORO__NOINLINE __attribute__((noinline))
-#define CORO__CONSTANT_P(x) __builtin_constant_p(x)  /* known at compile time */
-#define CORO__UNLIKELY(x) __builtin_expect(!!(x), 0)
-#else
-#define CORO__UNLIKELY(x) (x)
-#define CORO__ALWAYS_INLINE inline
-#define CORO__NOINLINE
-#define CORO__CONSTANT_P(x) 0
-#endif
+/* The error codes and time of base.h, word for word (tests/loop_layers.sh
+ * checks), so that coro.h stays one file to copy; whichever of the two comes
+ * first defines them. */
+#ifndef CORO_BASE_H
+#define CORO_BASE_H
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+#include <stdint.h>
 
 /* ------------------------------------------------------------------------ */
-/* Statuses and error codes                                                 */
+/* Error codes                                                              */
 /* ------------------------------------------------------------------------ */
-
-/* What coro_send / coro_next / coro_throw / coro_close return besides errors. */
-#define CORO_RETURNED   0      /* finished; *out = the return value (StopIteration.value) */
-#define CORO_YIELDED    (-4096) /* suspended; *out = the yielded value */
 
 /* Library error codes. Negative, named, and apart from -errno (which the loop's
  * I/O helpers use) and from user codes (positive). */
@@ -173,11 +161,6 @@ extern "C" {
                                    (scope.h: coro_taskgroup_errors) */
 #define CORO_ERROR_MIN  (-4096) /* codes in [CORO_ERROR_MIN, -4000) are coro's */
 
-/* Returns the name of a status or library error code ("CORO_EBUSY"), "user
- * error" for positive codes, "errno" for other negative ones. Never NULL; the
- * string is static. Header-only, no libc. */
-static inline const char *coro_errname(int code);
-
 /* Returns a sentence for any code: "generator already executing" for
  * CORO_EBUSY, strerror's text for -errno ("Connection refused"), "user error
  * N" for a positive code (formatted in a buffer of the calling thread, valid
@@ -188,6 +171,49 @@ static inline const char *coro_errname(int code);
 extern "C"
 #endif
 const char *coro_strerror(int code);
+
+/* ------------------------------------------------------------------------ */
+/* Time, for the loop and the selectors                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Monotonic time in nanoseconds. */
+typedef int64_t coro_time;
+
+#define CORO_NSEC ((coro_time)1)            /* a nanosecond, in coro_time */
+#define CORO_USEC ((coro_time)1000)         /* a microsecond */
+#define CORO_MSEC ((coro_time)1000000)      /* a millisecond */
+#define CORO_SEC  ((coro_time)1000000000)   /* a second */
+#define CORO_FOREVER ((coro_time)-1)   /* a wait with no deadline */
+
+#endif /* CORO_BASE_H */
+#if defined(__GNUC__)
+#define CORO__ALWAYS_INLINE inline __attribute__((always_inline))
+#define CORO__NOINLINE __attribute__((noinline))
+#define CORO__CONSTANT_P(x) __builtin_constant_p(x)  /* known at compile time */
+#define CORO__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define CORO__UNLIKELY(x) (x)
+#define CORO__ALWAYS_INLINE inline
+#define CORO__NOINLINE
+#define CORO__CONSTANT_P(x) 0
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Statuses and error codes                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* What coro_send / coro_next / coro_throw / coro_close return besides errors. */
+#define CORO_RETURNED   0      /* finished; *out = the return value (StopIteration.value) */
+#define CORO_YIELDED    (-4096) /* suspended; *out = the yielded value */
+
+/* Returns the name of a status or library error code ("CORO_EBUSY"), "user
+ * error" for positive codes, "errno" for other negative ones. Never NULL; the
+ * string is static. Header-only, no libc. */
+static inline const char *coro_errname(int code);
 
 /* ------------------------------------------------------------------------ */
 /* Values                                                                   */
@@ -259,18 +285,6 @@ static CORO__ALWAYS_INLINE coro_value coro_ptr(const void *p)
     return r;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Time, for the loop and the selectors                                     */
-/* ------------------------------------------------------------------------ */
-
-/* Monotonic time in nanoseconds. */
-typedef int64_t coro_time;
-
-#define CORO_NSEC ((coro_time)1)            /* a nanosecond, in coro_time */
-#define CORO_USEC ((coro_time)1000)         /* a microsecond */
-#define CORO_MSEC ((coro_time)1000000)      /* a millisecond */
-#define CORO_SEC  ((coro_time)1000000000)   /* a second */
-#define CORO_FOREVER ((coro_time)-1)   /* a wait with no deadline */
 
 /* ------------------------------------------------------------------------ */
 /* The frame header                                                         */

@@ -15,6 +15,7 @@
 #endif
 
 #include "io.h"
+#include "internal.h"
 #include "coro_sys.h"           /* the system calls, as a fault seam */
 
 static int io_wait(struct coro_loop *loop, coro_time deadline);
@@ -518,7 +519,7 @@ static int would_block(int e)
 ssize_t coro_sock_try_recv(struct coro_io *io, void *buf, size_t len)
 {
     for (;;) {
-        ssize_t n = CORO_SYS_RECV(io->fd, buf, len, 0);
+        ssize_t n = CORO__SYS_RECV(io->fd, buf, len, 0);
         if (n >= 0)
             return n;
         if (errno != EINTR)
@@ -534,7 +535,7 @@ ssize_t coro_sock_try_send(struct coro_io *io, const void *buf, size_t len)
     const int flags = 0;
 #endif
     for (;;) {
-        ssize_t n = CORO_SYS_SEND(io->fd, buf, len, flags);
+        ssize_t n = CORO__SYS_SEND(io->fd, buf, len, flags);
         if (n >= 0)
             return n;
         if (errno != EINTR)
@@ -546,9 +547,9 @@ int coro_sock_try_accept(struct coro_io *io)
 {
     for (;;) {
 #ifdef __linux__
-        int fd = CORO_SYS_ACCEPT4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = CORO__SYS_ACCEPT4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 #else
-        int fd = CORO_SYS_ACCEPT(io->fd, NULL, NULL);
+        int fd = CORO__SYS_ACCEPT(io->fd, NULL, NULL);
         if (fd >= 0 && coro_sock_nonblocking(fd) < 0) {
             int e = -errno;
             close(fd);
@@ -564,7 +565,7 @@ int coro_sock_try_accept(struct coro_io *io)
 
 int coro_sock_try_connect(struct coro_io *io, const struct sockaddr *addr, socklen_t len)
 {
-    if (CORO_SYS_CONNECT(io->fd, addr, len) == 0)
+    if (CORO__SYS_CONNECT(io->fd, addr, len) == 0)
         return 0;
     return errno == EINPROGRESS || errno == EINTR ? CORO__PENDING : -errno;
 }
@@ -573,7 +574,7 @@ int coro_sock_connect_result(struct coro_io *io)
 {
     int err = 0;
     socklen_t len = sizeof err;
-    if (CORO_SYS_GETSOCKOPT(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+    if (CORO__SYS_GETSOCKOPT(io->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
         return -errno;
     return -err;
 }
@@ -591,7 +592,7 @@ ssize_t coro_sock_try_recvfrom(struct coro_io *io, void *buf, size_t len,
     if (!io || (!buf && len) || (addr && !addrlen))
         return CORO_EINVAL;
     for (;;) {
-        ssize_t n = CORO_SYS_RECVFROM(io->fd, buf, len, flags, addr, addr ? addrlen : NULL);
+        ssize_t n = CORO__SYS_RECVFROM(io->fd, buf, len, flags, addr, addr ? addrlen : NULL);
         if (n >= 0)
             return n;
         if (errno != EINTR)
@@ -610,7 +611,7 @@ ssize_t coro_sock_try_sendto(struct coro_io *io, const void *buf, size_t len,
     if (!io || (!buf && len) || (!addr && addrlen))
         return CORO_EINVAL;
     for (;;) {
-        ssize_t n = CORO_SYS_SENDTO(io->fd, buf, len, flags, addr, addrlen);
+        ssize_t n = CORO__SYS_SENDTO(io->fd, buf, len, flags, addr, addrlen);
         if (n >= 0)
             return n;
         if (errno != EINTR)

@@ -26,7 +26,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-#include "loop.h"
+#include "primitive.h"
 #include "selectors/selectors.h"
 
 #ifdef __cplusplus

@@ -13,7 +13,7 @@
 
 #include <string.h>
 
-#include "loop.h"
+#include "internal.h"
 
 /* ------------------------------------------------------------------------ */
 /* Lists: rings of handles with a tail pointer (O(1) push, pop and splice)  */

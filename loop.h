@@ -120,10 +120,6 @@ struct coro_handle {
 #endif
 };
 
-#ifdef CORO_DEBUG
-/* Private: the check value a valid handle at h carries (CORO_DEBUG). */
-#define CORO__CHECK(h) ((uint32_t)((uintptr_t)(h) ^ 0xC0DEFACEu))
-#endif
 
 /* Prepares an idle handle that will run fn. With CORO_DEBUG, it also marks
  * the handle valid: every handle the loop runs must come from here. */
@@ -135,12 +131,6 @@ struct coro_list {
     struct coro_handle *tail;
 };
 
-/* Appends an idle h to l. O(1). */
-void coro_list_push(struct coro_list *l, struct coro_handle *h);
-/* Takes the first handle off l (it becomes idle), or NULL. O(1). */
-struct coro_handle *coro_list_pop(struct coro_list *l);
-/* Unlinks h from l: 1 if it was there (it becomes idle), 0 if not. O(length). */
-int coro_list_remove(struct coro_list *l, struct coro_handle *h);
 
 /* One entry of the timer heap: 16 bytes on x86-64. */
 struct coro_timer_slot {
@@ -289,8 +279,6 @@ int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time w
  * due at the next iteration in deadline order. */
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay);
 
-/* Private: a + b, saturated at the ends of time: no deadline wraps round. */
-coro_time coro__time_add(coro_time a, coro_time b);
 
 /* handle.cancel(): unschedules h (O(log n) in the heap, O(queue) on the ready
  * queue). 0, or CORO_ESTATE if h was not scheduled by call_soon/later/at. */
@@ -357,24 +345,6 @@ struct coro_future {
     unsigned slot;              /* a live task's slot in the loop's table */
 };
 
-/* A future's own way to be cancelled (asyncio's subclasses override
- * cancel()): returns 0 when the cancel is requested or done, non-zero (it
- * is then CORO_ESTATE to the caller's caller) when nothing could be. */
-typedef int (*coro_cancel_hook)(struct coro_future *f);
-
-/* For writers of new kinds of futures: a future whose cancel is its own.
- * Embed it first in your struct, set it up with coro_future_hook; then
- * coro_future_cancel (and the cancel of a task awaiting it) calls `cancel`.
- * 40 bytes on x86-64. */
-struct coro_future_hooked {
-    struct coro_future fut;
-    coro_cancel_hook cancel;
-};
-
-/* Prepares f (as coro__future_reset) as a pending hooked future: cancelling
- * it calls hook. */
-void coro_future_hook(struct coro_future_hooked *f, struct coro_loop *loop,
-                      coro_cancel_hook hook);
 
 /* Prepares a pending future bound to `loop`. 0, or CORO_EBUSY (nothing
  * changes) if f is pending with waiters (callbacks or tasks): they would be
@@ -382,9 +352,6 @@ void coro_future_hook(struct coro_future_hooked *f, struct coro_loop *loop,
  * `= {0}` memory are) or init it at once where it is declared. */
 int coro_future_init(struct coro_future *f, struct coro_loop *loop);
 
-/* Private: coro_future_init without the check, for fresh or known-idle
- * futures (the library's own). */
-void coro__future_reset(struct coro_future *f, struct coro_loop *loop);
 
 /* future.set_result(v): done with v; its callbacks and waiting tasks are
  * scheduled (call_soon, in the order they were added). 0, or CORO_ESTATE if
@@ -591,228 +558,6 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
     co->err = coro_future_result(f, r);
     return co->err;
 }
-
-/* For writers of cancel scopes (scope.h: timeouts, task groups): the part
- * of a scope the loop reads. A task's scopes form a chain, innermost first
- * (coro_task.scope, then each `outer`); a child of a task group continues
- * its chain into the group, which belongs to another task (the group's
- * `task`): there the child's own chain ends. 32 bytes on x86-64, 9 on
- * the AVR.
- *   - A cancel of the task (coro_task_cancel, or a scope's expiry) is
- *     counted in its innermost scope (`requests`); a scope that ends hands
- *     on to its outer scope the requests that were not its own
- *     (coro__scope_pop). So a scope tells its own cancel from an outer one,
- *     as asyncio counts them with Task.cancelling() / uncancel().
- *   - A shielded scope (CORO__SC_SHIELD) holds back the cancels that come
- *     from outside it: such a cancel waits in the outermost shield it
- *     crosses (CORO__SC_HELD) and is delivered when that scope ends.
- *   - When a child of a group ends, its handle runs the group's
- *     `child_done` (as the first of its done callbacks). */
-struct coro_scope {
-    struct coro_scope *outer;   /* the enclosing scope, or NULL */
-    struct coro_task *task;     /* the task whose scope this is */
-    coro_callback child_done;   /* a task group's: runs when a child ends */
-    uint16_t requests;          /* cancels of the task counted here */
-    unsigned char flags;        /* CORO__SC_* */
-};
-
-#define CORO__SC_SHIELD  1u     /* holds back cancels from outside */
-#define CORO__SC_HELD    2u     /* a cancel waits for this scope's end */
-
-/* Private: cancels t on behalf of `origin` (a scope of t's chain, or NULL
- * for anyone outside it): counts the request and delivers it, or holds it
- * in a shield. 0, or CORO_ESTATE if t is done. */
-int coro__task_cancel_from(struct coro_task *t, struct coro_scope *origin);
-
-/* Private: pushes s as t's innermost scope. */
-void coro__scope_push(struct coro_task *t, struct coro_scope *s);
-
-/* Private: ends t's innermost scope s, whose own cancel requests number
- * `own` (0 or 1): the others go on to the outer scope, a cancel s held is
- * delivered now, and if s's own cancel is all that was asked and has not
- * been delivered yet, it is withdrawn. Returns the number of the others. */
-unsigned coro__scope_pop(struct coro_scope *s, unsigned own);
-
-/* Private: kinds of futures (coro_future.kind): how coro_future_cancel
- * treats them. */
-#define CORO__FUT_PLAIN    0u  /* cancelled at once */
-#define CORO__FUT_TASK     1u  /* a struct coro_task: loop.c's task cancel */
-#define CORO__FUT_HOOK     2u  /* a struct coro_future_hooked: its hook */
-
-/* Private: a task's state (coro_future.task) and the failed marker. */
-#define CORO__FAILED     0xFFu
-#define CORO__T_MARK       1u  /* on the chain a coro_task_cancel walks */
-#define CORO__T_SLEEP      2u  /* its timer is armed for a sleep (in the heap,
-                                  or due and waiting for its turn in the
-                                  batch); its handle's fn is sleep_fire */
-#define CORO__T_WAIT_FUT   4u  /* on a future's waiter list; val.p = future */
-#define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list
-                                  (its handle's fn holds its predecessor
-                                  meanwhile: loop.c's waitq_*) */
-#define CORO__T_CANCEL    16u  /* throw CORO_ECANCELLED at the next step */
-#define CORO__T_RUNNING   32u  /* inside its step */
-#define CORO__T_WOKEN     64u  /* queued with a value or error in val/type */
-#define CORO__T_HANDED   128u  /* running after coro_loop_wake: val/type hold
-                                  what it was handed */
-
-/* ------------------------------------------------------------------------ */
-/* For the sync primitives: a task waiting on a list of its own             */
-/* ------------------------------------------------------------------------ */
-
-/* Puts the current task on `list` (at its tail): the step that yields next
- * waits there until coro_loop_wake (or a cancel, which takes it off). 0 or
- * CORO_ENOTASK. */
-int coro_loop_wait_on(struct coro_loop *loop, struct coro_list *list);
-
-/* Takes the first task off `list` and schedules it to resume with v (err 0)
- * or with err thrown in. Returns the task, or NULL if the list is empty. */
-struct coro_task *coro_loop_wake(struct coro_loop *loop, struct coro_list *list,
-                                 coro_value v, int err);
-
-/* As coro_loop_wake with none, but onto the list `to` instead of the ready
- * queue: the selector loop keeps the tasks its wait step wakes there until
- * their fd's turn in the batch (io.c). */
-struct coro_task *coro__loop_wake_onto(struct coro_list *list, struct coro_list *to);
-
-/* Inside the running task, right after its wait resumed: 1 if it was woken
- * by coro_loop_wake (*v, if v is not NULL, = the value or, for an error, the
- * code with type CORO__FAILED), 0 if not (it was cancelled while still on
- * the list). A task woken and then cancelled before it ran gets
- * CORO_ECANCELLED at its wait but still answers 1 here, so a primitive can
- * pass on what it had handed it (the lock, a permit, an item). Valid until
- * the task waits again. */
-int coro_loop_woken(const struct coro_loop *loop, coro_value *v);
-
-/* ------------------------------------------------------------------------ */
-/* Waiting on several futures: gather, wait, as_completed, wait_for, shield */
-/* (wait.c). Each is a future you await with CORO_AWAIT_FUTURE.             */
-/* ------------------------------------------------------------------------ */
-
-/* One watched child: a done callback on `child` that tells `outer`. 32 bytes
- * on x86-64. Caller-owned (an array for gather / wait / as_completed); zero
- * it before its first use (static and calloc'd memory are): a watch that
- * looks in use is refused with CORO_EBUSY. The same holds for the watch and
- * timer inside struct coro_wait_for and struct coro_shield. */
-struct coro_watch {
-    struct coro_handle h;
-    struct coro_future *child;
-    struct coro_future *outer;
-};
-
-/* What a coro_wait is for (asyncio's return_when, gather, as_completed). */
-enum coro_wait_mode {
-    CORO_ALL_COMPLETED = 0,
-    CORO_FIRST_COMPLETED = 1,
-    CORO_FIRST_EXCEPTION = 2,
-    CORO_GATHER = 3,
-    CORO_AS_COMPLETED = 4
-};
-
-/* gather / wait / as_completed over n children. 96 bytes on x86-64, plus
- * n watches. Caller-owned; keep it, the watches and the children alive until
- * it is done (when it completes it detaches its watches from the children
- * still pending; as_completed: until every child was taken). */
-struct coro_wait {
-    struct coro_future fut;     /* the outcome */
-    coro_cancel_hook cancel;    /* private: as struct coro_future_hooked */
-    struct coro_watch *watch;
-    uint32_t n, pending;        /* children, children not done yet */
-    struct coro_handle timer;   /* the timeout, if any */
-    struct coro_list done;      /* as_completed: finished, not yet taken */
-    struct coro_list waiters;   /* as_completed: the task waiting for one */
-    uint32_t taken;             /* as_completed: children taken */
-    unsigned char mode;         /* enum coro_wait_mode */
-    unsigned char cancelling;   /* gather: cancel was requested */
-    unsigned char timed_out;    /* the timeout fired */
-};
-
-/* asyncio.gather(*children): w completes when every child is done (result
- * none: read each child's result), or with the first child's error as soon
- * as one fails (a cancelled child counts as CORO_ECANCELLED); the other
- * children go on. coro_future_cancel(&w->fut) cancels every child that is
- * still pending, and w then ends with CORO_ECANCELLED. 0, CORO_EBUSY if a
- * watch is in use, CORO_EINVAL for bad arguments. */
-int coro_gather(struct coro_wait *w, struct coro_loop *loop, struct coro_future *const *children,
-                struct coro_watch *watch, uint32_t n);
-
-/* asyncio.wait(children, timeout=, return_when=mode): w completes (result
- * none) when `mode` holds (CORO_ALL_COMPLETED, CORO_FIRST_COMPLETED,
- * CORO_FIRST_EXCEPTION) or after `timeout` ns (CORO_FOREVER: no timeout).
- * Then the done set is the children with coro_future_done(), the pending set
- * the others; children are never cancelled by it. Cancelling w stops the
- * watching. 0, CORO_EBUSY, CORO_EFULL (no timer slot), CORO_EINVAL (also for
- * n == 0, as asyncio.wait([]) raises ValueError). */
-int coro_wait(struct coro_wait *w, struct coro_loop *loop, struct coro_future *const *children,
-              struct coro_watch *watch, uint32_t n, enum coro_wait_mode mode, coro_time timeout);
-
-/* asyncio.as_completed(children, timeout=): start watching; then take the
- * children in the order they finish with CORO_AS_COMPLETED_NEXT. Returns as
- * coro_wait. */
-int coro_as_completed(struct coro_wait *w, struct coro_loop *loop,
-                      struct coro_future *const *children, struct coro_watch *watch,
-                      uint32_t n, coro_time timeout);
-
-/* for f in as_completed(...): f = <the next child to finish>. Stores in `r`
- * (a coro_value) coro_ptr(child), waiting if none has finished yet. Raises
- * CORO_EEMPTY when all n were taken, CORO_ETIMEDOUT after the timeout (once
- * the children that finished before it were taken).
- * Expands to
- *     if ((co->err = coro_as_completed_take(w, &r)) == <pending>) {
- *         <wait on w's list>; CORO_YIELD(co, coro_none()); r = coro_sent(co);
- *     } else if (co->err) <raise>; */
-#define CORO_AS_COMPLETED_NEXT(co, w, r) \
-    do { \
-        (co)->err = coro_as_completed_take((w), &(r)); \
-        if ((co)->err == CORO__PENDING) { \
-            CORO__WAIT(co, coro_loop_wait_on((w)->fut.loop, &(w)->waiters), (co)->err); \
-            (r) = coro_sent(co); \
-        } else if ((co)->err) { \
-            CORO__UNWIND(co); \
-        } \
-    } while (0)
-
-/* Takes the next finished child of an as_completed: 0 and *r = coro_ptr(it);
- * CORO__PENDING if none yet; CORO_EEMPTY, CORO_ETIMEDOUT. */
-int coro_as_completed_take(struct coro_wait *w, coro_value *r);
-#define CORO__PENDING (-4099)
-
-/* asyncio.wait_for(inner, timeout), as asyncio 3.11 decides it in every
- * case: w completes with inner's outcome if inner is done within `timeout`
- * ns; otherwise inner is cancelled and, once it has finished, w fails with
- * CORO_ETIMEDOUT (or has inner's result if inner caught the cancellation and
- * returned). The timeout is judged at the iteration after the deadline,
- * where 3.11's coroutine wakes: an inner done by then (also in the very
- * iteration the deadline fell due) gives its outcome. A timeout <= 0 (other
- * than CORO_FOREVER, no timeout) cancels inner at once, so a task that never
- * ran does not start its body; a done inner gives its outcome at once (w is
- * done on return). Cancelling w cancels inner, unless inner is done: then w
- * gets inner's outcome (3.11 returns fut.result()). 96 bytes on x86-64. 0,
- * CORO_EBUSY, CORO_EFULL. */
-struct coro_wait_for {
-    struct coro_future fut;
-    coro_cancel_hook cancel;    /* private: as struct coro_future_hooked */
-    struct coro_watch watch;
-    struct coro_handle timer;
-    unsigned char timed_out, cancelling;
-};
-/* Starts w (see struct coro_wait_for above). */
-int coro_wait_for(struct coro_wait_for *w, struct coro_loop *loop, struct coro_future *inner,
-                  coro_time timeout);
-
-/* asyncio.shield(inner): s completes with inner's outcome; cancelling s
- * (or the task awaiting it) does not cancel inner. 72 bytes on x86-64; keep
- * it alive until inner is done. 0 or CORO_EBUSY. */
-struct coro_shield {
-    struct coro_future fut;
-    coro_cancel_hook cancel;    /* private: as struct coro_future_hooked */
-    struct coro_watch watch;
-};
-/* Starts s (see struct coro_shield above). */
-int coro_shield(struct coro_shield *s, struct coro_loop *loop, struct coro_future *inner);
-
-/* Private: the future is done: state, value, and its waiters are queued. */
-void coro__future_finish(struct coro_future *f, unsigned state, union coro_word val,
-                         unsigned type);
 
 #ifdef __cplusplus
 }

@@ -35,7 +35,7 @@
 #ifndef CORO_SCOPE_H
 #define CORO_SCOPE_H
 
-#include "loop.h"
+#include "primitive.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -325,7 +325,7 @@ int coro_stream_try_wait_closed(struct coro_stream_writer *w)
     return w->closed ? 0 : CORO__PENDING;
 }
 
-int coro_stream__closed_resumed(struct coro_stream_writer *w, int err)
+int coro__stream_closed_resumed(struct coro_stream_writer *w, int err)
 {
     int rc = coro_io_resumed(w->io, CORO_EVENT_WRITE, err);
     if (w->closed && err != CORO_ECANCELLED)

@@ -189,7 +189,7 @@ static inline int coro_stream_is_closing(const struct coro_stream_writer *w)
 /* Private: drain's and wait_closed's attempts: 0, CORO__PENDING, an error. */
 int coro_stream_try_drain(struct coro_stream_writer *w);
 int coro_stream_try_wait_closed(struct coro_stream_writer *w);
-int coro_stream__closed_resumed(struct coro_stream_writer *w, int err);
+int coro__stream_closed_resumed(struct coro_stream_writer *w, int err);
 
 /* await writer.drain(): if the buffer went above the high water mark,
  * waits until it is down to the low one (the task waits, not the loop).
@@ -205,7 +205,7 @@ int coro_stream__closed_resumed(struct coro_stream_writer *w, int err);
     do { \
         while (((co)->err = coro_stream_try_wait_closed(w)) == CORO__PENDING) \
             CORO__WAIT(co, coro_io_wait((w)->io, CORO_EVENT_WRITE), \
-                       coro_stream__closed_resumed((w), (co)->err)); \
+                       coro__stream_closed_resumed((w), (co)->err)); \
         if ((co)->err) \
             CORO__UNWIND(co); \
     } while (0)

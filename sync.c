@@ -20,6 +20,7 @@
 #include <limits.h>
 
 #include "sync.h"
+#include "internal.h"
 
 /* Wakes the first task of `list`, if any, and counts it in *n. 1 or 0. */
 static int wake_one(struct coro_loop *loop, struct coro_list *list, size_t *n)

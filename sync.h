@@ -83,7 +83,7 @@
 #ifndef CORO_SYNC_H
 #define CORO_SYNC_H
 
-#include "loop.h"
+#include "primitive.h"
 
 #ifdef __cplusplus
 extern "C" {

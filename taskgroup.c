@@ -6,6 +6,7 @@
  * raises what TaskGroup.__aexit__ raises.
  */
 #include "scope.h"
+#include "internal.h"
 
 static struct coro_taskgroup *group_of(struct coro_scope *s)
 {

@@ -5,6 +5,7 @@
  * scope's end that turns its own cancel into CORO_ETIMEDOUT.
  */
 #include "scope.h"
+#include "internal.h"
 
 /* The timer fell due: as Timeout._on_timeout, the task is cancelled on the
  * scope's behalf (held back by a shield inside it, if any). */

@@ -7,7 +7,8 @@
  */
 #include <stddef.h>
 
-#include "loop.h"
+#include "wait.h"
+#include "internal.h"
 
 /* Each kind here is a struct coro_future_hooked at heart: its cancel hook
  * follows its future. */

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "loop.h"
+#include "wait.h"
 
 static struct coro_loop loop;
 

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 
 #include "io.h"
+#include "wait.h"
 #include "timeline.h"
 
 #define FETCH_BUF 65536

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "loop.h"
+#include "wait.h"
 #include "timeline.h"
 
 static struct coro_loop loop;

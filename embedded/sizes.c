@@ -5,7 +5,7 @@
  * linked): each symbol coro_sizeof_X is an array of sizeof(X) bytes, so
  * `nm -S` of the object gives the sizes as that compiler lays them out.
  */
-#include "loop.h"
+#include "wait.h"
 #include "sync.h"
 
 #define CORO_SIZE(name, type) const char coro_sizeof_##name[sizeof(type)] = { 1 }

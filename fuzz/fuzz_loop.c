@@ -65,7 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loop.h"
+#include "wait.h"
 #include "sync.h"
 
 /* ------------------------------------------------------------------------ */

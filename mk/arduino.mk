@@ -14,7 +14,7 @@
 #                  simavr and checks its serial output (tests/arduino.sh).
 ARDUINO_DEPS     = arduino-core-avr arduino-mk gcc-avr avr-libc simavr
 ARDUINO_LIB      = $(B)/arduino/coro
-ARDUINO_CORE     = coro.h loop.h scope.h sync.h version.c errors.c loop.c wait.c timeout.c \
+ARDUINO_CORE     = base.h coro.h loop.h primitive.h wait.h internal.h scope.h sync.h version.c errors.c loop.c wait.c timeout.c \
                    taskgroup.c sync.c
 ARDUINO_GLUE     = arduino/coro_arduino.h arduino/coro_arduino.c arduino/coro_serial.cpp \
                    embedded/avr/tick.h

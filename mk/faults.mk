@@ -4,7 +4,7 @@
 # build but this one: tests/test_faults.c (a suite that `make test` picks up
 # like the others) is compiled with -DCORO_FAULTS and links the library built
 # with it ($(B)/plain-faults/libcoro.a, $(B)/asan-faults/libcoro.a: see
-# mk/flavours.mk), which routes them through the table coro_faults the tests
+# mk/flavours.mk), which routes them through the table coro__faults the tests
 # fill.
 #
 #   make build/plain/test_faults build/asan/test_faults

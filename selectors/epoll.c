@@ -74,7 +74,7 @@ static int ctl(struct coro_sel *sel, int op, int fd, unsigned events)
     memset(&ev, 0, sizeof ev);             /* valgrind: the padding too */
     ev.events = to_epoll(events);
     ev.data.fd = fd;
-    return CORO_SYS_EPOLL_CTL(sel->fd, op, fd, &ev) == 0 ? 0 : -errno;
+    return CORO__SYS_EPOLL_CTL(sel->fd, op, fd, &ev) == 0 ? 0 : -errno;
 }
 
 static int ep_add(struct coro_sel *sel, int fd, unsigned events)
@@ -106,7 +106,7 @@ static int ep_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, in
 
     if (max > sel->max_fds)                /* no more than max_fds can be ready */
         max = sel->max_fds;
-    r = CORO_SYS_EPOLL_WAIT(sel->fd, evs, max, timeout_ms);
+    r = CORO__SYS_EPOLL_WAIT(sel->fd, evs, max, timeout_ms);
     if (r < 0)
         return -errno;
     for (i = 0; i < r; i++) {
@@ -123,8 +123,8 @@ static int ep_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, in
     return r;
 }
 
-extern const struct coro_sel_backend coro_sel_backend_epoll;
-const struct coro_sel_backend coro_sel_backend_epoll = {
+extern const struct coro_sel_backend coro__sel_backend_epoll;
+const struct coro_sel_backend coro__sel_backend_epoll = {
     "epoll", ep_open, ep_close, ep_add, ep_modify, ep_remove, ep_wait
 };
 

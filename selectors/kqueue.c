@@ -100,7 +100,7 @@ static int change(struct coro_sel *sel, int fd, int filter, int flags)
     struct kevent kev;
     memset(&kev, 0, sizeof kev);
     EV_SET(&kev, (uintptr_t)fd, filter, flags, 0, 0, 0);
-    return CORO_SYS_KEVENT_CTL(sel->fd, &kev, 1, NULL, 0, NULL) == -1 ? -errno : 0;
+    return CORO__SYS_KEVENT_CTL(sel->fd, &kev, 1, NULL, 0, NULL) == -1 ? -errno : 0;
 }
 
 /* Sets fd's filters from old to new: adds first, then deletes. An add that
@@ -169,7 +169,7 @@ static int kq_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, in
      * did not fit would wait for a whole round. An fd ready both ways gets one
      * kevent per filter, merged here when both come in the same call. */
     nev = max > 2 * sel->max_fds ? 2 * sel->max_fds : max;
-    r = CORO_SYS_KEVENT_WAIT(sel->fd, NULL, 0, s->evs, nev, tsp);
+    r = CORO__SYS_KEVENT_WAIT(sel->fd, NULL, 0, s->evs, nev, tsp);
     if (r < 0)
         return -errno;
     for (i = 0; i < r; i++) {
@@ -202,8 +202,8 @@ static int kq_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, in
     return n;
 }
 
-extern const struct coro_sel_backend coro_sel_backend_kqueue;
-const struct coro_sel_backend coro_sel_backend_kqueue = {
+extern const struct coro_sel_backend coro__sel_backend_kqueue;
+const struct coro_sel_backend coro__sel_backend_kqueue = {
     "kqueue", kq_open, kq_close, kq_add, kq_modify, kq_remove, kq_wait
 };
 

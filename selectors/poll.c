@@ -110,7 +110,7 @@ static int poll_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, 
     struct poll_state *s = (struct poll_state *)sel->state;
     int i, k, n = 0, r;
 
-    r = CORO_SYS_POLL(s->pfd, (nfds_t)s->n, timeout_ms);
+    r = CORO__SYS_POLL(s->pfd, (nfds_t)s->n, timeout_ms);
     if (r < 0)
         return -errno;
     /* More ready than max: the next wait goes on after the last one
@@ -137,7 +137,7 @@ static int poll_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, 
     return n;
 }
 
-extern const struct coro_sel_backend coro_sel_backend_poll;
-const struct coro_sel_backend coro_sel_backend_poll = {
+extern const struct coro_sel_backend coro__sel_backend_poll;
+const struct coro_sel_backend coro__sel_backend_poll = {
     "poll", poll_open, poll_close, poll_add, poll_modify, poll_remove, poll_wait
 };

@@ -134,7 +134,7 @@ static int sel_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, i
         tv.tv_usec = (timeout_ms % 1000) * 1000;
         tvp = &tv;
     }
-    r = CORO_SYS_SELECT(s->max_fd + 1, &rd, &wr, NULL, tvp);
+    r = CORO__SYS_SELECT(s->max_fd + 1, &rd, &wr, NULL, tvp);
     if (r < 0) {
         r = errno;
         if (r == EBADF && (n = scan(s, &s->rd, &s->wr, 1, out, max)) > 0)
@@ -144,7 +144,7 @@ static int sel_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, i
     return scan(s, &rd, &wr, 0, out, max);
 }
 
-extern const struct coro_sel_backend coro_sel_backend_select;
-const struct coro_sel_backend coro_sel_backend_select = {
+extern const struct coro_sel_backend coro__sel_backend_select;
+const struct coro_sel_backend coro__sel_backend_select = {
     "select", sel_open, sel_close, sel_add, sel_modify, sel_remove, sel_wait
 };

@@ -21,31 +21,31 @@
 
 #include "selectors.h"
 /* the fault seam's table lives here (only in -DCORO_FAULTS builds) */
-#define CORO_SYS_DEFINE 1
+#define CORO__SYS_DEFINE 1
 #include "../coro_sys.h"
 
-extern const struct coro_sel_backend coro_sel_backend_select;
-extern const struct coro_sel_backend coro_sel_backend_poll;
+extern const struct coro_sel_backend coro__sel_backend_select;
+extern const struct coro_sel_backend coro__sel_backend_poll;
 #ifdef __linux__
-extern const struct coro_sel_backend coro_sel_backend_epoll;
+extern const struct coro_sel_backend coro__sel_backend_epoll;
 #endif
 #if defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
 #define CORO_SEL_HAVE_KQUEUE 1
 #endif
 #ifdef CORO_SEL_HAVE_KQUEUE
-extern const struct coro_sel_backend coro_sel_backend_kqueue;
+extern const struct coro_sel_backend coro__sel_backend_kqueue;
 #endif
 
 /* The backends built here, best first (DefaultSelector takes the first). */
 static const struct coro_sel_backend *const backends[] = {
 #ifdef CORO_SEL_HAVE_KQUEUE
-    &coro_sel_backend_kqueue,
+    &coro__sel_backend_kqueue,
 #endif
 #ifdef __linux__
-    &coro_sel_backend_epoll,
+    &coro__sel_backend_epoll,
 #endif
-    &coro_sel_backend_poll,
-    &coro_sel_backend_select,
+    &coro__sel_backend_poll,
+    &coro__sel_backend_select,
     NULL
 };
 

@@ -24,7 +24,7 @@
 #ifndef CORO_SELECTORS_H
 #define CORO_SELECTORS_H
 
-#include "../coro.h"             /* relative: resolves installed too */
+#include "../base.h"             /* relative: resolves installed too */
 
 #ifdef __cplusplus
 extern "C" {

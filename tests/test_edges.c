@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "wait.h"
 #include "loop.h"
 #include "sync.h"
 #include "trace.h"

@@ -3,7 +3,7 @@
  * test_faults.c -- the Check suite of the fault seam (coro_sys.h): the
  * selector loop and the sock_* helpers under injected faults. Built with
  * -DCORO_FAULTS (mk/faults.mk), so that io.c and the selector backends make
- * their system calls through the table coro_faults that each test fills.
+ * their system calls through the table coro__faults that each test fills.
  *
  * Every test is one small echo service over 127.0.0.1 TCP: an accept task,
  * one handler task per connection (echoes what it reads; each inside a
@@ -42,6 +42,7 @@
 #include <sys/time.h>
 
 #include "io.h"
+#include "wait.h"
 #include "coro_sys.h"
 
 #define NTIMERS 32
@@ -306,7 +307,7 @@ static void setup(void)
 {
     struct sigaction sa;
     int i;
-    coro_faults_reset();
+    coro__faults_reset();
     fds_before = count_fds();
     ck_assert_int_eq(coro_loop_init(&loop, timers, NTIMERS), 0);
     iol_is_open = 0;
@@ -332,7 +333,7 @@ static void setup(void)
 static void teardown(void)
 {
     guard_set(0);
-    coro_faults_reset();
+    coro__faults_reset();
     if (iol_is_open)
         coro_io_loop_close(&iol, &loop);
     iol_is_open = 0;
@@ -518,9 +519,9 @@ static int has_kernel_interest_list(void)
     return strcmp(backend, "epoll") == 0 || strcmp(backend, "kqueue") == 0;
 }
 
-static struct coro_fault *rule(int slot, int op, int fd, int err)
+static struct coro__fault *rule(int slot, int op, int fd, int err)
 {
-    struct coro_fault *r = &coro_faults.rule[slot];
+    struct coro__fault *r = &coro__faults.rule[slot];
     memset(r, 0, sizeof *r);
     r->op = op;
     r->fd = fd;
@@ -554,7 +555,7 @@ static coro_time mono_ns(void)
 static int eintr_hook(int op, int fd, long arg)
 {
     (void)fd;
-    if (op != CORO_SYS_OP_WAIT)
+    if (op != CORO__SYS_OP_WAIT)
         return 0;
     if (waits++ % 2 == 0) {
         eintr_ms = arg;
@@ -603,16 +604,16 @@ static void tick_run(struct coro_handle *h)
 START_TEST(test_eintr_on_every_wait_and_every_other_call_is_retried_and_all_are_served)
 {
     struct tick t;
-    struct coro_fault *rr, *rs, *ra;
+    struct coro__fault *rr, *rs, *ra;
     int k;
     service_open(_i, NULL, NCONN);
     waits = interrupted = n_finite = n_burnt = longer = 0;
-    coro_faults.hook = eintr_hook;
-    rr = rule(0, CORO_SYS_OP_RECV, -1, EINTR);
+    coro__faults.hook = eintr_hook;
+    rr = rule(0, CORO__SYS_OP_RECV, -1, EINTR);
     rr->every = 2;
-    rs = rule(1, CORO_SYS_OP_SEND, -1, EINTR);
+    rs = rule(1, CORO__SYS_OP_SEND, -1, EINTR);
     rs->every = 2;
-    ra = rule(2, CORO_SYS_OP_ACCEPT, -1, EINTR);
+    ra = rule(2, CORO__SYS_OP_ACCEPT, -1, EINTR);
     ra->every = 2;
     memset(&t, 0, sizeof t);
     coro_handle_init(&t.h, tick_run);
@@ -649,7 +650,7 @@ START_TEST(test_recvfrom_and_sendto_retry_eintr_and_report_other_faults)
     struct sockaddr_in a;
     socklen_t alen = sizeof a;
     struct coro_io rx, tx;
-    struct coro_fault *r;
+    struct coro__fault *r;
     char buf[8];
     int fd[2];
     fd[0] = socket(AF_INET, SOCK_DGRAM, 0);
@@ -664,19 +665,19 @@ START_TEST(test_recvfrom_and_sendto_retry_eintr_and_report_other_faults)
     ck_assert_int_eq(coro_sock_nonblocking(fd[0]), 0);
     coro_io_init(&rx, &loop, fd[0]);
     coro_io_init(&tx, &loop, fd[1]);
-    r = rule(0, CORO_SYS_OP_SEND, fd[1], EINTR);
+    r = rule(0, CORO__SYS_OP_SEND, fd[1], EINTR);
     r->count = 1;
     ck_assert_int_eq(coro_sock_try_sendto(&tx, "dg", 2, (struct sockaddr *)&a, alen), 2);
     ck_assert_uint_eq(r->calls, 2);
-    r = rule(0, CORO_SYS_OP_SEND, fd[1], ENOBUFS);
+    r = rule(0, CORO__SYS_OP_SEND, fd[1], ENOBUFS);
     r->count = 1;
     ck_assert_int_eq(coro_sock_try_sendto(&tx, "xx", 2, (struct sockaddr *)&a, alen), -ENOBUFS);
-    r = rule(0, CORO_SYS_OP_RECV, fd[0], EINTR);
+    r = rule(0, CORO__SYS_OP_RECV, fd[0], EINTR);
     r->count = 1;
     ck_assert_int_eq(coro_sock_try_recvfrom(&rx, buf, sizeof buf, NULL, NULL), 2);
     ck_assert_uint_eq(r->calls, 2);
     ck_assert_int_eq(memcmp(buf, "dg", 2), 0);
-    r = rule(0, CORO_SYS_OP_RECV, fd[0], EAGAIN);
+    r = rule(0, CORO__SYS_OP_RECV, fd[0], EAGAIN);
     r->count = 1;
     ck_assert_int_eq(coro_sock_try_sendto(&tx, "ok", 2, (struct sockaddr *)&a, alen), 2);
     ck_assert_int_eq(coro_sock_try_recvfrom(&rx, buf, sizeof buf, NULL, NULL), CORO__PENDING);
@@ -696,8 +697,8 @@ END_TEST
  * EAGAIN. Every connection is still served, byte for byte. */
 START_TEST(test_absorbable_faults_on_every_fd_at_once_still_serve_every_byte)
 {
-    static const int ops[2] = { CORO_SYS_OP_RECV, CORO_SYS_OP_SEND };
-    struct coro_fault *r;
+    static const int ops[2] = { CORO__SYS_OP_RECV, CORO__SYS_OP_SEND };
+    struct coro__fault *r;
     int k;
     service_open(_i, NULL, NCONN);
     for (k = 0; k < 2; k++) {
@@ -707,9 +708,9 @@ START_TEST(test_absorbable_faults_on_every_fd_at_once_still_serve_every_byte)
         r = rule(2 * k + 1, ops[k], -1, EINTR);
         r->every = 4;
     }
-    r = rule(4, CORO_SYS_OP_ACCEPT, -1, EAGAIN);
+    r = rule(4, CORO__SYS_OP_ACCEPT, -1, EAGAIN);
     r->every = 2;
-    r = rule(5, CORO_SYS_OP_WAIT, -1, EINTR);
+    r = rule(5, CORO__SYS_OP_WAIT, -1, EINTR);
     r->every = 2;
     service_start();
     run_out();
@@ -717,7 +718,7 @@ START_TEST(test_absorbable_faults_on_every_fd_at_once_still_serve_every_byte)
     for (k = 0; k < NCONN; k++)
         assert_served(k);
     for (k = 0; k < 6; k++)
-        ck_assert_msg(coro_faults.rule[k].faults > 0, "[%s] rule %d never fired", backend, k);
+        ck_assert_msg(coro__faults.rule[k].faults > 0, "[%s] rule %d never fired", backend, k);
     assert_no_leak();
 }
 END_TEST
@@ -726,15 +727,15 @@ END_TEST
 /* Short reads and writes                                                   */
 /* ------------------------------------------------------------------------ */
 
-static struct coro_fault *srv_recv_rule, *srv_send_rule;
+static struct coro__fault *srv_recv_rule, *srv_send_rule;
 
 static void cap_server_side_of_1(struct conn *c)
 {
     if (c != &conns[1])
         return;
-    srv_recv_rule = rule(2, CORO_SYS_OP_RECV, c->sfd, 0);
+    srv_recv_rule = rule(2, CORO__SYS_OP_RECV, c->sfd, 0);
     srv_recv_rule->cap = 1;
-    srv_send_rule = rule(3, CORO_SYS_OP_SEND, c->sfd, 0);
+    srv_send_rule = rule(3, CORO__SYS_OP_SEND, c->sfd, 0);
     srv_send_rule->cap = 1;
 }
 
@@ -743,12 +744,12 @@ static void cap_server_side_of_1(struct conn *c)
  * send call per byte exactly); the others are served meanwhile. */
 START_TEST(test_one_byte_reads_and_writes_on_one_connection_still_echo_every_byte)
 {
-    struct coro_fault *cr, *cs;
+    struct coro__fault *cr, *cs;
     int k;
     service_open(_i, NULL, NCONN);
-    cr = rule(0, CORO_SYS_OP_RECV, conns[1].cfd, 0);
+    cr = rule(0, CORO__SYS_OP_RECV, conns[1].cfd, 0);
     cr->cap = 1;
-    cs = rule(1, CORO_SYS_OP_SEND, conns[1].cfd, 0);
+    cs = rule(1, CORO__SYS_OP_SEND, conns[1].cfd, 0);
     cs->cap = 1;
     srv_recv_rule = srv_send_rule = NULL;
     on_accept = cap_server_side_of_1;
@@ -777,12 +778,12 @@ END_TEST
  * then completes correctly, while the others are served. */
 START_TEST(test_eagain_storm_on_one_client_is_waited_out_and_every_byte_arrives)
 {
-    struct coro_fault *cr, *cs;
+    struct coro__fault *cr, *cs;
     int k;
     service_open(_i, NULL, NCONN);
-    cr = rule(0, CORO_SYS_OP_RECV, conns[1].cfd, EAGAIN);
+    cr = rule(0, CORO__SYS_OP_RECV, conns[1].cfd, EAGAIN);
     cr->count = STORM;
-    cs = rule(1, CORO_SYS_OP_SEND, conns[1].cfd, EAGAIN);
+    cs = rule(1, CORO__SYS_OP_SEND, conns[1].cfd, EAGAIN);
     cs->count = STORM;
     service_start();
     run_out();
@@ -794,12 +795,12 @@ START_TEST(test_eagain_storm_on_one_client_is_waited_out_and_every_byte_arrives)
 }
 END_TEST
 
-static struct coro_fault *storm_rule;
+static struct coro__fault *storm_rule;
 
 static void storm_on_handler_of_2(struct conn *c)
 {
     if (c == &conns[2])
-        storm_rule = rule(0, CORO_SYS_OP_RECV, c->sfd, EAGAIN);     /* no end */
+        storm_rule = rule(0, CORO__SYS_OP_RECV, c->sfd, EAGAIN);     /* no end */
 }
 
 /* Handler 2's recv says EAGAIN forever: it spins (the loop keeps serving
@@ -871,9 +872,9 @@ static void resetter_run(struct coro_handle *h)
 START_TEST(test_connection_reset_raises_econnreset_in_the_affected_coroutine_only)
 {
     static const int modes[NCONN] = { C_TASK, C_TASK, C_RAW, C_TASK };
-    struct coro_fault *cs;
+    struct coro__fault *cs;
     service_open(_i, modes, NCONN);
-    cs = rule(0, CORO_SYS_OP_SEND, conns[1].cfd, ECONNRESET);
+    cs = rule(0, CORO__SYS_OP_SEND, conns[1].cfd, ECONNRESET);
     cs->count = 1;
     ck_assert_int_eq(send(conns[2].cfd, conns[2].out, CHUNK, MSG_NOSIGNAL), CHUNK);
     ck_assert_int_eq(coro_sock_nonblocking(conns[2].cfd), 0);
@@ -909,13 +910,13 @@ END_TEST
  * end. */
 START_TEST(test_emfile_and_enfile_at_accept_reach_the_acceptor_and_it_accepts_the_rest)
 {
-    struct coro_fault *r1, *r2;
+    struct coro__fault *r1, *r2;
     int k;
     service_open(_i, NULL, NCONN);
-    r1 = rule(0, CORO_SYS_OP_ACCEPT, acc.io.fd, EMFILE);
+    r1 = rule(0, CORO__SYS_OP_ACCEPT, acc.io.fd, EMFILE);
     r1->skip = 1;
     r1->count = 1;
-    r2 = rule(1, CORO_SYS_OP_ACCEPT, acc.io.fd, ENFILE);
+    r2 = rule(1, CORO__SYS_OP_ACCEPT, acc.io.fd, ENFILE);
     r2->skip = 2;
     r2->count = 1;
     service_start();
@@ -1051,10 +1052,10 @@ END_TEST
  * served. */
 START_TEST(test_failed_selector_wait_is_returned_by_run_once_and_the_next_run_loses_nothing)
 {
-    struct coro_fault *rw;
+    struct coro__fault *rw;
     int k;
     service_open(_i, NULL, NCONN);
-    rw = rule(0, CORO_SYS_OP_WAIT, -1, ENOMEM);
+    rw = rule(0, CORO__SYS_OP_WAIT, -1, ENOMEM);
     rw->skip = 5;
     rw->count = 2;
     service_start();
@@ -1069,13 +1070,13 @@ START_TEST(test_failed_selector_wait_is_returned_by_run_once_and_the_next_run_lo
 }
 END_TEST
 
-static struct coro_fault *ctl_rule;
+static struct coro__fault *ctl_rule;
 static struct coro_handle eof_h;
 
 static void ctl_fails_for_1(struct conn *c)
 {
     if (c == &conns[1]) {
-        ctl_rule = rule(0, CORO_SYS_OP_CTL, c->sfd, ENOSPC);
+        ctl_rule = rule(0, CORO__SYS_OP_CTL, c->sfd, ENOSPC);
         ctl_rule->count = 1;
     }
 }
@@ -1130,10 +1131,10 @@ END_TEST
 START_TEST(test_connect_failing_at_once_or_at_its_result_raises_at_sock_connect)
 {
     static const int modes[NCONN] = { C_CONNECT, C_CONNECT, C_CONNECT, C_CONNECT };
-    struct coro_fault *rc, *rg;
+    struct coro__fault *rc, *rg;
     service_open(_i, modes, NCONN - 1);
-    rc = rule(0, CORO_SYS_OP_CONNECT, conns[1].cfd, EADDRNOTAVAIL);
-    rg = rule(1, CORO_SYS_OP_GETSOCKOPT, conns[2].cfd, ETIMEDOUT);
+    rc = rule(0, CORO__SYS_OP_CONNECT, conns[1].cfd, EADDRNOTAVAIL);
+    rg = rule(1, CORO__SYS_OP_GETSOCKOPT, conns[2].cfd, ETIMEDOUT);
     service_start();
     run_out();
     assert_served(0);
@@ -1166,22 +1167,22 @@ static int hook_fail_fd7(int op, int fd, long arg)
 
 START_TEST(test_the_seam_applies_skip_every_count_cap_fd_and_order_as_documented)
 {
-    struct coro_fault *a, *b;
+    struct coro__fault *a, *b;
     int i, pattern = 0;
-    a = rule(0, CORO_SYS_OP_RECV, 5, EAGAIN);
+    a = rule(0, CORO__SYS_OP_RECV, 5, EAGAIN);
     a->skip = 2;
     a->every = 3;
     a->count = 2;
     a->cap = 10;
-    b = rule(1, CORO_SYS_OP_RECV, -1, EINTR);
+    b = rule(1, CORO__SYS_OP_RECV, -1, EINTR);
     b->skip = 9;
     b->cap = 4;
     for (i = 0; i < 12; i++) {
         errno = 0;
-        if (coro_sys_fault(CORO_SYS_OP_RECV, 5, 100) != 0)
+        if (coro__sys_fault(CORO__SYS_OP_RECV, 5, 100) != 0)
             pattern |= (errno == EAGAIN ? 1 : errno == EINTR ? 2 : 3) << (2 * i);
         else
-            ck_assert_uint_eq(coro_sys_len(100), 4);    /* the smaller cap */
+            ck_assert_uint_eq(coro__sys_len(100), 4);    /* the smaller cap */
     }
     /* a: calls 3 and 6 fault (skip 2, every 3, count 2); b sees the other
      * calls: its 10th (call 12) faults (skip 9) */
@@ -1190,18 +1191,18 @@ START_TEST(test_the_seam_applies_skip_every_count_cap_fd_and_order_as_documented
     ck_assert_uint_eq(a->faults, 2);
     ck_assert_uint_eq(b->calls, 10);
     ck_assert_uint_eq(b->faults, 1);
-    ck_assert_int_eq(coro_sys_fault(CORO_SYS_OP_SEND, 5, 100), 0);   /* other op */
-    ck_assert_uint_eq(coro_sys_len(100), 100);
-    ck_assert_int_eq(coro_sys_fault(CORO_SYS_OP_RECV, 6, 100), -1);  /* b: any fd */
+    ck_assert_int_eq(coro__sys_fault(CORO__SYS_OP_SEND, 5, 100), 0);   /* other op */
+    ck_assert_uint_eq(coro__sys_len(100), 100);
+    ck_assert_int_eq(coro__sys_fault(CORO__SYS_OP_RECV, 6, 100), -1);  /* b: any fd */
     ck_assert_int_eq(errno, EINTR);
-    coro_faults.hook = hook_fail_fd7;
-    ck_assert_int_eq(coro_sys_fault(CORO_SYS_OP_RECV, 7, 1), -1);
+    coro__faults.hook = hook_fail_fd7;
+    ck_assert_int_eq(coro__sys_fault(CORO__SYS_OP_RECV, 7, 1), -1);
     ck_assert_int_eq(errno, EIO);
     ck_assert_uint_eq(b->calls, 11);                    /* not seen by the rules */
     ck_assert_int_eq(hook_calls, 1);
-    coro_faults_reset();
-    ck_assert_int_eq(coro_sys_fault(CORO_SYS_OP_RECV, 7, 1), 0);
-    ck_assert_uint_eq(coro_sys_len(100), 100);
+    coro__faults_reset();
+    ck_assert_int_eq(coro__sys_fault(CORO__SYS_OP_RECV, 7, 1), 0);
+    ck_assert_uint_eq(coro__sys_len(100), 100);
     ck_assert_int_eq(count_fds(), fds_before);
 }
 END_TEST

@@ -99,7 +99,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loop.h"
+#include "wait.h"
 #include "trace.h"
 
 /* ------------------------------------------------------------------------ */

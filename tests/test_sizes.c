@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "scope.h"
+#include "wait.h"
 
 START_TEST(test_documented_sizes_on_x86_64)
 {

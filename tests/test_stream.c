@@ -50,7 +50,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    coro_faults_reset();
+    coro__faults_reset();
     coro_io_loop_close(&iol, &loop);
     alarm(0);
 }
@@ -834,7 +834,7 @@ END_TEST
 
 static void rule(int slot, int op, int err, unsigned long every, size_t cap)
 {
-    struct coro_fault *r = &coro_faults.rule[slot];
+    struct coro__fault *r = &coro__faults.rule[slot];
     memset(r, 0, sizeof *r);
     r->op = op;
     r->fd = -1;
@@ -849,19 +849,19 @@ static void rule(int slot, int op, int err, unsigned long every, size_t cap)
 START_TEST(test_faults_one_byte_and_eintr)
 {
     static struct cli c;
-    rule(0, CORO_SYS_OP_RECV, EINTR, 2, 0);
-    rule(1, CORO_SYS_OP_SEND, EINTR, 2, 0);
-    rule(2, CORO_SYS_OP_ACCEPT, EINTR, 2, 0);
-    rule(3, CORO_SYS_OP_RECV, 0, 0, 1);
-    rule(4, CORO_SYS_OP_SEND, 0, 0, 1);
+    rule(0, CORO__SYS_OP_RECV, EINTR, 2, 0);
+    rule(1, CORO__SYS_OP_SEND, EINTR, 2, 0);
+    rule(2, CORO__SYS_OP_ACCEPT, EINTR, 2, 0);
+    rule(3, CORO__SYS_OP_RECV, 0, 0, 1);
+    rule(4, CORO__SYS_OP_SEND, 0, 0, 1);
     start_srv("127.0.0.1", 0);
     cli_start(&c, "127.0.0.1", coro_stream_server_port(&srv));
     ck_assert_int_eq(coro_loop_run_until_complete(&loop, &c.task.fut, NULL), 0);
     ck_assert_str_eq(c.got, "Hello\nBye\n");
     stop_srv();
-    ck_assert_uint_gt(coro_faults.rule[0].faults, 10);
-    ck_assert_uint_gt(coro_faults.rule[1].faults, 5);
-    ck_assert_uint_gt(coro_faults.rule[2].faults, 0);
+    ck_assert_uint_gt(coro__faults.rule[0].faults, 10);
+    ck_assert_uint_gt(coro__faults.rule[1].faults, 5);
+    ck_assert_uint_gt(coro__faults.rule[2].faults, 0);
     ck_assert_str_eq(run_cut(OP_UNTIL, 0, "\r\n", "ab\r\ncd\r\r\nef", NULL, 0, 0),
                      "ab\r\n|cd\r\r\n|<EINCOMPLETE:ef>|");
     ck_assert_str_eq(run_cut(OP_LINE, 0, NULL, "hello\n\nworld\r\ntail", NULL, 0, 0),
@@ -879,17 +879,17 @@ START_TEST(test_faults_connection_reset)
     tcp_pair(&a, &b);
     ck_assert_int_eq(send(b, "whole\nhalf", 10, 0), 10);   /* there before the first recv */
     rd_start(&r, a, OP_LINE, 0, NULL);
-    rule(0, CORO_SYS_OP_RECV, ECONNRESET, 0, 0);
-    coro_faults.rule[0].skip = 1;          /* the first recv gets "whole\nhalf" */
+    rule(0, CORO__SYS_OP_RECV, ECONNRESET, 0, 0);
+    coro__faults.rule[0].skip = 1;          /* the first recv gets "whole\nhalf" */
     ck_assert_int_eq(coro_loop_run_until_complete(&loop, &r.task.fut, NULL), 0);
     ck_assert_str_eq(r.log, "whole\n|<ECONNRESET>|");
-    ck_assert_uint_eq(coro_faults.rule[0].faults, 1);
+    ck_assert_uint_eq(coro__faults.rule[0].faults, 1);
     close(coro_io_close(&r.s.io));
     close(b);
-    coro_faults_reset();
+    coro__faults_reset();
     tcp_pair(&a, &b);
-    rule(0, CORO_SYS_OP_SEND, ECONNRESET, 0, 0);
-    coro_faults.rule[0].skip = 2;
+    rule(0, CORO__SYS_OP_SEND, ECONNRESET, 0, 0);
+    coro__faults.rule[0].skip = 2;
     wr_start(&w, a, 5 * CHUNK);
     rc = coro_loop_run_until_complete(&loop, &w.task.fut, NULL);
     ck_assert_int_eq(rc, -ECONNRESET);

@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loop.h"
+#include "wait.h"
 #include "sync.h"
 #include "trace.h"
 

@@ -69,7 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loop.h"
+#include "wait.h"
 
 /* ------------------------------------------------------------------------ */
 /* The recorder, the loop, the helper tasks                                 */
