@@ -2,35 +2,55 @@
 # SPDX-License-Identifier: MIT
 # Runs every check of `make test` (each suite plain, under ASan+UBSan and
 # under valgrind) and ends with one line that sums them:
-# "total: N passed, M failed". Exits non-zero if anything failed.
+# "total: N passed, M failed". Exits non-zero if anything failed. A step
+# that fails is run once more: failing twice is a failure; passing the
+# second time, it is listed at the end as flaky, with what it said first.
 # Usage: tests/run.sh BUILD_DIR SUITE...   (suites built in BUILD/plain and
 # BUILD/asan by the Makefile)
 b=$1; shift
 here=$(dirname "$0")
-pass=0 fail=0 failed_steps=
-count() { # adds the "N passed, M failed" or Check summary in $1 to the totals
+pass=0 fail=0 failed_steps= flaky_steps=
+parse() { # sets p and f from the "N passed, M failed" or Check summary in $1
     p=$(printf '%s\n' "$1" | sed -n 's/^[a-z_-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
     f=$(printf '%s\n' "$1" | sed -n 's/^[a-z_-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
     if [ -z "$p" ]; then    # Check: "100%: Checks: 53, Failures: 0, Errors: 0"
         set -- $(printf '%s\n' "$1" | sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\)$/\1 \2 \3/p' | tail -1)
         p=$((${1:-0} - ${2:-0} - ${3:-0})); f=$((${2:-0} + ${3:-0}))
     fi
-    pass=$((pass + p)); fail=$((fail + f))
+}
+attempt() { # command...: runs it; sets out, rc, p, f, and bad (1 if it failed)
+    out=$(timeout "${RUN_TIMEOUT:-900}" "$@" 2>&1); rc=$?
+    [ $rc -eq 124 ] && out="$out
+$label: timed out after ${RUN_TIMEOUT:-900} s"
+    parse "$out"
+    bad=0
+    if [ $rc -ne 0 ] || [ "$f" -gt 0 ]; then bad=1; fi
+}
+failing_lines() { # the lines of $1 that say what failed
+    printf '%s\n' "$1" | grep -E '^(not ok|FAIL)|:[0-9]+:[EF]:|failed' | grep -v ' 0 failed' |
+        head -20 | sed 's/^/    /'
 }
 run() { # label command... (a step that hangs fails after RUN_TIMEOUT s)
     label=$1; shift
     echo "== $label"
-    out=$(timeout "${RUN_TIMEOUT:-900}" "$@" 2>&1); rc=$?
-    [ $rc -eq 124 ] && out="$out
-$label: timed out after ${RUN_TIMEOUT:-900} s"
-    printf '%s\n' "$out"
-    count "$out"
-    [ $rc -eq 0 ] || { [ "$f" -gt 0 ] || fail=$((fail + 1)); }
-    if [ $rc -ne 0 ] || [ "${f:-0}" -gt 0 ]; then
-        failed_steps="$failed_steps
-  $label (exit $rc):
-$(printf '%s\n' "$out" | grep -E '^(not ok|FAIL)|:[0-9]+:[EF]:|failed' | grep -v ' 0 failed' | head -20 | sed 's/^/    /')"
+    attempt "$@"
+    if [ $bad -eq 1 ]; then
+        # once more: what fails twice is a failure; what fails once is named
+        # below as flaky, with what it said, for someone to look at
+        printf '%s\n' "$out"
+        echo "== $label: failed (exit $rc); once more"
+        first=$(failing_lines "$out") first_rc=$rc
+        attempt "$@"
+        [ $bad -eq 0 ] && flaky_steps="$flaky_steps
+  $label (exit $first_rc the first time, passed the second):
+$first"
     fi
+    printf '%s\n' "$out"
+    pass=$((pass + p)); fail=$((fail + f))
+    [ $rc -eq 0 ] || { [ "$f" -gt 0 ] || fail=$((fail + 1)); }
+    [ $bad -eq 0 ] || failed_steps="$failed_steps
+  $label (exit $rc):
+$(failing_lines "$out")"
 }
 for t in "$@"; do
     run "$t (plain)" "$b/plain/$t"
@@ -52,6 +72,7 @@ run "two yields on one line" "$here/compile_fail.sh"
 run "tests the README names" "$here/readme_tests.sh"
 for s in $TEST_SCRIPTS; do run "$s" "$s" "$b"; done
 # the failures again, last, where a log's tail shows them
+[ -z "$flaky_steps" ] || printf 'flaky steps (failed once, then passed):%s\n' "$flaky_steps"
 [ -z "$failed_steps" ] || printf 'failed steps:%s\n' "$failed_steps"
 echo "total: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
