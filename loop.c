@@ -979,14 +979,17 @@ int coro__task_cancel_from(struct coro_task *t, struct coro_scope *origin)
     struct coro_scope *s, *shield = NULL;
     if (t->fut.state != CORO_PENDING)
         return CORO_ESTATE;
-    if (t->scope && t->scope->task == t && t->scope->requests < UINT16_MAX)
-        t->scope->requests++;
     OWN_SCOPES(s, t) {
         if (s == origin)
             break;
         if (s->flags & CORO__SC_SHIELD)
             shield = s;             /* the outermost shield it crosses */
     }
+    /* counted where it arrives: in the shield that holds it (the scopes
+     * inside never see it), else in the innermost scope */
+    s = shield ? shield : t->scope && t->scope->task == t ? t->scope : NULL;
+    if (s && s->requests < UINT16_MAX)
+        s->requests++;
     if (shield) {
         shield->flags |= CORO__SC_HELD;
         return 0;
