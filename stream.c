@@ -439,6 +439,14 @@ int coro_stream_connect_start(struct coro_stream *s, const struct sockaddr_stora
     return rc && rc != CORO__PENDING ? drop(s, rc) : rc;
 }
 
+int coro_stream_connect_start_to(struct coro_stream *s, const char *host, int port)
+{
+    struct sockaddr_storage a;
+    socklen_t n;
+    int rc = coro_stream_addr(&a, &n, host, port);
+    return rc ? rc : coro_stream_connect_start(s, &a, n);
+}
+
 int coro_stream_connect_wait(struct coro_stream *s)
 {
     int rc = coro_io_wait(&s->io, CORO_EVENT_WRITE);

@@ -220,6 +220,9 @@ int coro_stream_addr(struct sockaddr_storage *addr, socklen_t *len, const char *
 /* Private: open_connection's steps. */
 int coro_stream_connect_start(struct coro_stream *s, const struct sockaddr_storage *addr,
                               socklen_t len);
+/* coro_stream_connect_start to host and port (as coro_stream_addr reads
+ * them): CORO_EINVAL for a host that is not a numeric address. */
+int coro_stream_connect_start_to(struct coro_stream *s, const char *host, int port);
 int coro_stream_connect_wait(struct coro_stream *s);
 int coro_stream_connect_resumed(struct coro_stream *s, int err);
 
@@ -229,8 +232,23 @@ int coro_stream_connect_resumed(struct coro_stream *s, int err);
  * CORO_EBUSY (s has an fd), CORO_EINVAL; on any error or a cancel the
  * socket is closed and s has no fd. */
 #define CORO_STREAM_OPEN_CONNECTION(co, s, addr, len) \
+    CORO__STREAM_CONNECT(co, s, coro_stream_connect_start((s), (addr), (len)))
+
+/* reader, writer = await asyncio.open_connection(host, port): as
+ * CORO_STREAM_OPEN_CONNECTION, to a numeric IPv4 or IPv6 host (or, with
+ * port -1, the Unix socket at path host), as coro_stream_addr reads them:
+ * CORO_EINVAL for anything else. */
+#define CORO_STREAM_CONNECT(co, s, host, port) \
+    CORO__STREAM_CONNECT(co, s, coro_stream_connect_start_to((s), (host), (port)))
+
+/* Private: the shape of both: `start` connects or fails at once, else the
+ * task waits until the socket is writable and reads the connect's result.
+ * Expands to
+ *     if ((co->err = start) == <pending>) <wait: connect_wait, connect_resumed>
+ *     else if (co->err) <raise>; */
+#define CORO__STREAM_CONNECT(co, s, start) \
     do { \
-        if (((co)->err = coro_stream_connect_start((s), (addr), (len))) == CORO__PENDING) \
+        if (((co)->err = (start)) == CORO__PENDING) \
             CORO__WAIT(co, coro_stream_connect_wait(s), \
                        coro_stream_connect_resumed((s), (co)->err)); \
         else if ((co)->err) \

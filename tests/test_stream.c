@@ -602,6 +602,8 @@ struct cli {
     struct coro_stream s;
     struct sockaddr_storage addr;
     socklen_t alen;
+    const char *host;                   /* set: CORO_STREAM_CONNECT(host, port) */
+    int port;
     size_t n;
     int hold;                           /* stay connected until told */
     char got[64];
@@ -612,7 +614,10 @@ static int cli_body(struct coro *co)
 {
     struct cli *f = (struct cli *)co;
     CORO_BEGIN(co);
-    CORO_STREAM_OPEN_CONNECTION(co, &f->s, &f->addr, f->alen);
+    if (f->host)
+        CORO_STREAM_CONNECT(co, &f->s, f->host, f->port);
+    else
+        CORO_STREAM_OPEN_CONNECTION(co, &f->s, &f->addr, f->alen);
     CORO_STREAM_WRITE(co, &f->s.writer, "hello\n", 6);
     CORO_STREAM_DRAIN(co, &f->s.writer);
     CORO_STREAM_READLINE(co, &f->s.reader, f->n);
@@ -765,6 +770,31 @@ END_TEST
 
 /* Nobody listens: ECONNREFUSED at open_connection, and the stream has no fd
  * (it can connect again). */
+/* open_connection(host, port) in one step: a numeric host connects as
+ * OPEN_CONNECTION does; a name is CORO_EINVAL at the await, no fd left. */
+START_TEST(test_connect_by_host_and_port)
+{
+    static struct cli c[2];
+    int port, i;
+    start_srv("127.0.0.1", 0);
+    port = coro_stream_server_port(&srv);
+    for (i = 0; i < 2; i++) {
+        memset(&c[i], 0, sizeof c[i]);
+        ck_assert_int_eq(coro_stream_init(&c[i].s, &loop, c[i].rbuf, sizeof c[i].rbuf,
+                                          c[i].wbuf, sizeof c[i].wbuf), 0);
+        c[i].host = i ? "localhost" : "127.0.0.1";
+        c[i].port = port;
+        ck_assert_int_eq(coro_task_start(&c[i].task, &loop, cli_body), 0);
+    }
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &c[0].task.fut, NULL), 0);
+    ck_assert_str_eq(c[0].got, "Hello\nBye\n");
+    ck_assert_int_eq(coro_loop_run_until_complete(&loop, &c[1].task.fut, NULL), CORO_EINVAL);
+    ck_assert_int_eq(c[1].s.io.fd, -1);
+    ck_assert_str_eq(c[1].got, "");
+    stop_srv();
+}
+END_TEST
+
 START_TEST(test_connection_refused)
 {
     static struct cli c;
@@ -1025,6 +1055,7 @@ static Suite *stream_suite(void)
     tcase_add_test(tc, test_server_and_clients_ipv4);
     tcase_add_test(tc, test_server_and_client_ipv6);
     tcase_add_test(tc, test_server_and_client_unix);
+    tcase_add_test(tc, test_connect_by_host_and_port);
     tcase_add_test(tc, test_connection_refused);
     tcase_add_test(tc, test_cancel_at_the_awaits);
     tcase_add_test(tc, test_faults_one_byte_and_eintr);

@@ -11,7 +11,7 @@ static const char request[] = "GET / HTTP/1.0\r\nHost: localhost\r\n\r\n";
 
 struct fetch {
     struct coro_task task; int port; struct coro_stream s; struct coro_timeout t; struct coro_try e;
-    struct sockaddr_storage addr; socklen_t len; size_t n, total; char rbuf[1024], wbuf[64];
+    size_t n, total; char rbuf[1024], wbuf[64];
 };
 
 static int fetch(struct coro *co)
@@ -21,8 +21,7 @@ static int fetch(struct coro *co)
     CORO_TRY(co, &f->e) {
         CORO_TIMEOUT(co, &loop, &f->t, 10 * CORO_SEC) {
             coro_stream_init(&f->s, &loop, f->rbuf, sizeof f->rbuf, f->wbuf, sizeof f->wbuf);
-            coro_stream_addr(&f->addr, &f->len, "127.0.0.1", f->port);
-            CORO_STREAM_OPEN_CONNECTION(co, &f->s, &f->addr, f->len);
+            CORO_STREAM_CONNECT(co, &f->s, "127.0.0.1", f->port);
             CORO_STREAM_WRITE(co, &f->s.writer, request, sizeof request - 1);
             for (;;) {
                 CORO_STREAM_READ(co, &f->s.reader, sizeof f->rbuf, f->n);

@@ -22,7 +22,9 @@ static int producer(struct coro *co)
     CORO_END(co);
 }
 
-struct consumer { struct coro_task task; struct coro_try t; struct coro_timeout to; coro_value item; int total; };
+struct consumer {
+    struct coro_task task; struct coro_try t; struct coro_timeout to; coro_value item; int total;
+};
 
 static int consumer(struct coro *co)
 {
@@ -42,7 +44,9 @@ static int consumer(struct coro *co)
     CORO_END(co);
 }
 
-struct main_ { struct coro_task task; struct coro_taskgroup g; struct producer p; struct consumer c; };
+struct main_ {
+    struct coro_task task; struct coro_taskgroup g; struct producer p; struct consumer c;
+};
 
 static int main_(struct coro *co)
 {

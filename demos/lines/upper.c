@@ -41,15 +41,15 @@ static void on_done(struct coro_stream_conn *c)
 }
 
 struct client {
-    struct coro_task task; struct coro_stream s; struct sockaddr_storage addr; socklen_t len;
-    size_t n; char line[4096], rbuf[4096], wbuf[4096];
+    struct coro_task task; struct coro_stream s; int port; size_t n;
+    char line[4096], rbuf[4096], wbuf[4096];
 };
 
 static int client(struct coro *co)
 {
     struct client *f = (struct client *)co;
     CORO_BEGIN(co);
-    CORO_STREAM_OPEN_CONNECTION(co, &f->s, &f->addr, f->len);
+    CORO_STREAM_CONNECT(co, &f->s, "127.0.0.1", f->port);
     while (fgets(f->line, sizeof f->line, stdin)) {
         CORO_STREAM_WRITE(co, &f->s.writer, f->line, strlen(f->line));
         CORO_STREAM_DRAIN(co, &f->s.writer);
@@ -69,12 +69,14 @@ int main(int argc, char **argv)
     static struct coro_stream_conn *pool[64];
     static struct coro_stream_server srv;
     static struct client c;
+    struct sockaddr_storage addr;
+    socklen_t len;
     int i, rc, port = argc > 2 ? atoi(argv[2]) : 0;
     coro_loop_init(&loop, timers, 8);
     coro_io_loop_open(&iol, &loop, NULL, 1024);
     if (argc > 2 && strcmp(argv[1], "--client") == 0) {
         coro_stream_init(&c.s, &loop, c.rbuf, sizeof c.rbuf, c.wbuf, sizeof c.wbuf);
-        coro_stream_addr(&c.addr, &c.len, "127.0.0.1", port);
+        c.port = port;
         rc = coro_loop_run_task(&loop, &c.task, client);
     } else {
         max_clients = argc > 4 ? atol(argv[4]) : 0;
@@ -83,8 +85,8 @@ int main(int argc, char **argv)
                                   conns[i].wbuf, sizeof conns[i].wbuf);
             pool[i] = &conns[i].c;
         }
-        coro_stream_addr(&c.addr, &c.len, "127.0.0.1", port);
-        if ((rc = coro_stream_start_server(&srv, &loop, &c.addr, c.len, pool, 64, handle)) == 0) {
+        coro_stream_addr(&addr, &len, "127.0.0.1", port);
+        if ((rc = coro_stream_start_server(&srv, &loop, &addr, len, pool, 64, handle)) == 0) {
             srv.on_done = on_done;
             printf("listening on port %d\n", coro_stream_server_port(&srv));
             fflush(stdout);
