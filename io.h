@@ -154,17 +154,20 @@ int coro_io_wait(struct coro_io *io, unsigned event);
 #define CORO_IO_WAIT(co, io, event) \
     CORO__WAIT(co, coro_io_wait((io), (event)), coro_io_resumed((io), (event), (co)->err))
 
-/* Private: the task's wait on io for `event` resumed with err (0, or a
- * cancel): lets the next waiter be woken, drops an interest nobody waits on
- * any more after a cancel; returns err, or -EBADF if io was closed. */
+/* For writers of new I/O primitives (with coro_io_wait, the two halves of
+ * CORO_IO_WAIT): the task's wait on io for `event` resumed with err (0, or
+ * a cancel): lets the next waiter be woken, drops an interest nobody waits
+ * on any more after a cancel; returns err, or -EBADF if io was closed. */
 int coro_io_resumed(struct coro_io *io, unsigned event, int err);
 
 /* ------------------------------------------------------------------------ */
 /* asyncio's sock_* helpers, for a non-blocking socket in a task            */
 /* ------------------------------------------------------------------------ */
 
-/* Private: one non-blocking attempt each; CORO__PENDING when it would block,
- * else the result (>= 0) or -errno. */
+/* For writers of new I/O primitives (applications use the CORO_SOCK_*
+ * awaits below, built on them): one non-blocking attempt each;
+ * CORO__PENDING (primitive.h) when it would block, else the result (>= 0)
+ * or -errno. */
 ssize_t coro_sock_try_recv(struct coro_io *io, void *buf, size_t len);
 ssize_t coro_sock_try_send(struct coro_io *io, const void *buf, size_t len);
 int coro_sock_try_accept(struct coro_io *io);

@@ -113,8 +113,10 @@ static inline const char *coro_stream_data(const struct coro_stream_reader *r)
  * returned, else 0. */
 int coro_stream_at_eof(const struct coro_stream_reader *r);
 
-/* Private: one attempt each, reading from the fd when the buffer cannot
- * answer: 0 and *n set; CORO__PENDING; an error (see the macros). */
+/* For writers of new primitives on streams (applications use the
+ * CORO_STREAM_* awaits, built on them): one attempt each, reading from the
+ * fd when the buffer cannot answer: 0 and *n set; CORO__PENDING; an error
+ * (see the macros). */
 int coro_stream_try_read(struct coro_stream_reader *r, size_t max, size_t *n);
 int coro_stream_try_readexactly(struct coro_stream_reader *r, size_t want, size_t *n);
 int coro_stream_try_readuntil(struct coro_stream_reader *r, const char *sep, size_t seplen,
@@ -186,7 +188,8 @@ static inline int coro_stream_is_closing(const struct coro_stream_writer *w)
     return w->closing;
 }
 
-/* Private: drain's and wait_closed's attempts: 0, CORO__PENDING, an error. */
+/* For writers of new primitives: drain's and wait_closed's attempts: 0,
+ * CORO__PENDING, an error. */
 int coro_stream_try_drain(struct coro_stream_writer *w);
 int coro_stream_try_wait_closed(struct coro_stream_writer *w);
 int coro__stream_closed_resumed(struct coro_stream_writer *w, int err);
@@ -217,7 +220,7 @@ int coro__stream_closed_resumed(struct coro_stream_writer *w, int err);
  * CORO_EINVAL (not numeric, port out of range, path too long). */
 int coro_stream_addr(struct sockaddr_storage *addr, socklen_t *len, const char *host, int port);
 
-/* Private: open_connection's steps. */
+/* For writers of new primitives: open_connection's steps. */
 int coro_stream_connect_start(struct coro_stream *s, const struct sockaddr_storage *addr,
                               socklen_t len);
 /* coro_stream_connect_start to host and port (as coro_stream_addr reads
