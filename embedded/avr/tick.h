@@ -40,7 +40,7 @@
 #define CORO_AVR_TICK_H
 
 #include <stdint.h>
-#include "loop.h"
+#include "primitive.h"        /* a task waits on the tick, an ISR wakes it */
 
 #ifndef CORO_TICK_HZ
 #define CORO_TICK_HZ 1000UL              /* ticks per second */
