@@ -209,6 +209,8 @@ static struct main_frame {
     int err, i;
 } M;
 
+static const char *errname(int err);
+
 /* The errors of a closed group as errname() prints an ExceptionGroup:
  * "group[E7,E8]"; a CORO_EGROUP among them is `inner`'s. */
 static void group_str(char *buf, size_t n, const struct coro_taskgroup *g,
@@ -224,7 +226,7 @@ static void group_str(char *buf, size_t n, const struct coro_taskgroup *g,
         if (codes[i] == CORO_EGROUP && inner)
             group_str(buf + len, n - len, inner, NULL);
         else
-            snprintf(buf + len, n - len, "E%d", codes[i]);
+            snprintf(buf + len, n - len, "%s", errname(codes[i]));
         len = strlen(buf);
     }
     snprintf(buf + len, n - len, "]");
@@ -278,10 +280,10 @@ static struct worker *worker_set(int i, const char *name, int delay, intptr_t re
     return &M.w[i];
 }
 
-/* asyncio.create_task(canceller(main, delay)). */
-static void start_canceller(int delay)
+/* asyncio.create_task(canceller(target, delay)). */
+static void start_canceller(struct coro_task *target, int delay)
 {
-    M.cancel.target = &M.task;
+    M.cancel.target = target;
     M.cancel.delay = delay;
     ck_assert_int_eq(coro_task_start(&M.cancel.task, &loop, canceller_body), 0);
 }
@@ -858,7 +860,7 @@ END_TEST
 static int outer_cancel_in_timeout_main(struct coro *co)
 {
     CORO_BEGIN(co);
-    start_canceller(1);
+    start_canceller(&M.task, 1);
     CORO_TRY(co, &M.t[0]) {
         CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
             CORO_TRY(co, &M.t[1]) {
@@ -891,7 +893,7 @@ END_TEST
 static int outer_cancel_same_time_main(struct coro *co)
 {
     CORO_BEGIN(co);
-    start_canceller(2);
+    start_canceller(&M.task, 2);
     CORO_TRY(co, &M.t[0]) {
         CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
             CORO_SLEEP(co, &loop, 5 * CORO_SEC);
@@ -1284,7 +1286,7 @@ END_TEST
 static int tg_child_fails_while_cancelled_main(struct coro *co)
 {
     CORO_BEGIN(co);
-    start_canceller(1);
+    start_canceller(&M.task, 1);
     CORO_TRY(co, &M.t[0]) {
         CORO_TASKGROUP(co, &loop, &M.g[0]) {
             START(co, &M.g[0], 0);
@@ -1321,7 +1323,7 @@ END_TEST
 static int tg_parent_cancelled_at_end_main(struct coro *co)
 {
     CORO_BEGIN(co);
-    start_canceller(1);
+    start_canceller(&M.task, 1);
     CORO_TRY(co, &M.t[0]) {
         CORO_TASKGROUP(co, &loop, &M.g[0]) {
             START(co, &M.g[0], 0);
@@ -1535,6 +1537,394 @@ START_TEST(test_timeout_expiring_while_a_taskgroup_waits_at_its_end)
 }
 END_TEST
 
+/* async def main():
+ *     async with asyncio.timeout(1) as cm:
+ *         try:
+ *             await asyncio.sleep(5)
+ *         except CancelledError:
+ *             ev('body:cancelled')
+ *         await asyncio.sleep(2)
+ *         ev('body:after')
+ *     ev('main:ok expired:%s' % cm.expired())
+ * -> body:cancelled@1 body:after@3 main:ok expired:True@3 */
+static int caught_then_await_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TIMEOUT(co, &loop, &M.to[0], CORO_SEC) {
+        CORO_TRY(co, &M.t[0]) {
+            CORO_SLEEP(co, &loop, 5 * CORO_SEC);
+        } CORO_EXCEPT(co, &M.t[0], CORO_ECANCELLED) {
+            ev("body:cancelled");
+        } CORO_END_TRY(co, &M.t[0]);
+        CORO_SLEEP(co, &loop, 2 * CORO_SEC);
+        ev("body:after");
+    } CORO_END_TIMEOUT(co, &M.to[0]);
+    ev("main:ok expired:%s", pybool(coro_timeout_expired(&M.to[0])));
+    CORO_END(co);
+}
+
+START_TEST(test_expired_scope_whose_body_caught_the_cancel_does_not_cancel_again)
+{
+    ck_assert_int_eq(run(caught_then_await_main), 0);
+    ck_assert_trace("body:cancelled@1 body:after@3 main:ok expired:True@3");
+}
+END_TEST
+
+/* async def main():
+ *     asyncio.create_task(canceller(asyncio.current_task(), 1))
+ *     try:
+ *         async with asyncio.timeout(5) as cm:
+ *             await asyncio.sleep(10)
+ *     except BaseException as x: ev('main:%s' % errname(x))
+ *     ev('expired:%s' % cm.expired())
+ * -> cancel:True@1 main:cancelled@1 expired:False@1 */
+static int outer_cancel_only_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    start_canceller(&M.task, 1);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TIMEOUT(co, &loop, &M.to[0], 5 * CORO_SEC) {
+            CORO_SLEEP(co, &loop, 10 * CORO_SEC);
+        } CORO_END_TIMEOUT(co, &M.to[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    ev("expired:%s", pybool(coro_timeout_expired(&M.to[0])));
+    CORO_END(co);
+}
+
+START_TEST(test_outer_cancel_inside_a_timeout_stays_ecancelled)
+{
+    ck_assert_int_eq(run(outer_cancel_only_main), 0);
+    ck_assert_trace("cancel:True@1 main:cancelled@1 expired:False@1");
+    ck_assert_int_eq(coro_loop_time(&loop), CORO_SEC);      /* the timer went */
+}
+END_TEST
+
+/* async def main():
+ *     try:
+ *         async with asyncio.timeout(2):
+ *             await asyncio.sleep(2)
+ *             ev('body:done')
+ *     except BaseException as x: ev('main:%s' % errname(x))
+ * -> main:timeout@2
+ * (the deadline's timer was set first, so it runs first in that iteration) */
+static int tie_sleep_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
+            CORO_SLEEP(co, &loop, 2 * CORO_SEC);
+            ev("body:done");
+        } CORO_END_TIMEOUT(co, &M.to[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    CORO_END(co);
+}
+
+START_TEST(test_deadline_and_a_sleep_ending_at_the_same_time_expire)
+{
+    ck_assert_int_eq(run(tie_sleep_main), 0);
+    ck_assert_trace("main:timeout@2");
+}
+END_TEST
+
+/* async def main():
+ *     a = asyncio.create_task(worker('a', 2, 10))
+ *     try:
+ *         async with asyncio.timeout(2):
+ *             ev('main:%d' % await a)
+ *     except BaseException as x: ev('main:%s' % errname(x))
+ *     ev('a.cancelled:%s' % a.cancelled())
+ * -> a:cancelled@2 main:timeout@2 a.cancelled:True@2
+ * (a's sleep ends first, but a has not run when the deadline cancels it) */
+static int tie_task_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    OK(coro_task_start(&M.w[0].task, &loop, worker_body));
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
+            CORO_AWAIT_FUTURE(co, &M.w[0].task.fut, M.r);
+            ev("main:%ld", (long)M.r.v.i);
+        } CORO_END_TIMEOUT(co, &M.to[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    ev("a.cancelled:%s", pybool(coro_future_cancelled(&M.w[0].task.fut)));
+    CORO_END(co);
+}
+
+START_TEST(test_deadline_at_the_time_an_awaited_task_wakes_cancels_the_task)
+{
+    worker_set(0, "a", 2, 10);
+    ck_assert_int_eq(run(tie_task_main), 0);
+    ck_assert_trace("a:cancelled@2 main:timeout@2 a.cancelled:True@2");
+}
+END_TEST
+
+/* The twin of both programs below: timeout(3) { try { TaskGroup { a fails
+ * at 1; b(5); [sleep(5) if in_body] } } except: ev('group:...');
+ * sleep(5) } except: ev('main:...'). */
+static int tg_fail_then_timeout(struct coro *co, int in_body)
+{
+    CORO_BEGIN(co);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TIMEOUT(co, &loop, &M.to[0], 3 * CORO_SEC) {
+            CORO_TRY(co, &M.t[1]) {
+                CORO_TASKGROUP(co, &loop, &M.g[0]) {
+                    START(co, &M.g[0], 0);
+                    if (in_body) {
+                        CORO_SLEEP(co, &loop, 5 * CORO_SEC);
+                    } else {
+                        START(co, &M.g[0], 1);
+                        ev("body:end");
+                    }
+                } CORO_END_TASKGROUP(co, &M.g[0]);
+            } EXCEPT_EV(co, &M.t[1], "group");
+            CORO_SLEEP(co, &loop, 5 * CORO_SEC);
+        } CORO_END_TIMEOUT(co, &M.to[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    CORO_END(co);
+}
+
+/* async def main():
+ *     try:
+ *         async with asyncio.timeout(3):
+ *             try:
+ *                 async with asyncio.TaskGroup() as g:
+ *                     g.create_task(worker('a', 1, fail=7))
+ *                     await asyncio.sleep(5)
+ *             except BaseException as x: ev('group:%s' % errname(x))
+ *             await asyncio.sleep(5)
+ *     except BaseException as x: ev('main:%s' % errname(x))
+ * -> a:fail@1 group:group[E7]@1 main:timeout@3 */
+static int tg_fail_in_body_then_timeout_main(struct coro *co)
+{
+    return tg_fail_then_timeout(co, 1);
+}
+
+START_TEST(test_group_that_cancelled_its_parent_hands_no_cancel_to_a_timeout)
+{
+    worker_set(0, "a", 1, 0)->fail = 7;
+    ck_assert_int_eq(run(tg_fail_in_body_then_timeout_main), 0);
+    ck_assert_trace("a:fail@1 group:group[E7]@1 main:timeout@3");
+}
+END_TEST
+
+/* async def main():
+ *     try:
+ *         async with asyncio.timeout(3):
+ *             try:
+ *                 async with asyncio.TaskGroup() as g:
+ *                     g.create_task(worker('a', 1, fail=7))
+ *                     g.create_task(worker('b', 5, 20))
+ *                     ev('body:end')
+ *             except BaseException as x: ev('group:%s' % errname(x))
+ *             await asyncio.sleep(5)
+ *     except BaseException as x: ev('main:%s' % errname(x))
+ * -> body:end@0 a:fail@1 b:cancelled@1 group:group[E7]@1 main:cancelled@3
+ * Python 3.11.7 calls parent.uncancel() only at the start of __aexit__, so
+ * the cancel the group makes while __aexit__ waits stays counted on main,
+ * and the timeout's end sees a cancel that is not its own (newer CPython
+ * releases uncancel after the wait, which would print main:timeout@3).
+ *
+ * DISAGREES: coro prints
+ *     body:end@0 a:fail@1 b:cancelled@1 group:group[E7]@1 main:timeout@3
+ * (the group's own cancel of its parent is withdrawn whenever it comes).
+ * Left out of the suite until the lead decides (build with
+ * -DCORO_TEST_DISAGREES to run it). */
+#ifdef CORO_TEST_DISAGREES
+static int tg_fail_at_end_then_timeout_main(struct coro *co)
+{
+    return tg_fail_then_timeout(co, 0);
+}
+
+START_TEST(test_group_that_cancelled_its_parent_at_the_end_leaves_a_cancel_counted)
+{
+    worker_set(0, "a", 1, 0)->fail = 7;
+    worker_set(1, "b", 5, 20);
+    ck_assert_int_eq(run(tg_fail_at_end_then_timeout_main), 0);
+    ck_assert_trace("body:end@0 a:fail@1 b:cancelled@1 group:group[E7]@1 main:cancelled@3");
+}
+END_TEST
+#endif
+
+/* async def timed(name, d, catch) of the program below. */
+struct timed {
+    struct coro_task task;
+    const char *name;
+    int d, catch_timeout;
+    struct coro_timeout to;
+    struct coro_try t;
+};
+
+static int timed_body(struct coro *co)
+{
+    struct timed *f = (struct timed *)co;
+    CORO_BEGIN(co);
+    CORO_TRY(co, &f->t) {
+        CORO_TIMEOUT(co, &loop, &f->to, f->d * CORO_SEC) {
+            CORO_SLEEP(co, &loop, 5 * CORO_SEC);
+        } CORO_END_TIMEOUT(co, &f->to);
+    } CORO_EXCEPT(co, &f->t, CORO_ETIMEDOUT) {
+        ev("%s:timeout", f->name);
+        if (!f->catch_timeout)
+            CORO_RERAISE(co, &f->t);
+    } CORO_END_TRY(co, &f->t);
+    CORO_RETURN(co, coro_int(1));
+    CORO_END(co);
+}
+
+/* async def main():
+ *     async def timed(name, d, catch):
+ *         try:
+ *             async with asyncio.timeout(d):
+ *                 await asyncio.sleep(5)
+ *         except TimeoutError:
+ *             ev(name + ':timeout')
+ *             if not catch: raise
+ *         return 1
+ *     try:
+ *         async with asyncio.TaskGroup() as g:
+ *             g.create_task(timed('a', 1, True))
+ *             g.create_task(timed('b', 2, False))
+ *             g.create_task(worker('c', 4, 30))
+ *     except BaseException as x: ev('main:%s' % errname(x))
+ * -> a:timeout@1 b:timeout@2 c:cancelled@2 main:group[timeout]@2 */
+static struct timed timed_a, timed_b;
+
+static int child_timeout_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TASKGROUP(co, &loop, &M.g[0]) {
+            OK(coro_taskgroup_start(&M.g[0], &timed_a.task, timed_body));
+            OK(coro_taskgroup_start(&M.g[0], &timed_b.task, timed_body));
+            START(co, &M.g[0], 2);
+        } CORO_END_TASKGROUP(co, &M.g[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    CORO_END(co);
+}
+
+START_TEST(test_timeouts_inside_children_of_a_group)
+{
+    memset(&timed_a, 0, sizeof timed_a);
+    memset(&timed_b, 0, sizeof timed_b);
+    timed_a.name = "a";
+    timed_a.d = 1;
+    timed_a.catch_timeout = 1;
+    timed_b.name = "b";
+    timed_b.d = 2;
+    worker_set(2, "c", 4, 30);
+    ck_assert_int_eq(run(child_timeout_main), 0);
+    ck_assert_trace("a:timeout@1 b:timeout@2 c:cancelled@2 main:group[timeout]@2");
+    ck_assert_int_eq(res(&timed_a.task.fut), 1);
+}
+END_TEST
+
+/* async def main():
+ *     async with asyncio.TaskGroup() as g:
+ *         a = g.create_task(worker('a', 3, 10))
+ *         b = g.create_task(worker('b', 5, 20))
+ *         asyncio.create_task(canceller(b, 1))
+ *         ev('body:end')
+ *     ev('main:%d b.cancelled:%s' % (a.result(), b.cancelled()))
+ * -> body:end@0 cancel:True@1 b:cancelled@1 a:done@3 main:10 b.cancelled:True@3 */
+static int child_cancelled_from_outside_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TASKGROUP(co, &loop, &M.g[0]) {
+        START(co, &M.g[0], 0);
+        START(co, &M.g[0], 1);
+        start_canceller(&M.w[1].task, 1);
+        ev("body:end");
+    } CORO_END_TASKGROUP(co, &M.g[0]);
+    ev("main:%ld b.cancelled:%s", res(&M.w[0].task.fut),
+       pybool(coro_future_cancelled(&M.w[1].task.fut)));
+    CORO_END(co);
+}
+
+START_TEST(test_child_cancelled_from_outside_is_no_error_of_the_group)
+{
+    worker_set(0, "a", 3, 10);
+    worker_set(1, "b", 5, 20);
+    ck_assert_int_eq(run(child_cancelled_from_outside_main), 0);
+    ck_assert_trace("body:end@0 cancel:True@1 b:cancelled@1 a:done@3 main:10 "
+                    "b.cancelled:True@3");
+    ck_assert_uint_eq(coro_taskgroup_errors(&M.g[0], NULL, 0), 0);
+}
+END_TEST
+
+/* async def main():
+ *     asyncio.create_task(canceller(asyncio.current_task(), 1))
+ *     try:
+ *         async with asyncio.TaskGroup() as g:
+ *             g.create_task(worker('a', 3, 10))
+ *             try:
+ *                 await asyncio.sleep(10)
+ *             except CancelledError:
+ *                 ev('body:cancelled'); raise
+ *     except BaseException as x: ev('main:%s' % errname(x))
+ * -> cancel:True@1 body:cancelled@1 a:cancelled@1 main:cancelled@1 */
+static int parent_cancelled_in_body_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    start_canceller(&M.task, 1);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TASKGROUP(co, &loop, &M.g[0]) {
+            START(co, &M.g[0], 0);
+            CORO_TRY(co, &M.t[1]) {
+                CORO_SLEEP(co, &loop, 10 * CORO_SEC);
+            } CORO_EXCEPT(co, &M.t[1], CORO_ECANCELLED) {
+                ev("body:cancelled");
+                CORO_RERAISE(co, &M.t[1]);
+            } CORO_END_TRY(co, &M.t[1]);
+        } CORO_END_TASKGROUP(co, &M.g[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    CORO_END(co);
+}
+
+START_TEST(test_taskgroup_parent_cancelled_in_its_body_cancels_children)
+{
+    worker_set(0, "a", 3, 10);
+    ck_assert_int_eq(run(parent_cancelled_in_body_main), 0);
+    ck_assert_trace("cancel:True@1 body:cancelled@1 a:cancelled@1 main:cancelled@1");
+}
+END_TEST
+
+/* async def main():
+ *     async def spawner(g):
+ *         await asyncio.sleep(1)
+ *         g.create_task(worker('c', 2, 30))
+ *         ev('spawner:done')
+ *     async with asyncio.TaskGroup() as g:
+ *         g.create_task(spawner(g))
+ *         ev('body:end')
+ *     ev('main:ok')
+ * -> body:end@0 spawner:done@1 c:done@3 main:ok@3 */
+static int spawner_body(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_SLEEP(co, &loop, CORO_SEC);
+    START(co, &M.g[0], 2);
+    ev("spawner:done");
+    CORO_END(co);
+}
+
+static int child_adds_child_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TASKGROUP(co, &loop, &M.g[0]) {
+        OK(coro_taskgroup_start(&M.g[0], &M.w[0].task, spawner_body));
+        ev("body:end");
+    } CORO_END_TASKGROUP(co, &M.g[0]);
+    ev("main:ok");
+    CORO_END(co);
+}
+
+START_TEST(test_child_may_start_a_child_while_the_group_waits_at_its_end)
+{
+    worker_set(2, "c", 2, 30);
+    ck_assert_int_eq(run(child_adds_child_main), 0);
+    ck_assert_trace("body:end@0 spawner:done@1 c:done@3 main:ok@3");
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* Shielded scopes (Trio's rules: no CPython twin)                          */
 /* ------------------------------------------------------------------------ */
@@ -1547,7 +1937,7 @@ END_TEST
 static int shield_held_cancel_main(struct coro *co)
 {
     CORO_BEGIN(co);
-    start_canceller(1);
+    start_canceller(&M.task, 1);
     CORO_TRY(co, &M.t[0]) {
         CORO_SHIELD(co, &loop, &M.to[0]) {
             CORO_SLEEP(co, &loop, 3 * CORO_SEC);
@@ -1916,6 +2306,20 @@ static Suite *scope_suite(void)
     tcase_add_test(tc, test_nested_taskgroups_inner_egroup_is_the_outer_body_s_error);
     tcase_add_test(tc, test_taskgroup_inside_an_expiring_timeout_is_etimedout);
     tcase_add_test(tc, test_timeout_expiring_while_a_taskgroup_waits_at_its_end);
+
+    tc = tcase(s, "edges");
+    tcase_add_test(tc, test_expired_scope_whose_body_caught_the_cancel_does_not_cancel_again);
+    tcase_add_test(tc, test_outer_cancel_inside_a_timeout_stays_ecancelled);
+    tcase_add_test(tc, test_deadline_and_a_sleep_ending_at_the_same_time_expire);
+    tcase_add_test(tc, test_deadline_at_the_time_an_awaited_task_wakes_cancels_the_task);
+    tcase_add_test(tc, test_group_that_cancelled_its_parent_hands_no_cancel_to_a_timeout);
+#ifdef CORO_TEST_DISAGREES
+    tcase_add_test(tc, test_group_that_cancelled_its_parent_at_the_end_leaves_a_cancel_counted);
+#endif
+    tcase_add_test(tc, test_timeouts_inside_children_of_a_group);
+    tcase_add_test(tc, test_child_cancelled_from_outside_is_no_error_of_the_group);
+    tcase_add_test(tc, test_taskgroup_parent_cancelled_in_its_body_cancels_children);
+    tcase_add_test(tc, test_child_may_start_a_child_while_the_group_waits_at_its_end);
 
     tc = tcase(s, "shield");
     tcase_add_test(tc, test_shield_holds_an_outer_cancel_until_the_next_await_after_it);
