@@ -1925,6 +1925,249 @@ START_TEST(test_child_may_start_a_child_while_the_group_waits_at_its_end)
 }
 END_TEST
 
+/* async def main():
+ *     asyncio.create_task(canceller(asyncio.current_task(), 2))
+ *     await asyncio.sleep(0)
+ *     try:
+ *         async with asyncio.timeout(2) as cm:
+ *             await asyncio.sleep(5)
+ *     except BaseException as x: ev('main:%s' % errname(x))
+ *     ev('expired:%s' % cm.expired())
+ * -> cancel:True@2 main:cancelled@2 expired:True@2
+ * (the canceller's timer was set first: both cancels reach main together) */
+static int cancel_first_same_time_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    start_canceller(&M.task, 2);
+    CORO_SLEEP(co, &loop, 0);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
+            CORO_SLEEP(co, &loop, 5 * CORO_SEC);
+        } CORO_END_TIMEOUT(co, &M.to[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    ev("expired:%s", pybool(coro_timeout_expired(&M.to[0])));
+    CORO_END(co);
+}
+
+START_TEST(test_outer_cancel_due_before_the_expiry_of_the_same_second_wins)
+{
+    ck_assert_int_eq(run(cancel_first_same_time_main), 0);
+    ck_assert_trace("cancel:True@2 main:cancelled@2 expired:True@2");
+}
+END_TEST
+
+/* async def main():
+ *     try:
+ *         async with asyncio.timeout(5) as a:
+ *             try:
+ *                 async with asyncio.timeout(2) as b:
+ *                     try:
+ *                         async with asyncio.timeout(4) as c:
+ *                             await asyncio.sleep(10)
+ *                     except BaseException as x:
+ *                         ev('c:%s expired:%s' % (errname(x), c.expired())); raise
+ *             except TimeoutError as x: ev('b:%s' % errname(x))
+ *             await asyncio.sleep(10)
+ *     except BaseException as x: ev('a:%s' % errname(x))
+ * -> c:cancelled expired:False@2 b:timeout@2 a:timeout@5 */
+static int three_deep_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TIMEOUT(co, &loop, &M.to[0], 5 * CORO_SEC) {
+            CORO_TRY(co, &M.t[1]) {
+                CORO_TIMEOUT(co, &loop, &M.to[1], 2 * CORO_SEC) {
+                    CORO_TRY(co, &M.t[2]) {
+                        CORO_TIMEOUT(co, &loop, &M.to[2], 4 * CORO_SEC) {
+                            CORO_SLEEP(co, &loop, 10 * CORO_SEC);
+                        } CORO_END_TIMEOUT(co, &M.to[2]);
+                    } CORO_EXCEPT_IF(co, &M.t[2], 1) {
+                        ev("c:%s expired:%s", errname(coro_error(&M.t[2])),
+                           pybool(coro_timeout_expired(&M.to[2])));
+                        CORO_RERAISE(co, &M.t[2]);
+                    } CORO_END_TRY(co, &M.t[2]);
+                } CORO_END_TIMEOUT(co, &M.to[1]);
+            } EXCEPT_EV(co, &M.t[1], "b");
+            CORO_SLEEP(co, &loop, 10 * CORO_SEC);
+        } CORO_END_TIMEOUT(co, &M.to[0]);
+    } EXCEPT_EV(co, &M.t[0], "a");
+    CORO_END(co);
+}
+
+START_TEST(test_three_nested_timeouts_the_middle_one_expires_first)
+{
+    ck_assert_int_eq(run(three_deep_main), 0);
+    ck_assert_trace("c:cancelled expired:False@2 b:timeout@2 a:timeout@5");
+}
+END_TEST
+
+/* async def main():
+ *     async with asyncio.timeout(1) as cm:
+ *         try:
+ *             await asyncio.sleep(5)
+ *         except CancelledError:
+ *             ev('inside:expired:%s' % cm.expired())
+ *     ev('outside:expired:%s' % cm.expired())
+ * -> inside:expired:True@1 outside:expired:True@1 */
+static int expired_inside_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TIMEOUT(co, &loop, &M.to[0], CORO_SEC) {
+        CORO_TRY(co, &M.t[0]) {
+            CORO_SLEEP(co, &loop, 5 * CORO_SEC);
+        } CORO_EXCEPT(co, &M.t[0], CORO_ECANCELLED) {
+            ev("inside:expired:%s", pybool(coro_timeout_expired(&M.to[0])));
+        } CORO_END_TRY(co, &M.t[0]);
+    } CORO_END_TIMEOUT(co, &M.to[0]);
+    ev("outside:expired:%s", pybool(coro_timeout_expired(&M.to[0])));
+    CORO_END(co);
+}
+
+START_TEST(test_expired_is_true_inside_the_body_once_the_deadline_passed)
+{
+    ck_assert_int_eq(run(expired_inside_main), 0);
+    ck_assert_trace("inside:expired:True@1 outside:expired:True@1");
+}
+END_TEST
+
+/* async def main():
+ *     async def mover(cm):
+ *         await asyncio.sleep(1)
+ *         cm.reschedule(asyncio.get_running_loop().time() + 2)
+ *         ev('moved')
+ *     try:
+ *         async with asyncio.timeout(10) as cm:
+ *             asyncio.create_task(mover(cm))
+ *             await asyncio.sleep(20)
+ *     except BaseException as x: ev('main:%s' % errname(x))
+ * -> moved@1 main:timeout@3 */
+static int mover_body(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_SLEEP(co, &loop, CORO_SEC);
+    OK(coro_timeout_reschedule(&M.to[0], coro_loop_time(&loop) + 2 * CORO_SEC));
+    ev("moved");
+    CORO_END(co);
+}
+
+static int reschedule_from_other_task_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TIMEOUT(co, &loop, &M.to[0], 10 * CORO_SEC) {
+            OK(coro_task_start(&M.w[0].task, &loop, mover_body));
+            CORO_SLEEP(co, &loop, 20 * CORO_SEC);
+        } CORO_END_TIMEOUT(co, &M.to[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    CORO_END(co);
+}
+
+START_TEST(test_reschedule_from_another_task)
+{
+    ck_assert_int_eq(run(reschedule_from_other_task_main), 0);
+    ck_assert_trace("moved@1 main:timeout@3");
+}
+END_TEST
+
+/* async def main():
+ *     try:
+ *         async with asyncio.TaskGroup() as g:
+ *             g.create_task(worker('a', 3, 10))
+ *             g.create_task(worker('b', 1, fail=7))
+ *             try:
+ *                 await asyncio.sleep(10)
+ *             except CancelledError:
+ *                 ev('body:caught')
+ *             await asyncio.sleep(2)
+ *             ev('body:end')
+ *     except BaseException as x: ev('main:%s' % errname(x))
+ * -> b:fail@1 a:cancelled@1 body:caught@1 body:end@3 main:group[E7]@3 */
+static int body_catches_group_cancel_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TASKGROUP(co, &loop, &M.g[0]) {
+            START(co, &M.g[0], 0);
+            START(co, &M.g[0], 1);
+            CORO_TRY(co, &M.t[1]) {
+                CORO_SLEEP(co, &loop, 10 * CORO_SEC);
+            } CORO_EXCEPT(co, &M.t[1], CORO_ECANCELLED) {
+                ev("body:caught");
+            } CORO_END_TRY(co, &M.t[1]);
+            CORO_SLEEP(co, &loop, 2 * CORO_SEC);
+            ev("body:end");
+        } CORO_END_TASKGROUP(co, &M.g[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    CORO_END(co);
+}
+
+START_TEST(test_taskgroup_body_catching_the_group_s_cancel_goes_on)
+{
+    worker_set(0, "a", 3, 10);
+    worker_set(1, "b", 1, 0)->fail = 7;
+    ck_assert_int_eq(run(body_catches_group_cancel_main), 0);
+    ck_assert_trace("b:fail@1 a:cancelled@1 body:caught@1 body:end@3 main:group[E7]@3");
+}
+END_TEST
+
+/* async def main():
+ *     async with asyncio.TaskGroup() as g:
+ *         g.create_task(worker('a', 2, fail=7))
+ *         await asyncio.sleep(1)
+ *         return 5
+ * -> a:fail@2 run:group[E7]@2 */
+static int return_then_child_fails_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TASKGROUP(co, &loop, &M.g[0]) {
+        START(co, &M.g[0], 0);
+        CORO_SLEEP(co, &loop, CORO_SEC);
+        CORO_RETURN(co, coro_int(5));
+    } CORO_END_TASKGROUP(co, &M.g[0]);
+    CORO_END(co);
+}
+
+START_TEST(test_child_failing_after_the_body_returned_replaces_the_return)
+{
+    worker_set(0, "a", 2, 0)->fail = 7;
+    ck_assert_int_eq(run(return_then_child_fails_main), CORO_EGROUP);
+    ck_assert_trace("a:fail@2 run:group[E7]@2");
+}
+END_TEST
+
+/* async def main():
+ *     try:
+ *         async with asyncio.TaskGroup() as g:
+ *             g.create_task(worker('a', 5, catch=True, after=1, fail=7))
+ *             await asyncio.sleep(1)
+ *             ev('body:raise'); raise E(9)
+ *     except BaseException as x: ev('main:%s' % errname(x))
+ * -> body:raise@1 a:cancelled@1 a:fail@2 main:group[E7,E9]@2 */
+static int body_error_then_child_error_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TASKGROUP(co, &loop, &M.g[0]) {
+            START(co, &M.g[0], 0);
+            CORO_SLEEP(co, &loop, CORO_SEC);
+            ev("body:raise");
+            CORO_RAISE(co, 9);
+        } CORO_END_TASKGROUP(co, &M.g[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    CORO_END(co);
+}
+
+START_TEST(test_body_error_is_last_even_when_a_child_fails_after_it)
+{
+    struct worker *a = worker_set(0, "a", 5, 0);
+    a->catch_cancel = 1;
+    a->after = 1;
+    a->fail = 7;
+    ck_assert_int_eq(run(body_error_then_child_error_main), 0);
+    ck_assert_trace("body:raise@1 a:cancelled@1 a:fail@2 main:group[E7,E9]@2");
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* Shielded scopes (Trio's rules: no CPython twin)                          */
 /* ------------------------------------------------------------------------ */
@@ -2037,6 +2280,119 @@ START_TEST(test_held_expiry_of_a_scope_ending_with_no_await_is_withdrawn)
     ck_assert_int_eq(run(shield_withdrawn_main), 0);
     ck_assert_trace("shield:done@3 main:ok expired:True@3 main:after@4");
     ck_assert_ptr_null(M.task.scope);
+}
+END_TEST
+
+/* Trio: a timeout opened inside the shield expires on its own (TooSlowError
+ * at 2) though an outer cancel (at 1) is held; the held cancel comes at the
+ * first await after the shield:
+ * -> cancel:True@1 inner:timeout@2 shield:end@2 main:cancelled@2
+ *
+ * DISAGREES: coro prints
+ *     cancel:True@1 inner:cancelled@2 shield:end@2 main:cancelled@2
+ * The held outer cancel is counted in the innermost scope (the inner
+ * timeout) though it never reaches it, so the inner timeout takes its own
+ * expiry for another's cancel and lets CORO_ECANCELLED out instead of
+ * CORO_ETIMEDOUT. Left out of the suite until the library is fixed (build
+ * with -DCORO_TEST_DISAGREES to run it). */
+#ifdef CORO_TEST_DISAGREES
+static int shield_cancel_and_inner_timeout_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    start_canceller(&M.task, 1);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_SHIELD(co, &loop, &M.to[0]) {
+            CORO_TRY(co, &M.t[1]) {
+                CORO_TIMEOUT(co, &loop, &M.to[1], 2 * CORO_SEC) {
+                    CORO_SLEEP(co, &loop, 5 * CORO_SEC);
+                } CORO_END_TIMEOUT(co, &M.to[1]);
+            } EXCEPT_EV(co, &M.t[1], "inner");
+            ev("shield:end");
+        } CORO_END_TIMEOUT(co, &M.to[0]);
+        CORO_SLEEP(co, &loop, CORO_SEC);
+        ev("not reached");
+    } EXCEPT_EV(co, &M.t[0], "main");
+    CORO_END(co);
+}
+
+START_TEST(test_timeout_inside_a_shield_expires_while_an_outer_cancel_is_held)
+{
+    ck_assert_int_eq(run(shield_cancel_and_inner_timeout_main), 0);
+    ck_assert_trace("cancel:True@1 inner:timeout@2 shield:end@2 main:cancelled@2");
+}
+END_TEST
+#endif
+
+/* Trio: the outermost shield a cancel crosses holds it: with an outer
+ * cancel at 1, shield { shield { sleep(2) } sleep(1) } runs whole:
+ * -> cancel:True@1 inner:done@2 outer:done@3 main:cancelled@3 */
+static int nested_shields_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    start_canceller(&M.task, 1);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_SHIELD(co, &loop, &M.to[0]) {
+            CORO_SHIELD(co, &loop, &M.to[1]) {
+                CORO_SLEEP(co, &loop, 2 * CORO_SEC);
+                ev("inner:done");
+            } CORO_END_TIMEOUT(co, &M.to[1]);
+            CORO_SLEEP(co, &loop, CORO_SEC);
+            ev("outer:done");
+        } CORO_END_TIMEOUT(co, &M.to[0]);
+        CORO_SLEEP(co, &loop, CORO_SEC);
+        ev("not reached");
+    } EXCEPT_EV(co, &M.t[0], "main");
+    CORO_END(co);
+}
+
+START_TEST(test_nested_shields_hold_an_outer_cancel_until_the_outermost_ends)
+{
+    ck_assert_int_eq(run(nested_shields_main), 0);
+    ck_assert_trace("cancel:True@1 inner:done@2 outer:done@3 main:cancelled@3");
+}
+END_TEST
+
+/* A child of a group whose body is shielded: shield { sleep(3) }, then
+ * sleep(1). */
+static int shielded_child_body(struct coro *co)
+{
+    struct worker *f = (struct worker *)co;
+    CORO_BEGIN(co);
+    CORO_SHIELD(co, &loop, &M.to[2]) {
+        CORO_SLEEP(co, &loop, 3 * CORO_SEC);
+        ev("%s:shield:done", f->name);
+    } CORO_END_TIMEOUT(co, &M.to[2]);
+    CORO_TRY(co, &M.t[2]) {
+        CORO_SLEEP(co, &loop, CORO_SEC);
+    } EXCEPT_EV(co, &M.t[2], f->name);
+    CORO_RETURN(co, coro_int(1));
+    CORO_END(co);
+}
+
+/* Trio (a nursery's cancel of its children is a cancel from outside their
+ * shields): b fails at 1, the group cancels a, whose shielded sleep runs
+ * to 3; a sees the cancel at its next await, catches it and returns; the
+ * group waits for it:
+ * -> b:fail@1 a:shield:done@3 a:cancelled@3 main:group[E7]@3 */
+static int shielded_child_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TASKGROUP(co, &loop, &M.g[0]) {
+            OK(coro_taskgroup_start(&M.g[0], &M.w[0].task, shielded_child_body));
+            START(co, &M.g[0], 1);
+        } CORO_END_TASKGROUP(co, &M.g[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    CORO_END(co);
+}
+
+START_TEST(test_group_cancel_of_a_shielded_child_waits_for_its_shield)
+{
+    worker_set(0, "a", 0, 0);
+    worker_set(1, "b", 1, 0)->fail = 7;
+    ck_assert_int_eq(run(shielded_child_main), 0);
+    ck_assert_trace("b:fail@1 a:shield:done@3 a:cancelled@3 main:group[E7]@3");
+    ck_assert_int_eq(res(&M.w[0].task.fut), 1);
 }
 END_TEST
 
@@ -2321,11 +2677,24 @@ static Suite *scope_suite(void)
     tcase_add_test(tc, test_taskgroup_parent_cancelled_in_its_body_cancels_children);
     tcase_add_test(tc, test_child_may_start_a_child_while_the_group_waits_at_its_end);
 
+    tcase_add_test(tc, test_outer_cancel_due_before_the_expiry_of_the_same_second_wins);
+    tcase_add_test(tc, test_three_nested_timeouts_the_middle_one_expires_first);
+    tcase_add_test(tc, test_expired_is_true_inside_the_body_once_the_deadline_passed);
+    tcase_add_test(tc, test_reschedule_from_another_task);
+    tcase_add_test(tc, test_taskgroup_body_catching_the_group_s_cancel_goes_on);
+    tcase_add_test(tc, test_child_failing_after_the_body_returned_replaces_the_return);
+    tcase_add_test(tc, test_body_error_is_last_even_when_a_child_fails_after_it);
+
     tc = tcase(s, "shield");
     tcase_add_test(tc, test_shield_holds_an_outer_cancel_until_the_next_await_after_it);
     tcase_add_test(tc, test_shield_holds_an_outer_timeout_expiry_until_the_next_await);
     tcase_add_test(tc, test_timeout_inside_a_shield_still_expires);
     tcase_add_test(tc, test_held_expiry_of_a_scope_ending_with_no_await_is_withdrawn);
+#ifdef CORO_TEST_DISAGREES
+    tcase_add_test(tc, test_timeout_inside_a_shield_expires_while_an_outer_cancel_is_held);
+#endif
+    tcase_add_test(tc, test_nested_shields_hold_an_outer_cancel_until_the_outermost_ends);
+    tcase_add_test(tc, test_group_cancel_of_a_shielded_child_waits_for_its_shield);
 
     tc = tcase(s, "misuse");
     tcase_add_test(tc, test_scopes_outside_a_task_of_their_loop_raise_enotask);
