@@ -314,6 +314,16 @@ static int run(coro_fn body)
     return err;
 }
 
+/* A test that only runs `main` (run()) and compares the trace with
+ * `expected`, what CPython printed. */
+#define TRACE_TEST(name, main, expected) \
+    START_TEST(name) \
+    { \
+        ck_assert_int_eq(run(main), 0); \
+        ck_assert_trace(expected); \
+    } \
+    END_TEST
+
 #define OK(call) \
     do { if ((co->err = (call)) != 0) CORO_RAISE(co, co->err); } while (0)
 
@@ -346,12 +356,8 @@ static int to_sleep_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_timeout_expiring_around_a_sleep_raises_etimedout_at_the_deadline)
-{
-    ck_assert_int_eq(run(to_sleep_main), 0);
-    ck_assert_trace("body@0 main:timeout@2 expired:True when:2@2");
-}
-END_TEST
+TRACE_TEST(test_timeout_expiring_around_a_sleep_raises_etimedout_at_the_deadline, to_sleep_main,
+           "body@0 main:timeout@2 expired:True when:2@2")
 
 /* async def main():
  *     async with asyncio.timeout(5) as cm:
@@ -374,12 +380,8 @@ static int to_not_expiring_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_timeout_that_does_not_expire_leaves_no_timer_and_no_cancel)
-{
-    ck_assert_int_eq(run(to_not_expiring_main), 0);
-    ck_assert_trace("body:done@2 expired:False when:5@2 main:after@7");
-}
-END_TEST
+TRACE_TEST(test_timeout_that_does_not_expire_leaves_no_timer_and_no_cancel, to_not_expiring_main,
+           "body:done@2 expired:False when:5@2 main:after@7")
 
 /* async def main():
  *     fut = asyncio.get_running_loop().create_future()
@@ -403,18 +405,14 @@ static int to_future_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_timeout_around_awaiting_a_future_cancels_the_future)
-{
-    ck_assert_int_eq(run(to_future_main), 0);
-    ck_assert_trace("main:timeout@1 fut.cancelled:True@1");
-}
-END_TEST
+TRACE_TEST(test_timeout_around_awaiting_a_future_cancels_the_future, to_future_main,
+           "main:timeout@1 fut.cancelled:True@1")
 
 /* async def main():
  *     a = asyncio.create_task(worker('a', 5, 10))
  *     try:
  *         async with asyncio.timeout(2):
- *             await a
+ *             ev('main:%d' % await a)
  *     except TimeoutError as e:
  *         ev('main:%s' % errname(e))
  *     ev('a.cancelled:%s' % a.cancelled())
@@ -426,6 +424,7 @@ static int to_task_main(struct coro *co)
     CORO_TRY(co, &M.t[0]) {
         CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
             CORO_AWAIT_FUTURE(co, &M.w[0].task.fut, M.r);
+            ev("main:%ld", (long)M.r.v.i);
         } CORO_END_TIMEOUT(co, &M.to[0]);
     } EXCEPT_EV(co, &M.t[0], "main");
     ev("a.cancelled:%s", pybool(coro_future_cancelled(&M.w[0].task.fut)));
@@ -496,12 +495,9 @@ static int to_sync_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_timeout_around_queue_get_lock_acquire_and_event_wait_leaves_them_usable)
-{
-    ck_assert_int_eq(run(to_sync_main), 0);
-    ck_assert_trace("get:timeout@1 acquire:timeout@2 wait:timeout@3 main:5,True@3");
-}
-END_TEST
+TRACE_TEST(test_timeout_around_queue_get_lock_and_event_wait_leaves_them_usable,
+           to_sync_main,
+           "get:timeout@1 acquire:timeout@2 wait:timeout@3 main:5,True@3")
 
 /* async def main():
  *     a = asyncio.create_task(worker('a', 3, 10))
@@ -620,13 +616,9 @@ static int to_zero_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_timeout_zero_or_negative_expires_at_the_first_await)
-{
-    ck_assert_int_eq(run(to_zero_main), 0);
-    ck_assert_trace("body@0 zero:timeout@0 body@0 negative:timeout@0 no await@0 "
-                    "expired:False@0 main:after@1");
-}
-END_TEST
+TRACE_TEST(test_timeout_zero_or_negative_expires_at_the_first_await, to_zero_main,
+           "body@0 zero:timeout@0 body@0 negative:timeout@0 no await@0 "
+           "expired:False@0 main:after@1")
 
 /* async def main():
  *     await asyncio.sleep(3)
@@ -650,12 +642,8 @@ static int to_at_past_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_timeout_at_a_time_passed_expires_at_the_first_await)
-{
-    ck_assert_int_eq(run(to_at_past_main), 0);
-    ck_assert_trace("body@3 main:timeout@3 expired:True when:1@3");
-}
-END_TEST
+TRACE_TEST(test_timeout_at_a_time_passed_expires_at_the_first_await, to_at_past_main,
+           "body@3 main:timeout@3 expired:True when:1@3")
 
 /* async def main():
  *     loop = asyncio.get_running_loop()
@@ -717,8 +705,8 @@ static int to_reschedule_main(struct coro *co)
             CORO_SLEEP(co, &loop, CORO_SEC);
         } CORO_EXCEPT(co, &M.t[0], CORO_ECANCELLED) {
             ev("past:cancelled");
-            ev("expiring:%s", errname(coro_timeout_reschedule(&M.to[0],
-                                                             coro_loop_time(&loop) + 5 * CORO_SEC)));
+            M.err = coro_timeout_reschedule(&M.to[0], coro_loop_time(&loop) + 5 * CORO_SEC);
+            ev("expiring:%s", errname(M.err));
         } CORO_END_TRY(co, &M.t[0]);
     } CORO_END_TIMEOUT(co, &M.to[0]);
     ev("expired:%s", pybool(coro_timeout_expired(&M.to[0])));
@@ -771,12 +759,8 @@ static int nest_inner_first_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_nested_timeouts_inner_expires_first_then_outer)
-{
-    ck_assert_int_eq(run(nest_inner_first_main), 0);
-    ck_assert_trace("inner:timeout@1 outer:timeout@5 expired:True,True@5");
-}
-END_TEST
+TRACE_TEST(test_nested_timeouts_inner_expires_first_then_outer, nest_inner_first_main,
+           "inner:timeout@1 outer:timeout@5 expired:True,True@5")
 
 /* The body of the nested tests below: outer(o) { try { inner(i) {
  * sleep(10) } } except BaseException as x: ev('inner:...'); raise }. */
@@ -820,12 +804,8 @@ static int nest_outer_first_main(struct coro *co)
     return nest_main(co, 1, 5);
 }
 
-START_TEST(test_nested_timeouts_outer_expires_first_inner_sees_ecancelled)
-{
-    ck_assert_int_eq(run(nest_outer_first_main), 0);
-    ck_assert_trace("inner:cancelled@1 outer:timeout@1 expired:True,False@1 main:after@2");
-}
-END_TEST
+TRACE_TEST(test_nested_timeouts_outer_expires_first_inner_sees_ecancelled, nest_outer_first_main,
+           "inner:cancelled@1 outer:timeout@1 expired:True,False@1 main:after@2")
 
 /* The same program with timeout(2) and timeout(2):
  * -> inner:cancelled@2 outer:timeout@2 expired:True,True@2 main:after@3 */
@@ -834,12 +814,8 @@ static int nest_same_time_main(struct coro *co)
     return nest_main(co, 2, 2);
 }
 
-START_TEST(test_nested_timeouts_expiring_together_are_the_outer_s_etimedout)
-{
-    ck_assert_int_eq(run(nest_same_time_main), 0);
-    ck_assert_trace("inner:cancelled@2 outer:timeout@2 expired:True,True@2 main:after@3");
-}
-END_TEST
+TRACE_TEST(test_nested_timeouts_expiring_together_are_the_outer_s_etimedout, nest_same_time_main,
+           "inner:cancelled@2 outer:timeout@2 expired:True,True@2 main:after@3")
 
 /* ------------------------------------------------------------------------ */
 /* Cancels from outside, finally blocks, bodies that catch, returns         */
@@ -875,12 +851,26 @@ static int outer_cancel_in_timeout_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_outer_cancel_caught_in_body_then_expiry_stays_ecancelled)
+TRACE_TEST(test_outer_cancel_caught_in_body_then_expiry_stays_ecancelled,
+           outer_cancel_in_timeout_main,
+           "cancel:True@1 body:cancelled@1 main:cancelled@2 expired:True@2")
+
+/* The twin of both programs below: a canceller of main at 2, [sleep(0) if
+ * yield_first], timeout(2) { sleep(5) }. */
+static int same_time_main(struct coro *co, int yield_first)
 {
-    ck_assert_int_eq(run(outer_cancel_in_timeout_main), 0);
-    ck_assert_trace("cancel:True@1 body:cancelled@1 main:cancelled@2 expired:True@2");
+    CORO_BEGIN(co);
+    start_canceller(&M.task, 2);
+    if (yield_first)
+        CORO_SLEEP(co, &loop, 0);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
+            CORO_SLEEP(co, &loop, 5 * CORO_SEC);
+        } CORO_END_TIMEOUT(co, &M.to[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    ev("expired:%s", pybool(coro_timeout_expired(&M.to[0])));
+    CORO_END(co);
 }
-END_TEST
 
 /* async def main():
  *     asyncio.create_task(canceller(asyncio.current_task(), 2))
@@ -892,23 +882,31 @@ END_TEST
  * -> main:timeout@2 expired:True@2 cancel:False@2 */
 static int outer_cancel_same_time_main(struct coro *co)
 {
-    CORO_BEGIN(co);
-    start_canceller(&M.task, 2);
-    CORO_TRY(co, &M.t[0]) {
-        CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
-            CORO_SLEEP(co, &loop, 5 * CORO_SEC);
-        } CORO_END_TIMEOUT(co, &M.to[0]);
-    } EXCEPT_EV(co, &M.t[0], "main");
-    ev("expired:%s", pybool(coro_timeout_expired(&M.to[0])));
-    CORO_END(co);
+    return same_time_main(co, 0);
 }
 
-START_TEST(test_expiry_due_before_an_outer_cancel_of_the_same_second_wins)
+TRACE_TEST(test_expiry_due_before_an_outer_cancel_of_the_same_second_wins,
+           outer_cancel_same_time_main,
+           "main:timeout@2 expired:True@2 cancel:False@2")
+
+/* The twin of both programs below: timeout(2) { try { sleep(body) }
+ * finally { ev('finally'); sleep(fin); ev(last) } }. */
+static int finally_main(struct coro *co, int body, int fin, const char *last)
 {
-    ck_assert_int_eq(run(outer_cancel_same_time_main), 0);
-    ck_assert_trace("main:timeout@2 expired:True@2 cancel:False@2");
+    CORO_BEGIN(co);
+    CORO_TRY(co, &M.t[0]) {
+        CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
+            CORO_TRY(co, &M.t[1]) {
+                CORO_SLEEP(co, &loop, body * CORO_SEC);
+            } CORO_FINALLY(co, &M.t[1]) {
+                ev("finally");
+                CORO_SLEEP(co, &loop, fin * CORO_SEC);
+                ev("%s", last);
+            } CORO_END_TRY(co, &M.t[1]);
+        } CORO_END_TIMEOUT(co, &M.to[0]);
+    } EXCEPT_EV(co, &M.t[0], "main");
+    CORO_END(co);
 }
-END_TEST
 
 /* async def main():
  *     try:
@@ -921,27 +919,11 @@ END_TEST
  * -> finally@1 main:timeout@2 */
 static int expire_in_finally_main(struct coro *co)
 {
-    CORO_BEGIN(co);
-    CORO_TRY(co, &M.t[0]) {
-        CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
-            CORO_TRY(co, &M.t[1]) {
-                CORO_SLEEP(co, &loop, CORO_SEC);
-            } CORO_FINALLY(co, &M.t[1]) {
-                ev("finally");
-                CORO_SLEEP(co, &loop, 5 * CORO_SEC);
-                ev("not reached");
-            } CORO_END_TRY(co, &M.t[1]);
-        } CORO_END_TIMEOUT(co, &M.to[0]);
-    } EXCEPT_EV(co, &M.t[0], "main");
-    CORO_END(co);
+    return finally_main(co, 1, 5, "not reached");
 }
 
-START_TEST(test_timeout_expiring_while_the_body_awaits_in_a_finally_block)
-{
-    ck_assert_int_eq(run(expire_in_finally_main), 0);
-    ck_assert_trace("finally@1 main:timeout@2");
-}
-END_TEST
+TRACE_TEST(test_timeout_expiring_while_the_body_awaits_in_a_finally_block, expire_in_finally_main,
+           "finally@1 main:timeout@2")
 
 /* async def main():
  *     try:
@@ -954,27 +936,12 @@ END_TEST
  * -> finally@2 finally:end@3 main:timeout@3 */
 static int finally_after_expiry_main(struct coro *co)
 {
-    CORO_BEGIN(co);
-    CORO_TRY(co, &M.t[0]) {
-        CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
-            CORO_TRY(co, &M.t[1]) {
-                CORO_SLEEP(co, &loop, 5 * CORO_SEC);
-            } CORO_FINALLY(co, &M.t[1]) {
-                ev("finally");
-                CORO_SLEEP(co, &loop, CORO_SEC);
-                ev("finally:end");
-            } CORO_END_TRY(co, &M.t[1]);
-        } CORO_END_TIMEOUT(co, &M.to[0]);
-    } EXCEPT_EV(co, &M.t[0], "main");
-    CORO_END(co);
+    return finally_main(co, 5, 1, "finally:end");
 }
 
-START_TEST(test_finally_block_awaiting_after_expiry_runs_whole_then_etimedout)
-{
-    ck_assert_int_eq(run(finally_after_expiry_main), 0);
-    ck_assert_trace("finally@2 finally:end@3 main:timeout@3");
-}
-END_TEST
+TRACE_TEST(test_finally_block_awaiting_after_expiry_runs_whole_then_etimedout,
+           finally_after_expiry_main,
+           "finally@2 finally:end@3 main:timeout@3")
 
 /* async def main():
  *     async with asyncio.timeout(1) as cm:
@@ -1004,12 +971,8 @@ static int body_catches_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_body_catching_its_cancel_leaves_the_scope_normally)
-{
-    ck_assert_int_eq(run(body_catches_main), 0);
-    ck_assert_trace("body:cancelled@1 body:after@1 main:ok expired:True@1 main:after@2");
-}
-END_TEST
+TRACE_TEST(test_body_catching_its_cancel_leaves_the_scope_normally, body_catches_main,
+           "body:cancelled@1 body:after@1 main:ok expired:True@1 main:after@2")
 
 /* async def main():
  *     async with asyncio.timeout(5):
@@ -1563,12 +1526,9 @@ static int caught_then_await_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_expired_scope_whose_body_caught_the_cancel_does_not_cancel_again)
-{
-    ck_assert_int_eq(run(caught_then_await_main), 0);
-    ck_assert_trace("body:cancelled@1 body:after@3 main:ok expired:True@3");
-}
-END_TEST
+TRACE_TEST(test_expired_scope_whose_body_caught_the_cancel_does_not_cancel_again,
+           caught_then_await_main,
+           "body:cancelled@1 body:after@3 main:ok expired:True@3")
 
 /* async def main():
  *     asyncio.create_task(canceller(asyncio.current_task(), 1))
@@ -1619,40 +1579,17 @@ static int tie_sleep_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_deadline_and_a_sleep_ending_at_the_same_time_expire)
-{
-    ck_assert_int_eq(run(tie_sleep_main), 0);
-    ck_assert_trace("main:timeout@2");
-}
-END_TEST
+TRACE_TEST(test_deadline_and_a_sleep_ending_at_the_same_time_expire, tie_sleep_main,
+           "main:timeout@2")
 
-/* async def main():
- *     a = asyncio.create_task(worker('a', 2, 10))
- *     try:
- *         async with asyncio.timeout(2):
- *             ev('main:%d' % await a)
- *     except BaseException as x: ev('main:%s' % errname(x))
- *     ev('a.cancelled:%s' % a.cancelled())
+/* The program of test_timeout_around_awaiting_a_task_cancels_the_task with
+ * worker('a', 2, 10):
  * -> a:cancelled@2 main:timeout@2 a.cancelled:True@2
  * (a's sleep ends first, but a has not run when the deadline cancels it) */
-static int tie_task_main(struct coro *co)
-{
-    CORO_BEGIN(co);
-    OK(coro_task_start(&M.w[0].task, &loop, worker_body));
-    CORO_TRY(co, &M.t[0]) {
-        CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
-            CORO_AWAIT_FUTURE(co, &M.w[0].task.fut, M.r);
-            ev("main:%ld", (long)M.r.v.i);
-        } CORO_END_TIMEOUT(co, &M.to[0]);
-    } EXCEPT_EV(co, &M.t[0], "main");
-    ev("a.cancelled:%s", pybool(coro_future_cancelled(&M.w[0].task.fut)));
-    CORO_END(co);
-}
-
 START_TEST(test_deadline_at_the_time_an_awaited_task_wakes_cancels_the_task)
 {
     worker_set(0, "a", 2, 10);
-    ck_assert_int_eq(run(tie_task_main), 0);
+    ck_assert_int_eq(run(to_task_main), 0);
     ck_assert_trace("a:cancelled@2 main:timeout@2 a.cancelled:True@2");
 }
 END_TEST
@@ -1937,24 +1874,12 @@ END_TEST
  * (the canceller's timer was set first: both cancels reach main together) */
 static int cancel_first_same_time_main(struct coro *co)
 {
-    CORO_BEGIN(co);
-    start_canceller(&M.task, 2);
-    CORO_SLEEP(co, &loop, 0);
-    CORO_TRY(co, &M.t[0]) {
-        CORO_TIMEOUT(co, &loop, &M.to[0], 2 * CORO_SEC) {
-            CORO_SLEEP(co, &loop, 5 * CORO_SEC);
-        } CORO_END_TIMEOUT(co, &M.to[0]);
-    } EXCEPT_EV(co, &M.t[0], "main");
-    ev("expired:%s", pybool(coro_timeout_expired(&M.to[0])));
-    CORO_END(co);
+    return same_time_main(co, 1);
 }
 
-START_TEST(test_outer_cancel_due_before_the_expiry_of_the_same_second_wins)
-{
-    ck_assert_int_eq(run(cancel_first_same_time_main), 0);
-    ck_assert_trace("cancel:True@2 main:cancelled@2 expired:True@2");
-}
-END_TEST
+TRACE_TEST(test_outer_cancel_due_before_the_expiry_of_the_same_second_wins,
+           cancel_first_same_time_main,
+           "cancel:True@2 main:cancelled@2 expired:True@2")
 
 /* async def main():
  *     try:
@@ -1994,12 +1919,8 @@ static int three_deep_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_three_nested_timeouts_the_middle_one_expires_first)
-{
-    ck_assert_int_eq(run(three_deep_main), 0);
-    ck_assert_trace("c:cancelled expired:False@2 b:timeout@2 a:timeout@5");
-}
-END_TEST
+TRACE_TEST(test_three_nested_timeouts_the_middle_one_expires_first, three_deep_main,
+           "c:cancelled expired:False@2 b:timeout@2 a:timeout@5")
 
 /* async def main():
  *     async with asyncio.timeout(1) as cm:
@@ -2023,12 +1944,8 @@ static int expired_inside_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_expired_is_true_inside_the_body_once_the_deadline_passed)
-{
-    ck_assert_int_eq(run(expired_inside_main), 0);
-    ck_assert_trace("inside:expired:True@1 outside:expired:True@1");
-}
-END_TEST
+TRACE_TEST(test_expired_is_true_inside_the_body_once_the_deadline_passed, expired_inside_main,
+           "inside:expired:True@1 outside:expired:True@1")
 
 /* async def main():
  *     async def mover(cm):
@@ -2062,12 +1979,8 @@ static int reschedule_from_other_task_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_reschedule_from_another_task)
-{
-    ck_assert_int_eq(run(reschedule_from_other_task_main), 0);
-    ck_assert_trace("moved@1 main:timeout@3");
-}
-END_TEST
+TRACE_TEST(test_reschedule_from_another_task, reschedule_from_other_task_main,
+           "moved@1 main:timeout@3")
 
 /* async def main():
  *     try:
@@ -2193,12 +2106,8 @@ static int shield_held_cancel_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_shield_holds_an_outer_cancel_until_the_next_await_after_it)
-{
-    ck_assert_int_eq(run(shield_held_cancel_main), 0);
-    ck_assert_trace("cancel:True@1 shield:done@3 after:shield@3 main:cancelled@3");
-}
-END_TEST
+TRACE_TEST(test_shield_holds_an_outer_cancel_until_the_next_await_after_it, shield_held_cancel_main,
+           "cancel:True@1 shield:done@3 after:shield@3 main:cancelled@3")
 
 /* Trio: with fail_after(1): with CancelScope(shield=True): await sleep(3);
  * then await sleep(1): the deadline passes at 1 inside the shield; the
@@ -2222,12 +2131,8 @@ static int shield_held_expiry_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_shield_holds_an_outer_timeout_expiry_until_the_next_await)
-{
-    ck_assert_int_eq(run(shield_held_expiry_main), 0);
-    ck_assert_trace("shield:done@3 main:timeout@3 expired:True@3");
-}
-END_TEST
+TRACE_TEST(test_shield_holds_an_outer_timeout_expiry_until_the_next_await, shield_held_expiry_main,
+           "shield:done@3 main:timeout@3 expired:True@3")
 
 /* Trio: a cancel scope opened inside a shield is not shielded from its own
  * deadline: with CancelScope(shield=True): with fail_after(1): sleep(3)
@@ -2315,12 +2220,9 @@ static int shield_cancel_and_inner_timeout_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_timeout_inside_a_shield_expires_while_an_outer_cancel_is_held)
-{
-    ck_assert_int_eq(run(shield_cancel_and_inner_timeout_main), 0);
-    ck_assert_trace("cancel:True@1 inner:timeout@2 shield:end@2 main:cancelled@2");
-}
-END_TEST
+TRACE_TEST(test_timeout_inside_a_shield_expires_while_an_outer_cancel_is_held,
+           shield_cancel_and_inner_timeout_main,
+           "cancel:True@1 inner:timeout@2 shield:end@2 main:cancelled@2")
 #endif
 
 /* Trio: the outermost shield a cancel crosses holds it: with an outer
@@ -2345,12 +2247,8 @@ static int nested_shields_main(struct coro *co)
     CORO_END(co);
 }
 
-START_TEST(test_nested_shields_hold_an_outer_cancel_until_the_outermost_ends)
-{
-    ck_assert_int_eq(run(nested_shields_main), 0);
-    ck_assert_trace("cancel:True@1 inner:done@2 outer:done@3 main:cancelled@3");
-}
-END_TEST
+TRACE_TEST(test_nested_shields_hold_an_outer_cancel_until_the_outermost_ends, nested_shields_main,
+           "cancel:True@1 inner:done@2 outer:done@3 main:cancelled@3")
 
 /* A child of a group whose body is shielded: shield { sleep(3) }, then
  * sleep(1). */
@@ -2628,7 +2526,7 @@ static Suite *scope_suite(void)
     tcase_add_test(tc, test_timeout_that_does_not_expire_leaves_no_timer_and_no_cancel);
     tcase_add_test(tc, test_timeout_around_awaiting_a_future_cancels_the_future);
     tcase_add_test(tc, test_timeout_around_awaiting_a_task_cancels_the_task);
-    tcase_add_test(tc, test_timeout_around_queue_get_lock_acquire_and_event_wait_leaves_them_usable);
+    tcase_add_test(tc, test_timeout_around_queue_get_lock_and_event_wait_leaves_them_usable);
     tcase_add_test(tc, test_timeout_around_wait_leaves_the_children_running);
     tcase_add_test(tc, test_timeout_around_as_completed_gives_the_early_child_then_etimedout);
     tcase_add_test(tc, test_timeout_zero_or_negative_expires_at_the_first_await);
