@@ -1024,6 +1024,64 @@ START_TEST(test_return_from_a_task_group_body_waits_for_children_keeps_value)
 }
 END_TEST
 
+/* async def main():
+ *     async with asyncio.timeout(1):
+ *         try:
+ *             await asyncio.sleep(5)
+ *         except CancelledError:
+ *             ev('body:cancelled')
+ *             return 5
+ * -> body:cancelled@1 run:5@1 */
+static int return_after_expiry_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TIMEOUT(co, &loop, &M.to[0], CORO_SEC) {
+        CORO_TRY(co, &M.t[0]) {
+            CORO_SLEEP(co, &loop, 5 * CORO_SEC);
+        } CORO_EXCEPT(co, &M.t[0], CORO_ECANCELLED) {
+            ev("body:cancelled");
+            CORO_RETURN(co, coro_int(5));
+        } CORO_END_TRY(co, &M.t[0]);
+    } CORO_END_TIMEOUT(co, &M.to[0]);
+    CORO_END(co);
+}
+
+TRACE_TEST(test_return_from_an_expired_timeout_that_caught_its_cancel_keeps_value,
+           return_after_expiry_main,
+           "body:cancelled@1 run:5@1")
+
+/* async def main():
+ *     async with asyncio.TaskGroup() as g:
+ *         g.create_task(worker('b', 1, fail=7))
+ *         try:
+ *             await asyncio.sleep(5)
+ *         except CancelledError:
+ *             ev('body:cancelled')
+ *             return 5
+ * -> b:fail@1 body:cancelled@1 run:group[E7]@1 */
+static int return_after_group_cancel_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TASKGROUP(co, &loop, &M.g[0]) {
+        START(co, &M.g[0], 0);
+        CORO_TRY(co, &M.t[0]) {
+            CORO_SLEEP(co, &loop, 5 * CORO_SEC);
+        } CORO_EXCEPT(co, &M.t[0], CORO_ECANCELLED) {
+            ev("body:cancelled");
+            CORO_RETURN(co, coro_int(5));
+        } CORO_END_TRY(co, &M.t[0]);
+    } CORO_END_TASKGROUP(co, &M.g[0]);
+    CORO_END(co);
+}
+
+START_TEST(test_group_errors_replace_a_return_from_the_cancelled_body)
+{
+    worker_set(0, "b", 1, 0)->fail = 7;
+    ck_assert_int_eq(run(return_after_group_cancel_main), CORO_EGROUP);
+    ck_assert_trace("b:fail@1 body:cancelled@1 run:group[E7]@1");
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* Task groups                                                              */
 /* ------------------------------------------------------------------------ */
@@ -2546,6 +2604,8 @@ static Suite *scope_suite(void)
     tcase_add_test(tc, test_body_catching_its_cancel_leaves_the_scope_normally);
     tcase_add_test(tc, test_return_from_inside_a_timeout_keeps_the_value_and_stops_the_timer);
     tcase_add_test(tc, test_return_from_a_task_group_body_waits_for_children_keeps_value);
+    tcase_add_test(tc, test_return_from_an_expired_timeout_that_caught_its_cancel_keeps_value);
+    tcase_add_test(tc, test_group_errors_replace_a_return_from_the_cancelled_body);
 
     tc = tcase(s, "taskgroup");
     tcase_add_test(tc, test_taskgroup_waits_for_every_child_that_succeeds);
