@@ -85,6 +85,7 @@
 #include <string.h>
 
 #include "scope.h"
+#include "wait.h"
 #include "sync.h"
 #include "trace.h"
 
@@ -1713,31 +1714,26 @@ END_TEST
  *             await asyncio.sleep(5)
  *     except BaseException as x: ev('main:%s' % errname(x))
  * -> body:end@0 a:fail@1 b:cancelled@1 group:group[E7]@1 main:cancelled@3
- * Python 3.11.7 calls parent.uncancel() only at the start of __aexit__, so
- * the cancel the group makes while __aexit__ waits stays counted on main,
- * and the timeout's end sees a cancel that is not its own (newer CPython
- * releases uncancel after the wait, which would print main:timeout@3).
- *
- * DISAGREES: coro prints
- *     body:end@0 a:fail@1 b:cancelled@1 group:group[E7]@1 main:timeout@3
- * (the group's own cancel of its parent is withdrawn whenever it comes).
- * Left out of the suite until the lead decides (build with
- * -DCORO_TEST_DISAGREES to run it). */
-#ifdef CORO_TEST_DISAGREES
+ * is what Python 3.11.7 prints: it calls parent.uncancel() only at the start
+ * of __aexit__, so the cancel the group makes while __aexit__ waits stays
+ * counted on main, and the timeout's end takes it for someone else's.
+ * coro deliberately follows the later CPython releases, which uncancel
+ * after the wait: the group's own cancel of its parent is withdrawn
+ * whenever it comes, and the timeout is a timeout:
+ * -> body:end@0 a:fail@1 b:cancelled@1 group:group[E7]@1 main:timeout@3 */
 static int tg_fail_at_end_then_timeout_main(struct coro *co)
 {
     return tg_fail_then_timeout(co, 0);
 }
 
-START_TEST(test_group_that_cancelled_its_parent_at_the_end_leaves_a_cancel_counted)
+START_TEST(test_group_that_cancelled_its_parent_at_the_end_hands_no_cancel_to_a_timeout)
 {
     worker_set(0, "a", 1, 0)->fail = 7;
     worker_set(1, "b", 5, 20);
     ck_assert_int_eq(run(tg_fail_at_end_then_timeout_main), 0);
-    ck_assert_trace("body:end@0 a:fail@1 b:cancelled@1 group:group[E7]@1 main:cancelled@3");
+    ck_assert_trace("body:end@0 a:fail@1 b:cancelled@1 group:group[E7]@1 main:timeout@3");
 }
 END_TEST
-#endif
 
 /* async def timed(name, d, catch) of the program below. */
 struct timed {
@@ -2250,15 +2246,8 @@ END_TEST
  * at 2) though an outer cancel (at 1) is held; the held cancel comes at the
  * first await after the shield:
  * -> cancel:True@1 inner:timeout@2 shield:end@2 main:cancelled@2
- *
- * DISAGREES: coro prints
- *     cancel:True@1 inner:cancelled@2 shield:end@2 main:cancelled@2
- * The held outer cancel is counted in the innermost scope (the inner
- * timeout) though it never reaches it, so the inner timeout takes its own
- * expiry for another's cancel and lets CORO_ECANCELLED out instead of
- * CORO_ETIMEDOUT. Left out of the suite until the library is fixed (build
- * with -DCORO_TEST_DISAGREES to run it). */
-#ifdef CORO_TEST_DISAGREES
+ * (the held cancel is counted in the shield, which the inner timeout never
+ * sees). */
 static int shield_cancel_and_inner_timeout_main(struct coro *co)
 {
     CORO_BEGIN(co);
@@ -2281,7 +2270,6 @@ static int shield_cancel_and_inner_timeout_main(struct coro *co)
 TRACE_TEST(test_timeout_inside_a_shield_expires_while_an_outer_cancel_is_held,
            shield_cancel_and_inner_timeout_main,
            "cancel:True@1 inner:timeout@2 shield:end@2 main:cancelled@2")
-#endif
 
 /* Trio: the outermost shield a cancel crosses holds it: with an outer
  * cancel at 1, shield { shield { sleep(2) } sleep(1) } runs whole:
@@ -2430,13 +2418,8 @@ START_TEST(test_scopes_outside_a_task_of_their_loop_raise_enotask)
 }
 END_TEST
 
-/* DISAGREES with scope.h ("CORO_ENOTASK (not inside a task of loop)"):
- * CORO_TIMEOUT with a NULL loop dereferences it (coro__timeout_after reads
- * coro_loop_time(NULL) before coro__timeout_enter checks the loop) and the
- * process dies of SIGSEGV, where CORO_TIMEOUT_AT, CORO_SHIELD and
- * CORO_TASKGROUP raise CORO_ENOTASK. Left out of the suite until the
- * library is fixed (build with -DCORO_TEST_DISAGREES to run it). */
-#ifdef CORO_TEST_DISAGREES
+/* CORO_TIMEOUT with a NULL loop raises CORO_ENOTASK, as CORO_TIMEOUT_AT,
+ * CORO_SHIELD and CORO_TASKGROUP do (it once read the NULL loop's time). */
 START_TEST(test_timeout_with_no_loop_raises_enotask)
 {
     coro_value out;
@@ -2447,7 +2430,6 @@ START_TEST(test_timeout_with_no_loop_raises_enotask)
     ck_assert_trace("err:CORO_ENOTASK CLOSED");
 }
 END_TEST
-#endif
 
 /* Bad input inside a task: refused with a named error, and the group and
  * the timeout go on as if it had not happened. */
@@ -2627,9 +2609,7 @@ static Suite *scope_suite(void)
     tcase_add_test(tc, test_deadline_and_a_sleep_ending_at_the_same_time_expire);
     tcase_add_test(tc, test_deadline_at_the_time_an_awaited_task_wakes_cancels_the_task);
     tcase_add_test(tc, test_group_that_cancelled_its_parent_hands_no_cancel_to_a_timeout);
-#ifdef CORO_TEST_DISAGREES
-    tcase_add_test(tc, test_group_that_cancelled_its_parent_at_the_end_leaves_a_cancel_counted);
-#endif
+    tcase_add_test(tc, test_group_that_cancelled_its_parent_at_the_end_hands_no_cancel_to_a_timeout);
     tcase_add_test(tc, test_timeouts_inside_children_of_a_group);
     tcase_add_test(tc, test_child_cancelled_from_outside_is_no_error_of_the_group);
     tcase_add_test(tc, test_taskgroup_parent_cancelled_in_its_body_cancels_children);
@@ -2648,17 +2628,13 @@ static Suite *scope_suite(void)
     tcase_add_test(tc, test_shield_holds_an_outer_timeout_expiry_until_the_next_await);
     tcase_add_test(tc, test_timeout_inside_a_shield_still_expires);
     tcase_add_test(tc, test_held_expiry_of_a_scope_ending_with_no_await_is_withdrawn);
-#ifdef CORO_TEST_DISAGREES
     tcase_add_test(tc, test_timeout_inside_a_shield_expires_while_an_outer_cancel_is_held);
-#endif
     tcase_add_test(tc, test_nested_shields_hold_an_outer_cancel_until_the_outermost_ends);
     tcase_add_test(tc, test_group_cancel_of_a_shielded_child_waits_for_its_shield);
 
     tc = tcase(s, "misuse");
     tcase_add_test(tc, test_scopes_outside_a_task_of_their_loop_raise_enotask);
-#ifdef CORO_TEST_DISAGREES
-    tcase_add_test(tc, test_timeout_with_no_loop_raises_enotask);   /* DISAGREES */
-#endif
+    tcase_add_test(tc, test_timeout_with_no_loop_raises_enotask);
     tcase_add_test(tc, test_bad_input_to_the_new_functions_is_named_and_changes_nothing);
     tcase_add_test(tc, test_no_timer_slot_is_efull_and_opens_nothing);
     tcase_add_test(tc, test_error_hook_is_not_called_for_a_failed_child_of_a_group);
