@@ -109,8 +109,10 @@ const char *coro_version(void);
 #define CORO__NOINLINE __attribute__((noinline))
 #define CORO__CONSTANT_P(x) __builtin_constant_p(x)  /* known at compile time */
 #define CORO__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define CORO__LIKELY(x) __builtin_expect(!!(x), 1)
 #else
 #define CORO__UNLIKELY(x) (x)
+#define CORO__LIKELY(x) (x)
 #define CORO__ALWAYS_INLINE inline
 #define CORO__NOINLINE
 #define CORO__CONSTANT_P(x) 0
@@ -1193,25 +1195,32 @@ static CORO__NOINLINE int coro__run_other(struct coro *g, const coro_value *v, i
 static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, unsigned char vt, int err, int op,
                                          coro_value *out, unsigned owned)
 {
+    coro_value r;               /* what the out-of-line paths give back */
     int rc;
     if (CORO__UNLIKELY(op >= CORO__OP_THROW_EXIT || !g || g->flags != (CORO_SUSPENDED | owned))) {
         coro_value v = coro__value(vt);
         coro__store_word(&v.v, vv, vt);
-        return coro__run_other(g, &v, err, op, out, owned);
+        rc = coro__run_other(g, &v, err, op, &r, owned);
+    } else {
+        g->flags = (unsigned char)(CORO_SUSPENDED | CORO__F_RUNNING | owned);
+        coro__store_word(&g->val, vv, vt);
+        g->type = vt;
+        if (!CORO__CONSTANT_P(err) || err) {
+            g->err = err;       /* (a suspended frame's err is 0 already) */
+            coro__thrown(g);
+        }
+        rc = g->fn(g);
+        if (CORO__LIKELY(rc == CORO_YIELDED)) {
+            g->flags &= (unsigned char)~CORO__F_RUNNING;
+            coro__out(g, out);
+            return CORO_YIELDED;
+        }
+        rc = coro__trampoline(g, g, g, rc, op, &r);
     }
-    g->flags = (unsigned char)(CORO_SUSPENDED | CORO__F_RUNNING | owned);
-    coro__store_word(&g->val, vv, vt);
-    g->type = vt;
-    if (!CORO__CONSTANT_P(err) || err) {
-        g->err = err;           /* (a suspended frame's err is 0 already) */
-        coro__thrown(g);
-    }
-    rc = g->fn(g);
-    if (CORO__UNLIKELY(rc != CORO_YIELDED))
-        return coro__trampoline(g, g, g, rc, op, out);
-    g->flags &= (unsigned char)~CORO__F_RUNNING;
-    coro__out(g, out);
-    return CORO_YIELDED;
+    /* out never escapes: the caller's copy of it can stay in registers */
+    if (out && (rc == CORO_YIELDED || rc == CORO_RETURNED))
+        *out = r;
+    return rc;
 }
 
 static inline int coro_close(struct coro *g, coro_value *out)
