@@ -222,7 +222,7 @@ static inline const char *coro_errname(int code);
 /* What crosses a suspension: an integer, a double or a pointer, or none.
  * Compiled with -DCORO_NO_DOUBLE the word has no double and there is no
  * coro_double: on an 8-bit AVR the word is then 2 bytes instead of 4 (a
- * resume+yield costs about the same, 113 cycles instead of 115:
+ * resume+yield costs about the same, 104 cycles instead of 105:
  * docs/embedded.md). */
 union coro_word {
     intptr_t i;
@@ -528,7 +528,24 @@ static CORO__ALWAYS_INLINE coro_value coro_sent(const struct coro *co)
 #else
 #define CORO__LC_THROWN 0x8000u
 #define CORO__DISPATCH(co) switch ((co)->lc)
+/* The resume point is a 16-bit constant, which two compilers store poorly.
+ * gcc optimising x86 for speed stores it through a register (to spare old
+ * decoders a length-changing prefix), which costs each suspension two
+ * instructions and often a register move: one `movw` instead (in a resume
+ * loop the decoded instruction comes from the micro-op cache; -O0, -Os and
+ * `make expand` keep the plain store). avr-gcc 5.4 loads both bytes before
+ * storing them: a byte store each takes the zero register for a high byte
+ * of 0 (a cycle less on lines below 256, none more above). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__) && \
+    !defined(__OPTIMIZE_SIZE__) && (defined(__x86_64__) || defined(__i386__))
+#define CORO__MARK(co, n) __asm__("movw %1, %0" : "=m"((co)->lc) : "i"(n))
+#elif defined(__AVR__)
+#define CORO__MARK(co, n) \
+    (((unsigned char *)&(co)->lc)[0] = (unsigned char)(n), \
+     ((unsigned char *)&(co)->lc)[1] = (unsigned char)((n) >> 8))
+#else
 #define CORO__MARK(co, n) ((co)->lc = (n))
+#endif
 #define CORO__RESUME(n) \
     case (n) | CORO__LC_THROWN: case n: goto CORO__LABEL(n); CORO__LABEL(n):
 #define CORO__RESUME_RAISING(co, n) \
@@ -1203,6 +1220,16 @@ static CORO__NOINLINE int coro__run_other(struct coro *g, const coro_value *v, i
     return CORO_YIELDED;
 }
 
+/* What an out-of-line path returned: rc, and in *out (if not NULL) its value r
+ * when there is one. Through r, a caller's out never has its address taken:
+ * it can stay in registers, and a part of it that nobody reads is dropped. */
+static CORO__ALWAYS_INLINE int coro__give(int rc, const coro_value *r, coro_value *out)
+{
+    if (out && (rc == CORO_YIELDED || rc == CORO_RETURNED))
+        *out = *r;
+    return rc;
+}
+
 /* The fast path, inlined into each call: a suspended outermost frame that
  * is not in a chain and has no other flag than `owned` (0, or CORO__F_OWNED
  * for the loop's tasks), resumed, and yielding again. The flags are compared
@@ -1211,11 +1238,12 @@ static CORO__NOINLINE int coro__run_other(struct coro *g, const coro_value *v, i
 static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, unsigned char vt, int err, int op,
                                          coro_value *out, unsigned owned)
 {
+    coro_value r;
     int rc;
     if (CORO__UNLIKELY(op >= CORO__OP_THROW_EXIT || !g || g->flags != (CORO_SUSPENDED | owned))) {
         coro_value v = coro__value(vt);
         coro__store_word(&v.v, vv, vt);
-        return coro__run_other(g, &v, err, op, out, owned);
+        return coro__give(coro__run_other(g, &v, err, op, &r, owned), &r, out);
     }
     g->flags = (unsigned char)(CORO_SUSPENDED | CORO__F_RUNNING | owned);
     coro__store_word(&g->val, vv, vt);
@@ -1226,7 +1254,7 @@ static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, uns
     }
     rc = g->fn(g);
     if (CORO__UNLIKELY(rc != CORO_YIELDED))
-        return coro__trampoline(g, g, g, rc, op, out);
+        return coro__give(coro__trampoline(g, g, g, rc, op, &r), &r, out);
     g->flags &= (unsigned char)~CORO__F_RUNNING;
     coro__out(g, out);
     return CORO_YIELDED;

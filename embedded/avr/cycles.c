@@ -53,7 +53,7 @@ static uint16_t cycles_now(void)
 NOINLINE static uint16_t loop_coro(uint16_t n)
 {
     intptr_t sum = 0;
-    coro_value out;
+    coro_value out = coro_none();  /* (read even after a failure) */
     uint16_t i, t0 = cycles_now(), t1;
     for (i = 0; i < n; i++) {
         if (coro_send(&g_counter.co, coro_int((intptr_t)(i & 7)), &out) != CORO_YIELDED)
@@ -90,7 +90,7 @@ NOINLINE static uint16_t loop_machine_direct(uint16_t n)
 NOINLINE static uint16_t loop_chain(uint16_t n)
 {
     intptr_t sum = 0;
-    coro_value out;
+    coro_value out = coro_none();
     uint16_t i, t0 = cycles_now(), t1;
     for (i = 0; i < n; i++) {
         if (coro_send(g_chain, coro_int((intptr_t)(i & 7)), &out) != CORO_YIELDED)
@@ -173,7 +173,7 @@ int main(void)
     g_machine.state = 0;
     sink = g_machine.step(&g_machine, 0);
     {   /* the generator and the machine compute the same values */
-        coro_value out;
+        coro_value out = coro_none();
         intptr_t i;
         for (i = 0; i < 20; i++)
             if (coro_send(&g_counter.co, coro_int(i & 7), &out) != CORO_YIELDED ||
