@@ -222,8 +222,7 @@ static inline const char *coro_errname(int code);
 /* What crosses a suspension: an integer, a double or a pointer, or none.
  * Compiled with -DCORO_NO_DOUBLE the word has no double and there is no
  * coro_double: on an 8-bit AVR the word is then 2 bytes instead of 4 (a
- * resume+yield costs about the same, 104 cycles instead of 105:
- * docs/embedded.md). */
+ * resume+yield costs the same, 106 cycles: docs/embedded.md). */
 union coro_word {
     intptr_t i;
 #ifndef CORO_NO_DOUBLE
@@ -412,7 +411,7 @@ static CORO__ALWAYS_INLINE int coro__run(struct coro *g, union coro_word vv, uns
 /* g.send(v): resumes g with v as the value of its pending yield (a created g
  * accepts only coro_none()). Returns CORO_YIELDED (*out = yielded value),
  * CORO_RETURNED (*out = return value; also at once, with none, for a closed g)
- * or the error that left g (g is then closed). Misuse, with g unchanged:
+ * or the error that left g (g is then closed; *out = none). Misuse, with g unchanged:
  * CORO_EINVAL (non-none value to a created g), CORO_EBUSY (g or its chain is
  * running). `out` may be NULL. In a yield-from chain, the innermost frame is
  * resumed directly, whatever the depth. */
@@ -1221,12 +1220,14 @@ static CORO__NOINLINE int coro__run_other(struct coro *g, const coro_value *v, i
 }
 
 /* What an out-of-line path returned: rc, and in *out (if not NULL) its value r
- * when there is one. Through r, a caller's out never has its address taken:
- * it can stay in registers, and a part of it that nobody reads is dropped. */
+ * when there is one, none on an error. Through r, a caller's out never has
+ * its address taken: it can stay in registers, and a part of it that nobody
+ * reads is dropped; and as every path writes it, a caller that reads out
+ * after an error reads none, never an uninitialised value. */
 static CORO__ALWAYS_INLINE int coro__give(int rc, const coro_value *r, coro_value *out)
 {
-    if (out && (rc == CORO_YIELDED || rc == CORO_RETURNED))
-        *out = *r;
+    if (out)
+        *out = rc == CORO_YIELDED || rc == CORO_RETURNED ? *r : coro_none();
     return rc;
 }
 
