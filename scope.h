@@ -113,9 +113,9 @@ struct coro_timeout {
 
 /* Timeout.reschedule(when): moves the deadline of an open scope to the
  * loop time `when` (CORO_FOREVER: none; passed already: it expires at the
- * next iteration). 0; CORO_ESTATE if the scope is not open or has expired
- * already (as asyncio raises RuntimeError); CORO_EFULL (no timer slot: the
- * scope then has no deadline). */
+ * next iteration). 0; CORO_EINVAL for NULL; CORO_ESTATE if the scope is not
+ * open or has expired already (as asyncio raises RuntimeError); CORO_EFULL
+ * (no timer slot: the scope then has no deadline). */
 int coro_timeout_reschedule(struct coro_timeout *sc, coro_time when);
 
 /* Timeout.when(): the deadline in loop time, CORO_FOREVER for none. */
@@ -218,8 +218,8 @@ struct coro_taskgroup {
     CORO_END_TRY(co, &(g)->t)
 
 /* TaskGroup.create_task(): starts t (as coro_task_start, t's frame zeroed
- * before its first start) as a child of g. 0; CORO_ESTATE if g is not
- * open, or is closing with no child left ("TaskGroup is finished");
+ * before its first start) as a child of g. 0; CORO_EINVAL for NULL;
+ * CORO_ESTATE if g is not open, or is closing with no child left ("TaskGroup is finished");
  * CORO_ESHUTDOWN if g is cancelling its children ("is shutting down");
  * what coro_task_start returns otherwise (CORO_EINVAL, CORO_EBUSY,
  * CORO_EFULL). Nothing changes on an error. */

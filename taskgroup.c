@@ -98,7 +98,9 @@ int coro__taskgroup_enter(struct coro_taskgroup *g, struct coro_loop *loop)
 int coro_taskgroup_start(struct coro_taskgroup *g, struct coro_task *t, coro_fn fn)
 {
     int err;
-    if (!g || (g->state != CORO__TG_ENTERED && g->state != CORO__TG_EXITING) ||
+    if (!g)
+        return CORO_EINVAL;
+    if ((g->state != CORO__TG_ENTERED && g->state != CORO__TG_EXITING) ||
         (g->state == CORO__TG_EXITING && !g->live))
         return CORO_ESTATE;
     if (g->aborting)

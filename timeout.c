@@ -59,7 +59,9 @@ int coro__timeout_enter(struct coro_timeout *sc, struct coro_loop *loop, coro_ti
 
 int coro_timeout_reschedule(struct coro_timeout *sc, coro_time when)
 {
-    if (!sc || sc->state != CORO__TO_ENTERED)
+    if (!sc)
+        return CORO_EINVAL;
+    if (sc->state != CORO__TO_ENTERED)
         return CORO_ESTATE;
     if (sc->h.u.idle)
         coro_loop_cancel(sc->loop, &sc->h);

@@ -2448,7 +2448,7 @@ static int bad_input_main(struct coro *co)
         ck_assert_uint_eq(coro_taskgroup_errors(&M.g[0], NULL, 0), 0);   /* open */
         ck_assert_int_eq(coro_taskgroup_has(&M.g[0], 7), 0);
         CORO_TIMEOUT(co, &loop, &M.to[0], 5 * CORO_SEC) {
-            ck_assert_int_eq(coro_timeout_reschedule(NULL, 0), CORO_ESTATE);
+            ck_assert_int_eq(coro_timeout_reschedule(NULL, 0), CORO_EINVAL);
             ck_assert_int_eq(coro_timeout_reschedule(&M.to[1], 0), CORO_ESTATE);  /* never opened */
             ck_assert_int_eq(coro_timeout_when(&M.to[0]), 5 * CORO_SEC);
             CORO_SLEEP(co, &loop, 2 * CORO_SEC);
@@ -2462,7 +2462,7 @@ static int bad_input_main(struct coro *co)
 START_TEST(test_bad_input_to_the_new_functions_is_named_and_changes_nothing)
 {
     worker_set(0, "a", 3, 10);
-    ck_assert_int_eq(coro_taskgroup_start(NULL, &M.w[0].task, worker_body), CORO_ESTATE);
+    ck_assert_int_eq(coro_taskgroup_start(NULL, &M.w[0].task, worker_body), CORO_EINVAL);
     ck_assert_uint_eq(coro_taskgroup_errors(NULL, NULL, 0), 0);
     ck_assert_int_eq(coro_taskgroup_has(NULL, 7), 0);
     ck_assert_int_eq(run(bad_input_main), 0);
