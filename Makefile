@@ -18,9 +18,9 @@ B        = build
 # built once per flavour (mk/flavours.mk): $(B)/FLAVOUR/libcoro.a, which the
 # demos, tests and fuzz targets link. LIB is the plain flavour's, the one
 # `make install` installs.
-LIB_SRCS  = $(wildcard version.c errors.c loop.c wait.c sync.c io.c stream.c selectors/*.c)
+LIB_SRCS  = $(wildcard version.c errors.c loop.c wait.c sync.c io.c stream.c resolve.c selectors/*.c)
 LIB       = $(B)/plain/libcoro.a
-TOP_HEADERS = coro.h $(wildcard loop.h sync.h io.h stream.h)
+TOP_HEADERS = coro.h $(wildcard loop.h sync.h io.h stream.h resolve.h)
 SEL_HEADERS = $(wildcard selectors/*.h)
 HEADERS   = $(TOP_HEADERS) $(SEL_HEADERS) coro_sys.h   # coro_sys.h: private, not installed
 

@@ -167,6 +167,12 @@ extern "C" {
                                    the client was refused */
 #define CORO_ESHUTDOWN  (-4066) /* a write, write_eof or drain on a stream writer
                                    that is closing, closed or shut down */
+#define CORO_ENONAME    (-4052) /* socket.gaierror EAI_NONAME: name or service
+                                   not known (resolve.h) */
+#define CORO_ENAMEAGAIN (-4051) /* socket.gaierror EAI_AGAIN: temporary failure
+                                   in name resolution (resolve.h) */
+#define CORO_ERESOLVE   (-4050) /* socket.gaierror, any other EAI_* code
+                                   (resolve.h) */
 #define CORO_ERROR_MIN  (-4096) /* codes in [CORO_ERROR_MIN, -4000) are coro's */
 
 /* Returns the name of a status or library error code ("CORO_EBUSY"), "user
@@ -1300,6 +1306,9 @@ static inline const char *coro_errname(int code)
     case CORO_ELIMIT:     return "CORO_ELIMIT";
     case CORO_EPOOLFULL:  return "CORO_EPOOLFULL";
     case CORO_ESHUTDOWN:  return "CORO_ESHUTDOWN";
+    case CORO_ENONAME:    return "CORO_ENONAME";
+    case CORO_ENAMEAGAIN: return "CORO_ENAMEAGAIN";
+    case CORO_ERESOLVE:   return "CORO_ERESOLVE";
     default:              return code > 0 ? "user error" : "errno";
     }
 }

@@ -46,6 +46,9 @@ const char *coro_strerror(int code)
     case CORO_ELIMIT:     return "limit overrun: no separator within the limit";
     case CORO_EPOOLFULL:  return "every connection frame is busy: client refused";
     case CORO_ESHUTDOWN:  return "the stream's writer is closing or shut down";
+    case CORO_ENONAME:    return "name or service not known";
+    case CORO_ENAMEAGAIN: return "temporary failure in name resolution";
+    case CORO_ERESOLVE:   return "name resolution failed";
     default:
         break;
     }

@@ -66,6 +66,11 @@ struct coro_io_loop {
     struct coro_clock clock;        /* the loop's clock while attached: how
                                        io.c finds iol from the loop */
     struct coro_signal *signals;    /* add_signal_handler's, newest first */
+    struct coro_handle *posted;     /* call_soon_threadsafe's, newest first
+                                       (atomic: a lock-free stack) */
+    struct coro_handle *taken, *taken_tail; /* taken from it, to run */
+    unsigned expecting;             /* posts on their way (the resolver's
+                                       lookups): the wait goes on for them */
 };
 
 /* Attaches a selector to `loop` (opened with `backend`, NULL for the best
@@ -88,6 +93,29 @@ void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop);
  * only function here that may be called from another thread or a signal
  * handler. 0 or -errno. */
 int coro_loop_wakeup(struct coro_loop *loop);
+
+/* loop.call_soon_threadsafe(h): from any thread, queues the idle handle h
+ * (caller-owned) to run on the loop's thread, and wakes the loop. Handles
+ * posted from one thread run in the order they were posted; h is idle again
+ * just before it runs (its callback may post it again). To post h once more
+ * from another thread, wait until its callback has told that thread it ran
+ * (a lock or an atomic store the thread reads): h is the loop's until then.
+ * Lock-free, not signal-safe (coro_loop_wakeup is). 0; CORO_EINVAL (NULL, or
+ * a loop without selector: the sleeping loop cannot be woken); CORO_EBUSY if
+ * h is posted and has not run yet, or is scheduled on the loop (nothing
+ * changes); or -errno if the wakeup write failed (h is queued all the same,
+ * and runs at the loop's next wakeup). coro_io_loop_close drops the handles
+ * still queued (each is idle again). */
+int coro_loop_call_soon_threadsafe(struct coro_loop *loop, struct coro_handle *h);
+
+/* Private: takes h, posted and not yet run, off the queue (idle again).
+ * Loop thread only. 0, CORO_ESTATE if h is not queued, CORO_EINVAL. */
+int coro__io_unpost(struct coro_loop *loop, struct coro_handle *h);
+
+/* Private: the resolver (resolve.c) keeps the loop waiting while `delta`
+ * more lookups are on their way to it (+1 when one starts, -1 when its
+ * completion has run). Loop thread only. */
+void coro__io_expect(struct coro_loop *loop, int delta);
 
 /* A signal the selector loop handles (coro_io_add_signal_handler). 32 bytes
  * on x86-64 (the disposition to restore is kept in io.c, per signal). Caller-owned; keep it until removed or the loop closed. */
