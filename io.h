@@ -50,7 +50,8 @@ struct coro_io {
 };
 
 /* What the selector loop adds to a loop: its selector, a batch of events,
- * and the wakeup fd. About 1.1 KB on x86-64. Caller-owned. */
+ * the wakeup fd and call_soon_threadsafe's queue. About 1.2 KB on x86-64.
+ * Caller-owned. */
 #define CORO_IO_BATCH 64
 /* The selector loop's state (see above). */
 struct coro_io_loop {

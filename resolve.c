@@ -120,7 +120,11 @@ static void *worker_main(void *p)
             strcpy(w->host, it->host);
         if (has_service)
             strcpy(w->service, it->service);
-        hints = it->hints;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_flags = it->flags;
+        hints.ai_family = it->family;
+        hints.ai_socktype = it->socktype;
+        hints.ai_protocol = it->protocol;
         pthread_mutex_unlock(&r->mu);
 
         res = NULL;
@@ -273,13 +277,10 @@ int coro_getaddrinfo(struct coro_getaddrinfo *it, struct coro_resolver *r, const
     it->err = 0;
     it->host = host;
     it->service = service;
-    memset(&it->hints, 0, sizeof it->hints);
-    if (hints) {
-        it->hints.ai_flags = hints->ai_flags;
-        it->hints.ai_family = hints->ai_family;
-        it->hints.ai_socktype = hints->ai_socktype;
-        it->hints.ai_protocol = hints->ai_protocol;
-    }
+    it->flags = hints ? hints->ai_flags : 0;
+    it->family = hints ? hints->ai_family : 0;
+    it->socktype = hints ? hints->ai_socktype : 0;
+    it->protocol = hints ? hints->ai_protocol : 0;
     coro__io_expect(r->loop, +1);
     pthread_mutex_lock(&r->mu);
     it->where = QUEUED;
