@@ -167,11 +167,11 @@ extern "C" {
                                    the client was refused */
 #define CORO_ESHUTDOWN  (-4066) /* a write, write_eof or drain on a stream writer
                                    that is closing, closed or shut down */
-#define CORO_ENONAME    (-4052) /* socket.gaierror EAI_NONAME: name or service
+#define CORO_ENONAME    (-4058) /* socket.gaierror EAI_NONAME: name or service
                                    not known (resolve.h) */
-#define CORO_ENAMEAGAIN (-4051) /* socket.gaierror EAI_AGAIN: temporary failure
+#define CORO_ENAMEAGAIN (-4057) /* socket.gaierror EAI_AGAIN: temporary failure
                                    in name resolution (resolve.h) */
-#define CORO_ERESOLVE   (-4050) /* socket.gaierror, any other EAI_* code
+#define CORO_ERESOLVE   (-4056) /* socket.gaierror, any other EAI_* code
                                    (resolve.h) */
 #define CORO_ERROR_MIN  (-4096) /* codes in [CORO_ERROR_MIN, -4000) are coro's */
 
