@@ -289,3 +289,53 @@ int coro_getaddrinfo(struct coro_getaddrinfo *it, struct coro_resolver *r, const
     pthread_mutex_unlock(&r->mu);
     return 0;
 }
+
+/* ---- open_connection with a host name ----------------------------------- */
+
+int coro__connect_lookup(struct coro_getaddrinfo *it, struct coro_resolver *r, const char *host,
+                         const char *service)
+{
+    struct addrinfo hints;
+    int rc;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    rc = coro_getaddrinfo(it, r, host, service, &hints);
+    if (rc == 0) {
+        it->cur = NULL;
+        it->connecting = 0;
+    }
+    return rc;
+}
+
+int coro__connect_step(struct coro_stream *s, struct coro_getaddrinfo *it, int err)
+{
+    int rc;
+    if (!it->connecting) {              /* the lookup's answer */
+        if (err) {
+            coro__getaddrinfo_drop(it);
+            return err;
+        }
+        it->connecting = 1;
+        it->cur = it->res;
+        err = it->res ? 0 : CORO_ENONAME;
+    } else {                            /* a connect's */
+        err = coro_stream_connect_resumed(s, err);
+        if (!err || err == CORO_ECANCELLED)
+            it->cur = NULL;             /* done, or no other address tried */
+    }
+    while (it->cur) {
+        struct addrinfo *a = it->cur;
+        it->cur = a->ai_next;
+        rc = coro_stream_connect_start(s, (const struct sockaddr_storage *)(void *)a->ai_addr,
+                                       a->ai_addrlen);
+        if (rc == CORO__PENDING && (rc = coro_stream_connect_wait(s)) == 0)
+            return CORO__PENDING;
+        if (rc == 0) {
+            err = 0;
+            break;
+        }
+        err = rc;
+    }
+    coro__getaddrinfo_drop(it);
+    return err;
+}

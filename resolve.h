@@ -40,6 +40,7 @@
 #include <netdb.h>
 
 #include "io.h"
+#include "stream.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,6 +69,8 @@ struct coro_getaddrinfo {
     int flags, family, socktype, protocol;  /* the hints */
     int err;                        /* the worker's answer, mapped */
     unsigned char where;            /* private: queued, resolving, resolved */
+    struct addrinfo *cur;           /* private: open_connection's next address */
+    unsigned char connecting;       /* private: open_connection is past the lookup */
     struct coro_getaddrinfo *next;  /* on the pool's queue or finished list */
 };
 
@@ -155,6 +158,39 @@ int coro_gai_error(int eai);
             CORO__UNWIND(co); \
         } \
     } while (0)
+
+/* reader, writer = await asyncio.open_connection(host, port), with a host
+ * name: resolves host and service (a port number or name) on r with `it`
+ * (in the frame; any family, TCP), then connects the initialised stream s
+ * (coro_stream_init, no fd) to each address in getaddrinfo's order until
+ * one answers, as asyncio does. The list is freed before it returns.
+ * Raises the lookup's errors, or the last address's connect error
+ * (-ECONNREFUSED, ...), CORO_ECANCELLED; then s has no fd. Expands to
+ *     if ((co->err = <start the lookup, TCP hints>)) <raise>;
+ *     do {
+ *         CORO_YIELD(co, <the lookup's future, or none while connecting>);
+ *     } while ((co->err = <next step: connect to the next address>) == <pending>);
+ *     if (co->err) <raise>; */
+#define CORO_STREAM_OPEN_CONNECTION_HOST(co, s, it, r, host, service) \
+    do { \
+        if (((co)->err = coro__connect_lookup((it), (r), (host), (service))) != 0) \
+            CORO__UNWIND(co); \
+        do { \
+            coro__store((co), (it)->connecting ? coro_none() : coro_ptr(&(it)->fut)); \
+            CORO__SUSPEND(co, CORO_YIELDED, __LINE__); \
+        } while (((co)->err = coro__connect_step((s), (it), (co)->err)) == CORO__PENDING); \
+        if ((co)->err) \
+            CORO__UNWIND(co); \
+    } while (0)
+
+/* Private: open_connection's lookup (SOCK_STREAM, any family). */
+int coro__connect_lookup(struct coro_getaddrinfo *it, struct coro_resolver *r, const char *host,
+                         const char *service);
+/* Private: open_connection's next step, after the task resumed with err:
+ * the lookup's outcome, then each connect's. CORO__PENDING (waiting for a
+ * connect: the step that yields next waits), 0 (connected), or the error;
+ * the list is freed once it is not pending. */
+int coro__connect_step(struct coro_stream *s, struct coro_getaddrinfo *it, int err);
 
 /* Private: frees it->res, if any, and sets it to NULL. */
 void coro__getaddrinfo_drop(struct coro_getaddrinfo *it);

@@ -2,7 +2,8 @@
 /*
  * test_threads.c -- the Check suite of what crosses threads: io.h's
  * coro_loop_call_soon_threadsafe and resolve.h's resolver pool
- * (loop.getaddrinfo on worker threads). tests/tsan.sh runs the same under
+ * (loop.getaddrinfo on worker threads, and open_connection with a host
+ * name through it). tests/tsan.sh runs the same under
  * ThreadSanitizer (tsan_wakeup.c, tsan_resolve.c).
  *
  * The selector loop runs on the real clock here (threads cannot post into
@@ -480,6 +481,104 @@ START_TEST(test_resolver_misuse_is_named_and_changes_nothing)
 }
 END_TEST
 
+/* open_connection with a host name.
+ * Python:
+ *     async def main():
+ *         async def hello(r, w): w.write(b'hello\n'); w.close()
+ *         srv = await asyncio.start_server(hello, '127.0.0.1', 0)
+ *         port = srv.sockets[0].getsockname()[1]
+ *         r, w = await asyncio.open_connection('localhost', port)
+ *         print(await r.readline()); w.close(); srv.close()
+ *         dead = socket.socket(); dead.bind(('127.0.0.1', 0))
+ *         p2 = dead.getsockname()[1]; dead.close()
+ *         try: await asyncio.open_connection('127.0.0.1', p2)
+ *         except OSError as e: print(type(e).__name__, errno.errorcode[e.errno])
+ *     loop.run_until_complete(main())
+ * CPython 3.11:
+ *     b'hello\n'
+ *     ConnectionRefusedError ECONNREFUSED
+ */
+struct hello_conn {
+    struct coro_stream_conn c;
+    char rbuf[64], wbuf[64];
+};
+
+static int hello_body(struct coro *co)
+{
+    struct hello_conn *f = (struct hello_conn *)co;
+    CORO_BEGIN(co);
+    CORO_STREAM_WRITE(co, &f->c.stream.writer, "hello\n", 6);
+    coro_stream_close(&f->c.stream.writer);
+    CORO_STREAM_WAIT_CLOSED(co, &f->c.stream.writer);
+    CORO_END(co);
+}
+
+struct client {
+    struct coro_task task;
+    struct coro_stream s;
+    struct coro_getaddrinfo gai;
+    const char *host;
+    char service[8];
+    char rbuf[64], wbuf[64];
+    size_t n;
+    char line[16];
+};
+
+static int client_body(struct coro *co)
+{
+    struct client *f = (struct client *)co;
+    CORO_BEGIN(co);
+    CORO_STREAM_OPEN_CONNECTION_HOST(co, &f->s, &f->gai, &res, f->host, f->service);
+    CORO_STREAM_READLINE(co, &f->s.reader, f->n);
+    memcpy(f->line, coro_stream_data(&f->s.reader), f->n < 15 ? f->n : 15);
+    coro_stream_close(&f->s.writer);
+    CORO_STREAM_WAIT_CLOSED(co, &f->s.writer);
+    CORO_END(co);
+}
+
+static int client_run(struct client *c, const char *host, int port)
+{
+    memset(c, 0, sizeof *c);
+    ck_assert_int_eq(coro_stream_init(&c->s, &loop, c->rbuf, sizeof c->rbuf, c->wbuf,
+                                      sizeof c->wbuf), 0);
+    c->host = host;
+    snprintf(c->service, sizeof c->service, "%d", port);
+    ck_assert_int_eq(coro_task_start(&c->task, &loop, client_body), 0);
+    return coro_loop_run_until_complete(&loop, &c->task.fut, NULL);
+}
+
+START_TEST(test_open_connection_with_a_host_name)
+{
+    static struct hello_conn conns[2];
+    struct coro_stream_conn *pool[2] = { &conns[0].c, &conns[1].c };
+    struct coro_stream_server srv;
+    struct sockaddr_storage a;
+    socklen_t alen;
+    struct client c;
+    int i, port, dead;
+    for (i = 0; i < 2; i++)
+        ck_assert_int_eq(coro_stream_conn_init(&conns[i].c, &loop, conns[i].rbuf,
+                                               sizeof conns[i].rbuf, conns[i].wbuf,
+                                               sizeof conns[i].wbuf), 0);
+    ck_assert_int_eq(coro_stream_addr(&a, &alen, "127.0.0.1", 0), 0);
+    ck_assert_int_eq(coro_stream_start_server(&srv, &loop, &a, alen, pool, 2, hello_body), 0);
+    port = coro_stream_server_port(&srv);
+    ck_assert_int_eq(coro_resolver_start(&res, &loop, 1), 0);
+    ck_assert_int_eq(client_run(&c, "localhost", port), 0);
+    ck_assert_str_eq(c.line, "hello\n");
+    ck_assert_ptr_null(c.gai.res);                      /* the list is freed */
+    ck_assert_int_eq(coro_stream_server_close(&srv), 0);
+    while (!coro_future_done(&srv.task.fut) || coro_stream_server_live(&srv))
+        ck_assert_int_gt(coro_loop_run_once(&loop), 0);
+    /* a port nobody listens on any more */
+    dead = port;
+    ck_assert_int_eq(client_run(&c, "127.0.0.1", dead), -ECONNREFUSED);
+    ck_assert_int_lt(c.s.io.fd, 0);                     /* s has no fd */
+    ck_assert_ptr_null(c.gai.res);
+    ck_assert_int_eq(coro_resolver_stop(&res), 0);
+}
+END_TEST
+
 static Suite *threads_suite(void)
 {
     Suite *s = suite_create("threads");
@@ -497,6 +596,7 @@ static Suite *threads_suite(void)
     tcase_add_test(tc, test_cancelling_a_lookup_future_directly);
     tcase_add_test(tc, test_stop_joins_and_closes_what_is_queued);
     tcase_add_test(tc, test_resolver_misuse_is_named_and_changes_nothing);
+    tcase_add_test(tc, test_open_connection_with_a_host_name);
     return s;
 }
 
