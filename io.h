@@ -84,8 +84,9 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
 /* Detaches and closes the selector and the wakeup fd; the loop goes back to
  * the monotonic clock. Registered fds are yours (coro_io_close them, before or
  * after): a task still waiting on one wakes with CORO_ECLOSED raised at its
- * wait, and a later coro_io_close of its io is safe. No coro_loop_wakeup may
- * run meanwhile (join the threads that call it). The loop's `data` is never
+ * wait, and a later coro_io_close of its io is safe. No coro_loop_wakeup or
+ * coro_loop_call_soon_threadsafe may run meanwhile (join the threads that
+ * call them; coro_resolver_stop a resolver of this loop first). The loop's `data` is never
  * touched: io.c knows the loop by the clock it sets. */
 void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop);
 

@@ -102,8 +102,8 @@ struct coro_resolver {
 
 /* Starts n worker threads (1..CORO_RESOLVER_MAX) resolving for `loop`, which
  * must have a selector (coro_io_loop_open: the workers wake it with
- * call_soon_threadsafe). While lookups are on their way, the loop keeps
- * waiting for them. 0; CORO_EINVAL (NULL, n out of range, a loop without
+ * call_soon_threadsafe; stop the resolver before coro_io_loop_close). While
+ * lookups are on their way, the loop keeps waiting for them. 0; CORO_EINVAL (NULL, n out of range, a loop without
  * selector); or -errno (pthread_create failed: the threads started are
  * joined, nothing is left). */
 int coro_resolver_start(struct coro_resolver *r, struct coro_loop *loop, unsigned n);
