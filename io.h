@@ -106,7 +106,8 @@ int coro_loop_wakeup(struct coro_loop *loop);
  * a loop without selector: the sleeping loop cannot be woken); CORO_EBUSY if
  * h is posted and has not run yet, or is scheduled on the loop (nothing
  * changes); or -errno if the wakeup write failed (h is queued all the same,
- * and runs at the loop's next wakeup). coro_io_loop_close drops the handles
+ * and runs at the loop's next wakeup). Only a post onto an empty queue
+ * writes the wakeup fd (asyncio writes its self-pipe at each call). coro_io_loop_close drops the handles
  * still queued (each is idle again). */
 int coro_loop_call_soon_threadsafe(struct coro_loop *loop, struct coro_handle *h);
 
