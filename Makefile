@@ -18,9 +18,9 @@ B        = build
 # built once per flavour (mk/flavours.mk): $(B)/FLAVOUR/libcoro.a, which the
 # demos, tests and fuzz targets link. LIB is the plain flavour's, the one
 # `make install` installs.
-LIB_SRCS  = $(wildcard version.c errors.c loop.c wait.c timeout.c taskgroup.c sync.c io.c stream.c selectors/*.c)
+LIB_SRCS  = $(wildcard version.c errors.c loop.c wait.c timeout.c taskgroup.c sync.c io.c stream.c resolve.c selectors/*.c)
 LIB       = $(B)/plain/libcoro.a
-TOP_HEADERS = base.h coro.h $(wildcard loop.h primitive.h wait.h scope.h sync.h io.h stream.h)
+TOP_HEADERS = base.h coro.h $(wildcard loop.h primitive.h wait.h scope.h sync.h io.h stream.h resolve.h)
 SEL_HEADERS = $(wildcard selectors/*.h)
 HEADERS   = $(TOP_HEADERS) $(SEL_HEADERS) internal.h coro_sys.h   # the last two: private, not installed
 

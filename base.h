@@ -57,6 +57,12 @@
                                    its children (scope.h) */
 #define CORO_EGROUP     (-4065) /* ExceptionGroup: tasks of a task group failed
                                    (scope.h: coro_taskgroup_errors) */
+#define CORO_ENONAME    (-4058) /* socket.gaierror EAI_NONAME: name or service
+                                   not known (resolve.h) */
+#define CORO_ENAMEAGAIN (-4057) /* socket.gaierror EAI_AGAIN: temporary failure
+                                   in name resolution (resolve.h) */
+#define CORO_ERESOLVE   (-4056) /* socket.gaierror, any other EAI_* code
+                                   (resolve.h) */
 #define CORO_ERROR_MIN  (-4096) /* codes in [CORO_ERROR_MIN, -4000) are coro's */
 
 /* Returns a sentence for any code: "generator already executing" for

@@ -159,6 +159,12 @@ const char *coro_version(void);
                                    its children (scope.h) */
 #define CORO_EGROUP     (-4065) /* ExceptionGroup: tasks of a task group failed
                                    (scope.h: coro_taskgroup_errors) */
+#define CORO_ENONAME    (-4058) /* socket.gaierror EAI_NONAME: name or service
+                                   not known (resolve.h) */
+#define CORO_ENAMEAGAIN (-4057) /* socket.gaierror EAI_AGAIN: temporary failure
+                                   in name resolution (resolve.h) */
+#define CORO_ERESOLVE   (-4056) /* socket.gaierror, any other EAI_* code
+                                   (resolve.h) */
 #define CORO_ERROR_MIN  (-4096) /* codes in [CORO_ERROR_MIN, -4000) are coro's */
 
 /* Returns a sentence for any code: "generator already executing" for
@@ -1348,6 +1354,9 @@ static inline const char *coro_errname(int code)
     case CORO_EPOOLFULL:  return "CORO_EPOOLFULL";
     case CORO_ESHUTDOWN:  return "CORO_ESHUTDOWN";
     case CORO_EGROUP:     return "CORO_EGROUP";
+    case CORO_ENONAME:    return "CORO_ENONAME";
+    case CORO_ENAMEAGAIN: return "CORO_ENAMEAGAIN";
+    case CORO_ERESOLVE:   return "CORO_ERESOLVE";
     default:              return code > 0 ? "user error" : "errno";
     }
 }

@@ -47,6 +47,9 @@ const char *coro_strerror(int code)
     case CORO_EPOOLFULL:  return "every connection frame is busy: client refused";
     case CORO_ESHUTDOWN:  return "shutting down: the stream's writer is closing, or the task group is cancelling its tasks";
     case CORO_EGROUP:     return "unhandled errors in a task group";
+    case CORO_ENONAME:    return "name or service not known";
+    case CORO_ENAMEAGAIN: return "temporary failure in name resolution";
+    case CORO_ERESOLVE:   return "name resolution failed";
     default:
         break;
     }

@@ -59,6 +59,17 @@ void coro__future_finish(struct coro_future *f, unsigned state, union coro_word 
  * their fd's turn in the batch (io.c). */
 struct coro_task *coro__loop_wake_onto(struct coro_list *list, struct coro_list *to);
 
+/* ---- the selector loop's thread-safe queue (io.c for resolve.c) --------- */
+
+/* io.c, for resolve.c: takes h, posted and not yet run, off the queue (idle again).
+ * Loop thread only. 0, CORO_ESTATE if h is not queued, CORO_EINVAL. */
+int coro__io_unpost(struct coro_loop *loop, struct coro_handle *h);
+
+/* io.c: the resolver (resolve.c) keeps the loop waiting while `delta`
+ * more lookups are on their way to it (+1 when one starts, -1 when its
+ * completion has run). Loop thread only. */
+void coro__io_expect(struct coro_loop *loop, int delta);
+
 /* ---- cancel scopes (loop.c for timeout.c and taskgroup.c) --------------- */
 
 #define CORO__SC_HELD    2u     /* a cancel waits for this scope's end */

@@ -50,7 +50,8 @@ struct coro_io {
 };
 
 /* What the selector loop adds to a loop: its selector, a batch of events,
- * and the wakeup fd. About 1.1 KB on x86-64. Caller-owned. */
+ * the wakeup fd and call_soon_threadsafe's queue. About 1.2 KB on x86-64.
+ * Caller-owned. */
 #define CORO_IO_BATCH 64
 /* The selector loop's state (see above). */
 struct coro_io_loop {
@@ -66,6 +67,11 @@ struct coro_io_loop {
     struct coro_clock clock;        /* the loop's clock while attached: how
                                        io.c finds iol from the loop */
     struct coro_signal *signals;    /* add_signal_handler's, newest first */
+    struct coro_handle *posted;     /* call_soon_threadsafe's, newest first
+                                       (atomic: a lock-free stack) */
+    struct coro_handle *taken, *taken_tail; /* taken from it, to run */
+    unsigned expecting;             /* posts on their way (the resolver's
+                                       lookups): the wait goes on for them */
 };
 
 /* Attaches a selector to `loop` (opened with `backend`, NULL for the best
@@ -78,8 +84,9 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
 /* Detaches and closes the selector and the wakeup fd; the loop goes back to
  * the monotonic clock. Registered fds are yours (coro_io_close them, before or
  * after): a task still waiting on one wakes with CORO_ECLOSED raised at its
- * wait, and a later coro_io_close of its io is safe. No coro_loop_wakeup may
- * run meanwhile (join the threads that call it). The loop's `data` is never
+ * wait, and a later coro_io_close of its io is safe. No coro_loop_wakeup or
+ * coro_loop_call_soon_threadsafe may run meanwhile (join the threads that
+ * call them; coro_resolver_stop a resolver of this loop first). The loop's `data` is never
  * touched: io.c knows the loop by the clock it sets. */
 void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop);
 
@@ -88,6 +95,21 @@ void coro_io_loop_close(struct coro_io_loop *iol, struct coro_loop *loop);
  * only function here that may be called from another thread or a signal
  * handler. 0 or -errno. */
 int coro_loop_wakeup(struct coro_loop *loop);
+
+/* loop.call_soon_threadsafe(h): from any thread, queues the idle handle h
+ * (caller-owned) to run on the loop's thread, and wakes the loop. Handles
+ * posted from one thread run in the order they were posted; h is idle again
+ * just before it runs (its callback may post it again). To post h once more
+ * from another thread, wait until its callback has told that thread it ran
+ * (a lock or an atomic store the thread reads): h is the loop's until then.
+ * Lock-free, not signal-safe (coro_loop_wakeup is). 0; CORO_EINVAL (NULL, or
+ * a loop without selector: the sleeping loop cannot be woken); CORO_EBUSY if
+ * h is posted and has not run yet, or is scheduled on the loop (nothing
+ * changes); or -errno if the wakeup write failed (h is queued all the same,
+ * and runs at the loop's next wakeup). Only a post onto an empty queue
+ * writes the wakeup fd (asyncio writes its self-pipe at each call). coro_io_loop_close drops the handles
+ * still queued (each is idle again). */
+int coro_loop_call_soon_threadsafe(struct coro_loop *loop, struct coro_handle *h);
 
 /* A signal the selector loop handles (coro_io_add_signal_handler). 32 bytes
  * on x86-64 (the disposition to restore is kept in io.c, per signal). Caller-owned; keep it until removed or the loop closed. */

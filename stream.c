@@ -543,17 +543,25 @@ static int accept_body(struct coro *co)
     CORO_END(co);
 }
 
+/* Every frame of the pool is there, idle and on `loop`: 0 or CORO_EINVAL. */
+static int pool_ok(struct coro_loop *loop, struct coro_stream_conn **pool, size_t npool)
+{
+    size_t i;
+    for (i = 0; i < npool; i++)
+        if (!pool[i] || pool[i]->busy || pool[i]->stream.io.loop != loop)
+            return CORO_EINVAL;
+    return 0;
+}
+
 int coro_stream_start_server(struct coro_stream_server *srv, struct coro_loop *loop,
                              const struct sockaddr_storage *addr, socklen_t len,
                              struct coro_stream_conn **pool, size_t npool, coro_fn handler)
 {
-    int fd, one = 1;
-    size_t i;
+    int fd, rc, one = 1;
     if (!srv || !loop || !addr || !len || len > sizeof *addr || !pool || !npool || !handler)
         return CORO_EINVAL;
-    for (i = 0; i < npool; i++)
-        if (!pool[i] || pool[i]->busy || pool[i]->stream.io.loop != loop)
-            return CORO_EINVAL;
+    if ((rc = pool_ok(loop, pool, npool)) != 0)
+        return rc;
     if ((fd = stream_socket(addr)) < 0)
         return fd;
     if ((addr->ss_family != AF_UNIX &&
@@ -563,6 +571,17 @@ int coro_stream_start_server(struct coro_stream_server *srv, struct coro_loop *l
         close(fd);
         return e;
     }
+    return coro_stream_start_server_sock(srv, loop, fd, pool, npool, handler);
+}
+
+int coro_stream_start_server_sock(struct coro_stream_server *srv, struct coro_loop *loop, int fd,
+                                  struct coro_stream_conn **pool, size_t npool, coro_fn handler)
+{
+    int rc;
+    if (!srv || !loop || fd < 0 || !pool || !npool || !handler)
+        return CORO_EINVAL;
+    if ((rc = pool_ok(loop, pool, npool)) != 0 || (rc = coro_sock_nonblocking(fd)) != 0)
+        return rc;
     coro_io_init(&srv->io, loop, fd);
     srv->pool = pool;
     srv->npool = npool;

@@ -308,6 +308,15 @@ int coro_stream_start_server(struct coro_stream_server *srv, struct coro_loop *l
                              const struct sockaddr_storage *addr, socklen_t len,
                              struct coro_stream_conn **pool, size_t npool, coro_fn handler);
 
+/* asyncio.start_server(handler, sock=sock): as coro_stream_start_server, on
+ * `fd`, a socket you bound and listen on (with the options you want:
+ * SO_REUSEPORT to share a port between loops on several threads,
+ * demos/reuseport_server.c). It is made non-blocking and the server owns
+ * it from now on (closed with the server). 0, CORO_EINVAL (fd untouched),
+ * -errno. */
+int coro_stream_start_server_sock(struct coro_stream_server *srv, struct coro_loop *loop, int fd,
+                                  struct coro_stream_conn **pool, size_t npool, coro_fn handler);
+
 /* The port the server listens on (for port 0: the one the OS picked), or -1
  * (not TCP). */
 int coro_stream_server_port(const struct coro_stream_server *srv);

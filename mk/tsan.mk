@@ -21,9 +21,9 @@ $(B)/tsan/%: tests/%.c $(HEADERS) $(B)/tsan/libcoro.a
 	@mkdir -p $(@D)
 	$(TSAN_CC) $(TSAN_CFLAGS) $< $(B)/tsan/libcoro.a -o $@
 
-TEST_EXTRA   += $(B)/tsan/tsan_wakeup
+TEST_EXTRA   += $(B)/tsan/tsan_wakeup $(B)/tsan/tsan_resolve
 TEST_SCRIPTS += tests/tsan.sh
 
 .PHONY: tsan
-tsan: $(B)/tsan/tsan_wakeup
+tsan: $(B)/tsan/tsan_wakeup $(B)/tsan/tsan_resolve
 	@tests/tsan.sh $(B)

@@ -70,7 +70,7 @@ LD_LIBRARY_PATH="$p/lib" "$t/first" > "$t/first.out" 2>&1 &
 first_pid=$!
 
 # each installed header alone, as C and as C++, from the install only
-for h in base coro loop primitive wait scope sync io stream selectors/selectors; do
+for h in base coro loop primitive wait scope sync io stream resolve selectors/selectors; do
     printf '#include <coro/%s.h>\nint main(void) { return 0; }\n' "$h" > "$t/h.c"
     check "<coro/$h.h> alone (C)" cc -std=c99 $warn -I"$p/include" -c "$t/h.c" -o "$t/h.o"
     check "<coro/$h.h> alone (C++)" c++ -x c++ $warn -I"$p/include" -c "$t/h.c" -o "$t/h.o"

@@ -33,7 +33,7 @@ says() { # status "first line of stderr" demo args...: the demo exits so, saying
     fi
 }
 
-for demo in echo_server slowpoetry crawler crawler_blocking crawler_callbacks generators; do
+for demo in echo_server slowpoetry crawler crawler_blocking crawler_callbacks generators reuseport_server; do
     helps $demo
 done
 says 0 "" crawler --help 99999                  # help wins over a bad port

@@ -30,11 +30,11 @@ if doxy "$p" "$b/planted.h" | grep -q 'undocumented.*is not documented'; then
     pass=$((pass + 1)); echo "docs: a planted undocumented function is reported: ok"
 else fail=$((fail + 1)); echo "docs: a planted undocumented function is reported: FAILED"; fi
 
-w=$(doxy "$b/docs" base.h coro.h loop.h primitive.h wait.h scope.h sync.h io.h stream.h selectors/selectors.h)
+w=$(doxy "$b/docs" base.h coro.h loop.h primitive.h wait.h scope.h sync.h io.h stream.h resolve.h selectors/selectors.h)
 if [ -z "$w" ] && [ -f "$b/docs/html/index.html" ]; then
     pass=$((pass + 1)); echo "docs: the API reference builds with no warning: ok ($b/docs/html/index.html)"
 else fail=$((fail + 1)); echo "docs: the API reference builds with no warning: FAILED"; printf '%s\n' "$w"; fi
-for f in base_8h coro_8h loop_8h primitive_8h wait_8h scope_8h sync_8h io_8h stream_8h selectors_8h; do
+for f in base_8h coro_8h loop_8h primitive_8h wait_8h scope_8h sync_8h io_8h stream_8h resolve_8h selectors_8h; do
     if [ -f "$b/docs/html/$f.html" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "docs: no page for $f"; fi
 done
 echo "docs: $pass passed, $fail failed"

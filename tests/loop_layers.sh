@@ -24,7 +24,7 @@ grep -q 'loop->data' "$(dirname "$0")/../io.c" && check "io.c reads loop->data" 
 # includes: "file: allowed includes of coro's own headers"
 for rule in "base.h:" "coro.h:" "loop.h:coro.h" "primitive.h:loop.h" "wait.h:primitive.h" \
             "scope.h:primitive.h" "sync.h:primitive.h" "io.h:primitive.h selectors/selectors.h" \
-            "stream.h:io.h" "selectors/selectors.h:../base.h"; do
+            "stream.h:io.h" "resolve.h:io.h stream.h" "selectors/selectors.h:../base.h"; do
     f=${rule%%:*} allowed=${rule#*:}
     got=$(sed -n 's/^#include "\(.*\)".*/\1/p' "$src/$f" | tr '\n' ' ' | sed 's/ $//')
     [ "$got" = "$allowed" ] && check "$f includes $allowed" ok ||

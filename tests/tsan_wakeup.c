@@ -19,9 +19,19 @@
  * Checked: the loop got every item exactly once (count and sum), each
  * coro_loop_wakeup returned 0 (in the threads and in the handler), on_wakeup
  * ran at least once and at most once per wakeup, and no run takes longer
- * than 30 s. Prints one line per backend and "tsan_wakeup: N passed, M
- * failed"; exits non-zero on a failure (ThreadSanitizer's reports set the
- * exit status too: TSAN_OPTIONS exitcode, 66 by default).
+ * than 30 s.
+ *
+ * Then call_soon_threadsafe with a payload, on the same backend: PRODUCERS
+ * threads each post ITEMS payloads, numbered 1..ITEMS, through a ring of
+ * RING handles of their own; a handle is posted again only once its callback
+ * has marked it done (an atomic store the producer reads), the hand-over
+ * io.h documents. Checked: each producer's payloads arrive in order (FIFO
+ * per producer), the exact total, every post returned 0, every handle is
+ * back with its producer.
+ *
+ * Prints one line per run and "tsan_wakeup: N passed, M failed"; exits
+ * non-zero on a failure (ThreadSanitizer's reports set the exit status too:
+ * TSAN_OPTIONS exitcode, 66 by default).
  *
  * --race plants a data race (the threads and the loop bump a counter with no
  * lock): tests/tsan.sh expects ThreadSanitizer to report it, which shows the
@@ -30,6 +40,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -203,6 +214,114 @@ static int run(const char *backend)
     return ok;
 }
 
+/* ---- call_soon_threadsafe with a payload ---- */
+
+#define PRODUCERS 4
+#define ITEMS 20000
+#define RING 8
+
+struct item {
+    struct coro_handle h;
+    int producer;
+    long seq;                       /* the producer's payload */
+    int done;                       /* atomic: the callback ran */
+};
+
+struct producer {
+    pthread_t th;
+    int id, rc;
+    struct item ring[RING];
+};
+
+static struct producer prod[PRODUCERS];
+static struct coro_handle guard_h;
+
+/* The loop's side (only the loop's thread touches these). */
+static long got, out_of_order, last[PRODUCERS];
+
+static void on_item(struct coro_handle *h)
+{
+    struct item *it = CORO__CONTAINER_OF(h, struct item, h);
+    if (it->seq != last[it->producer] + 1)
+        out_of_order++;
+    last[it->producer] = it->seq;
+    __atomic_store_n(&it->done, 1, __ATOMIC_RELEASE);   /* the producer's again */
+    if (++got == (long)PRODUCERS * ITEMS)
+        coro_loop_stop(&loop);
+}
+
+static void *producer_main(void *p)
+{
+    struct producer *w = (struct producer *)p;
+    long i;
+    for (i = 1; i <= ITEMS; i++) {
+        struct item *it = &w->ring[i % RING];
+        int rc;
+        while (!__atomic_load_n(&it->done, __ATOMIC_ACQUIRE))
+            sched_yield();
+        it->done = 0;
+        it->seq = i;
+        rc = coro_loop_call_soon_threadsafe(&loop, &it->h);
+        if (rc)
+            w->rc = rc;
+    }
+    return NULL;
+}
+
+/* The posts' run on `backend`: 1 passed, 0 failed, -1 if the backend is not here. */
+static int run_posts(const char *backend)
+{
+    int i, j, rc, ok, thread_rc = 0;
+    long all_done = 0;
+
+    coro_loop_init(&loop, timers, 4);
+    if (coro_io_loop_open(&iol, &loop, backend, 1024))
+        return -1;
+    got = out_of_order = 0;
+    timed_out = 0;
+    ticks = 0;
+    memset(last, 0, sizeof last);
+    coro_handle_init(&tick_h, on_tick);
+    coro_loop_call_later(&loop, &tick_h, 100 * CORO_USEC);
+    coro_handle_init(&guard_h, on_timeout);
+    coro_loop_call_later(&loop, &guard_h, 60 * CORO_SEC);
+    for (i = 0; i < PRODUCERS; i++) {
+        prod[i].id = i;
+        prod[i].rc = 0;
+        for (j = 0; j < RING; j++) {
+            coro_handle_init(&prod[i].ring[j].h, on_item);
+            prod[i].ring[j].producer = i;
+            prod[i].ring[j].done = 1;
+        }
+        if (pthread_create(&prod[i].th, NULL, producer_main, &prod[i]) != 0) {
+            fprintf(stderr, "tsan_wakeup: posts: pthread_create failed\n");
+            return 0;
+        }
+    }
+    rc = coro_loop_run_forever(&loop);
+    for (i = 0; i < PRODUCERS; i++) {
+        pthread_join(prod[i].th, NULL);
+        thread_rc |= prod[i].rc;
+        for (j = 0; j < RING; j++)
+            all_done += __atomic_load_n(&prod[i].ring[j].done, __ATOMIC_ACQUIRE);
+    }
+    coro_loop_cancel(&loop, &tick_h);
+    coro_loop_cancel(&loop, &guard_h);
+    coro_io_loop_close(&iol, &loop);
+
+    ok = rc == 0 && !timed_out && got == (long)PRODUCERS * ITEMS && out_of_order == 0 &&
+         thread_rc == 0 && all_done == PRODUCERS * RING;
+    for (i = 0; i < PRODUCERS; i++)
+        ok = ok && last[i] == ITEMS;
+    printf("tsan_wakeup: posts: %s: %ld payloads from %d producers, each in order: %s\n", backend, got,
+           PRODUCERS, ok ? "ok" : "FAILED");
+    if (!ok)
+        fprintf(stderr, "tsan_wakeup: posts: %s: loop rc %d, timed out %d, got %ld, out of order %ld, "
+                "thread rc %d, handles done %ld of %d\n", backend, rc, timed_out, got,
+                out_of_order, thread_rc, all_done, PRODUCERS * RING);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
     static const char *const backends[] = { "select", "poll", "epoll", "kqueue" };
@@ -227,6 +346,11 @@ int main(int argc, char **argv)
             fail++;
         if (race)
             break;
+        r = run_posts(backends[i]);
+        if (r > 0)
+            pass++;
+        else if (r == 0)
+            fail++;
     }
     printf("tsan_wakeup: %d passed, %d failed\n", pass, fail);
     return fail || !pass;
