@@ -90,6 +90,7 @@ demo: $(DEMOS) $(B)/tests/echo_clients
 
 # Benchmark-only baselines (never dependencies of the library).
 BENCH_LIBS_bench_loop = -lev -luv
+BENCH_LIBS_bench_timers = -lev
 BENCH_LIBS_bench_echo = -luv
 
 # Each benchmark's output is kept in $(B)/bench/NAME.out; the lines

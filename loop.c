@@ -15,6 +15,13 @@
 
 #include "loop.h"
 
+/* Asks for the cache line at p ahead of its use (a hint; nothing elsewhere). */
+#if defined(__GNUC__)
+#define CORO__PREFETCH(p) __builtin_prefetch((p), 1)
+#else
+#define CORO__PREFETCH(p) ((void)0)
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* Lists: rings of handles with a tail pointer (O(1) push, pop and splice)  */
 /* ------------------------------------------------------------------------ */
@@ -99,6 +106,10 @@ void coro_handle_init(struct coro_handle *h, coro_callback fn)
 /* handle's memory, a cache miss per comparison.                           */
 /* ------------------------------------------------------------------------ */
 
+#ifndef HEAP_D
+#define HEAP_D 4
+#endif
+
 static void heap_place(struct coro_loop *loop, uint32_t i, struct coro_timer_slot s)
 {
     loop->heap[i] = s;
@@ -108,7 +119,7 @@ static void heap_place(struct coro_loop *loop, uint32_t i, struct coro_timer_slo
 static void heap_up(struct coro_loop *loop, uint32_t i, struct coro_timer_slot s)
 {
     while (i > 0) {
-        uint32_t parent = (i - 1) / 4;
+        uint32_t parent = (i - 1) / HEAP_D;
         if (s.when >= loop->heap[parent].when)
             break;
         heap_place(loop, i, loop->heap[parent]);
@@ -121,11 +132,11 @@ static void heap_down(struct coro_loop *loop, uint32_t i, struct coro_timer_slot
 {
     uint32_t n = loop->heap_len;
     for (;;) {
-        uint32_t c = 4 * i + 1, best, k, end;
+        uint32_t c = HEAP_D * i + 1, best, k, end;
         if (c >= n)
             break;
         best = c;
-        end = c + 4 < n ? c + 4 : n;
+        end = c + HEAP_D < n ? c + HEAP_D : n;
         for (k = c + 1; k < end; k++)
             if (loop->heap[k].when < loop->heap[best].when)
                 best = k;
@@ -162,7 +173,7 @@ static void heap_take(struct coro_loop *loop, uint32_t i)
 {
     struct coro_timer_slot last = loop->heap[--loop->heap_len];
     if (i < loop->heap_len) {
-        if (i > 0 && last.when < loop->heap[(i - 1) / 4].when)
+        if (i > 0 && last.when < loop->heap[(i - 1) / HEAP_D].when)
             heap_up(loop, i, last);
         else
             heap_down(loop, i, last);
@@ -200,10 +211,16 @@ static void sort_slots(struct coro_timer_slot *a, uint32_t n)
     }
 }
 
+static void sleep_fire(struct coro_handle *h);
+static void task_step(struct coro_handle *h);
+
 /* Moves the timers due at loop->now to the ready queue, by deadline and, for
  * equal deadlines, in the order they were scheduled. The slots the heap frees
  * while shrinking hold the due timers meanwhile. A sleeping task's timer is
- * a timer like any other (loop.c's sleep_fire). */
+ * a timer like any other (loop.c's sleep_fire), except that the sleeps due
+ * after the last other due timer skip their callback's turn in the batch:
+ * they wait on loop->woken, and join the ready queue where their callbacks
+ * would have put them, behind everything the batch scheduled (run_once). */
 static void fire_due(struct coro_loop *loop)
 {
     struct coro_timer_slot *due;
@@ -214,17 +231,28 @@ static void fire_due(struct coro_loop *loop)
         loop->heap[n - ++k] = top;              /* due[k-1], reversed */
     }
     due = loop->heap + (n - k);                 /* latest deadline first */
-    for (i = k; i > 0; i = j) {                 /* each run of one deadline */
+    /* each run of one deadline: its handles are read once, for a key that
+     * puts the first scheduled last (the scan below goes down) and says in
+     * its low bit whether the timer is a sleep's */
+    for (i = k; i > 0; i = j) {
         coro_time when = due[i - 1].when;
         for (j = i - 1; j > 0 && due[j - 1].when == when; j--)
             ;
-        if (i - j > 1) {                        /* a tie: scheduling order */
-            for (m = j; m < i; m++)
-                due[m].when = (int32_t)(due[m].h->u.heap.seq - loop->seq);
-            sort_slots(due + j, i - j);
+        for (m = j; m < i; m++) {
+            const struct coro_handle *h = due[m].h;
+            due[m].when = -(coro_time)(int32_t)(h->u.heap.seq - loop->seq) * 2 +
+                          (h->fn == sleep_fire);
         }
-        for (m = j; m < i; m++)
-            coro_list_push(&loop->ready, due[m].h);
+        if (i - j > 1)                          /* a tie: scheduling order */
+            sort_slots(due + j, i - j);
+    }
+    for (m = 0; m < k && (due[m].when & 1); m++) /* the sleeps due last */
+        ;
+    for (i = k; i > m; i--)
+        coro_list_push(&loop->ready, due[i - 1].h);
+    for (; i > 0; i--) {
+        due[i - 1].h->fn = task_step;
+        coro_list_push(&loop->woken, due[i - 1].h);
     }
 }
 
@@ -285,6 +313,7 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
         return CORO_EINVAL;
     loop->ready.tail = NULL;
     loop->batch.tail = NULL;
+    loop->woken.tail = NULL;
     loop->heap = heap;
     loop->heap_len = 0;
     loop->heap_cap = cap;
@@ -399,9 +428,6 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
 }
 
 #ifdef CORO_DEBUG
-static void task_step(struct coro_handle *h);
-static void sleep_fire(struct coro_handle *h);
-
 static int handle_ok(const struct coro_handle *h)
 {
     return h->check == CORO__CHECK(h);
@@ -484,15 +510,20 @@ static int run_once(struct coro_loop *loop)
      * the next one */
     list_splice(&loop->batch, &loop->ready);
 #ifdef CORO_DEBUG
-    return debug_run_batch(loop);
+    rc = debug_run_batch(loop);
 #else
     {
         struct coro_handle *h;
-        while ((h = coro_list_pop(&loop->batch)) != NULL)
+        while ((h = coro_list_pop(&loop->batch)) != NULL) {
+            if (loop->batch.tail)
+                CORO__PREFETCH(loop->batch.tail->u.next);
             h->fn(h);
+        }
+        rc = 1;
     }
-    return 1;
 #endif
+    list_splice(&loop->ready, &loop->woken);    /* fire_due's woken sleeps */
+    return rc;
 }
 
 int coro_loop_run_once(struct coro_loop *loop)
@@ -895,11 +926,15 @@ static int task_cancel_here(struct coro_task *t)
     } else if (flags & CORO__T_SLEEP) {
         /* asyncio cancels the sleep's future, which queues the task now,
          * also when its timer fell due in this iteration and its turn has
-         * not come yet (it is in the batch) */
-        if (heap_contains(loop, &t->h))
+         * not come yet (it is in the batch, or woken by fire_due and not
+         * yet queued); once queued, its step throws */
+        if (heap_contains(loop, &t->h)) {
             heap_remove(loop, &t->h);
-        else
-            coro_list_remove(&loop->batch, &t->h);
+        } else if (!coro_list_remove(&loop->woken, &t->h) &&
+                   (t->h.fn != sleep_fire || !coro_list_remove(&loop->batch, &t->h))) {
+            f->task |= CORO__T_CANCEL;
+            return 0;
+        }
         t->h.fn = task_step;
     } else if (flags & CORO__T_WAIT_LIST) {
         waitq_remove((struct coro_list *)f->val.p, &t->h);

@@ -172,11 +172,13 @@ extern const struct coro_clock coro_clock_monotonic;
  * so timers fire in order, instantly and deterministically. */
 extern const struct coro_clock coro_clock_virtual;
 
-/* The event loop: 112 bytes on x86-64, plus the timer array you give it.
+/* The event loop: 120 bytes on x86-64, plus the timer array you give it.
  * Fields are private. */
 struct coro_loop {
     struct coro_list ready;         /* handles to run next iteration */
     struct coro_list batch;         /* handles this iteration runs */
+    struct coro_list woken;         /* sleeps due this iteration, queued
+                                       behind the batch's work (loop.c) */
     struct coro_timer_slot *heap;   /* 4-ary min-heap on (when, seq) */
     uint32_t heap_len, heap_cap;
     uint32_t seq;                   /* last timer sequence number */
@@ -588,7 +590,9 @@ static inline int coro__await_done(struct coro *co, const struct coro_future *f,
 #define CORO__T_MARK       1u  /* on the chain a coro_task_cancel walks */
 #define CORO__T_SLEEP      2u  /* its timer is armed for a sleep (in the heap,
                                   or due and waiting for its turn in the
-                                  batch); its handle's fn is sleep_fire */
+                                  batch, its handle's fn sleep_fire; or due,
+                                  on the loop's woken list or queued after
+                                  it, its fn task_step) */
 #define CORO__T_WAIT_FUT   4u  /* on a future's waiter list; val.p = future */
 #define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list
                                   (its handle's fn holds its predecessor
