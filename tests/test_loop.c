@@ -872,6 +872,77 @@ START_TEST(test_cancel_of_a_sleeper_whose_timer_fell_due_in_the_same_iteration)
 }
 END_TEST
 
+/* Sleepers due after every other due timer are woken together (loop.c's
+ * woken list): one cancelled while woken and not yet queued is queued at
+ * the cancel (t2); one queued already throws at its step (t1); sleepers due
+ * before a callback take their turn in the batch as before (t3).
+ * Python (t1):
+ *     ta = task(sleeper('A', 1)); tb = task(sleeper('B', 1))
+ *     loop.call_at(1, lambda: (ev('p'), loop.call_soon(lambda: (ev('c'), tb.cancel()))))
+ *     run(ta); run(tb); outcome('A', ta); outcome('B', tb); done()
+ * CPython 3.11: A:sleep@0 B:sleep@0 p@1 c@1 A:woke@1 A:fin:0@1 B:fin:cancelled@1
+ *               A:ret:none B:cancelled
+ * Python (t2):
+ *     loop.call_at(1, lambda: (ev('p'), tb.cancel()))
+ *     ta = task(sleeper('A', 1)); tb = task(sleeper('B', 1))
+ *     run(ta); run(tb); outcome('A', ta); outcome('B', tb); done()
+ * CPython 3.11: A:sleep@0 B:sleep@0 p@1 B:fin:cancelled@1 A:woke@1 A:fin:0@1
+ *               A:ret:none B:cancelled
+ * Python (t3):
+ *     ta = task(sleeper('A', 1)); tb = task(sleeper('B', 1))
+ *     run_once()
+ *     loop.call_at(1, lambda: (ev('p'), ta.cancel(), tb.cancel()))
+ *     tc = task(sleeper('C', 1))
+ *     run(tc); run(ta); run(tb)
+ *     outcome('A', ta); outcome('B', tb); outcome('C', tc); done()
+ * CPython 3.11: A:sleep@0 B:sleep@0 C:sleep@0 p@1 A:fin:cancelled@1
+ *               B:fin:cancelled@1 C:woke@1 C:fin:0@1 A:cancelled B:cancelled
+ *               C:ret:none
+ */
+START_TEST(test_cancel_of_sleepers_woken_together_in_one_iteration)
+{
+    struct tk a, b, c;
+    struct cb p, q;
+    int variant = _i;
+    coro_value v;
+    if (variant == 1)
+        at(cb_init(&p, "p", act_cancel_tasks), secs(1));
+    tk_start(&a, "A", sleeper)->d = secs(1);
+    tk_start(&b, "B", sleeper)->d = secs(1);
+    if (variant == 0) {
+        at(cb_init(&p, "p", act_soon_other), secs(1));
+        p.other = cb_init(&q, "c", act_cancel_tasks);
+        q.task = &b.task;
+    } else if (variant == 1) {
+        p.task = &b.task;
+    } else {
+        ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+        at(cb_init(&p, "p", act_cancel_tasks), secs(1));
+        p.task = &a.task;
+        p.task2 = &b.task;
+        tk_start(&c, "C", sleeper)->d = secs(1);
+        ck_assert_int_eq(run_task(&c, &v), 0);
+    }
+    run_task(&a, &v);
+    run_task(&b, &v);
+    outcome("A", &a.task.fut);
+    outcome("B", &b.task.fut);
+    if (variant == 2) {
+        outcome("C", &c.task.fut);
+        ck_assert_trace("A:sleep@0 B:sleep@0 C:sleep@0 p@1 A:fin:cancelled@1 "
+                        "B:fin:cancelled@1 C:woke@1 C:fin:0@1 A:cancelled B:cancelled "
+                        "C:ret:none");
+    } else if (variant == 1) {
+        ck_assert_trace("A:sleep@0 B:sleep@0 p@1 B:fin:cancelled@1 A:woke@1 A:fin:0@1 "
+                        "A:ret:none B:cancelled");
+    } else {
+        ck_assert_trace("A:sleep@0 B:sleep@0 p@1 c@1 A:woke@1 A:fin:0@1 "
+                        "B:fin:cancelled@1 A:ret:none B:cancelled");
+    }
+    ck_assert_int_eq(coro_loop_run_once(&loop), 0);     /* nothing left */
+}
+END_TEST
+
 /* Python:
  *     f = loop.create_future()
  *     f.add_done_callback(lambda _: ev('f'))
@@ -2039,6 +2110,7 @@ static Suite *loop_suite(void)
     tcase_add_test(tc, test_cancel_before_first_step_never_runs_the_body);
     tcase_add_test(tc, test_cancel_while_sleeping_removes_the_timer_and_loop_does_not_wait_for_it);
     tcase_add_test(tc, test_cancel_of_a_sleeper_whose_timer_fell_due_in_the_same_iteration);
+    tcase_add_loop_test(tc, test_cancel_of_sleepers_woken_together_in_one_iteration, 0, 3);
     tcase_add_test(tc, test_cancel_while_awaiting_a_pending_future_cancels_that_future);
     tcase_add_test(tc, test_cancel_while_awaiting_another_task_cancels_that_task);
     tcase_add_test(tc, test_cancel_in_an_await_cycle_cancels_each_task_once);
