@@ -106,10 +106,6 @@ void coro_handle_init(struct coro_handle *h, coro_callback fn)
 /* handle's memory, a cache miss per comparison.                           */
 /* ------------------------------------------------------------------------ */
 
-#ifndef HEAP_D
-#define HEAP_D 4
-#endif
-
 static void heap_place(struct coro_loop *loop, uint32_t i, struct coro_timer_slot s)
 {
     loop->heap[i] = s;
@@ -119,7 +115,7 @@ static void heap_place(struct coro_loop *loop, uint32_t i, struct coro_timer_slo
 static void heap_up(struct coro_loop *loop, uint32_t i, struct coro_timer_slot s)
 {
     while (i > 0) {
-        uint32_t parent = (i - 1) / HEAP_D;
+        uint32_t parent = (i - 1) / 4;
         if (s.when >= loop->heap[parent].when)
             break;
         heap_place(loop, i, loop->heap[parent]);
@@ -132,11 +128,11 @@ static void heap_down(struct coro_loop *loop, uint32_t i, struct coro_timer_slot
 {
     uint32_t n = loop->heap_len;
     for (;;) {
-        uint32_t c = HEAP_D * i + 1, best, k, end;
+        uint32_t c = 4 * i + 1, best, k, end;
         if (c >= n)
             break;
         best = c;
-        end = c + HEAP_D < n ? c + HEAP_D : n;
+        end = c + 4 < n ? c + 4 : n;
         for (k = c + 1; k < end; k++)
             if (loop->heap[k].when < loop->heap[best].when)
                 best = k;
@@ -154,30 +150,41 @@ static int heap_contains(const struct coro_loop *loop, const struct coro_handle 
            loop->heap[h->u.heap.index].h == h;
 }
 
+/* Gives h the next sequence number (never 0). */
+static void heap_stamp(struct coro_loop *loop, struct coro_handle *h)
+{
+    if (++loop->seq == 0)
+        loop->seq = 1;
+    h->u.heap.seq = loop->seq;
+}
+
 static int heap_insert(struct coro_loop *loop, struct coro_handle *h, coro_time when)
 {
     struct coro_timer_slot s;
     if (loop->heap_len == loop->heap_cap)
         return CORO_EFULL;
-    if (++loop->seq == 0)
-        loop->seq = 1;
-    h->u.heap.seq = loop->seq;
+    heap_stamp(loop, h);
     s.when = when;
     s.h = h;
     heap_up(loop, loop->heap_len++, s);
     return 0;
 }
 
+/* Puts s in slot i, whose old entry is gone, where the heap wants it. */
+static void heap_fix(struct coro_loop *loop, uint32_t i, struct coro_timer_slot s)
+{
+    if (i > 0 && s.when < loop->heap[(i - 1) / 4].when)
+        heap_up(loop, i, s);
+    else
+        heap_down(loop, i, s);
+}
+
 /* Takes slot i out of the heap (the handle keeps its sequence number). */
 static void heap_take(struct coro_loop *loop, uint32_t i)
 {
     struct coro_timer_slot last = loop->heap[--loop->heap_len];
-    if (i < loop->heap_len) {
-        if (i > 0 && last.when < loop->heap[(i - 1) / HEAP_D].when)
-            heap_up(loop, i, last);
-        else
-            heap_down(loop, i, last);
-    }
+    if (i < loop->heap_len)
+        heap_fix(loop, i, last);
 }
 
 static void heap_remove(struct coro_loop *loop, struct coro_handle *h)
@@ -412,6 +419,18 @@ static coro_time time_add(coro_time a, coro_time b)
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay)
 {
     return coro_loop_call_at(loop, h, time_add(loop->now, delay));
+}
+
+int coro_loop_rearm(struct coro_loop *loop, struct coro_handle *h, coro_time delay)
+{
+    struct coro_timer_slot s;
+    if (!heap_contains(loop, h))
+        return coro_loop_call_later(loop, h, delay);
+    heap_stamp(loop, h);            /* the last of its deadline, as if new */
+    s.when = time_add(loop->now, delay);
+    s.h = h;
+    heap_fix(loop, h->u.heap.index, s);
+    return 0;
 }
 
 int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)

@@ -290,6 +290,13 @@ int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time w
  * due at the next iteration in deadline order. */
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay);
 
+/* timer.cancel() then loop.call_later(delay) on the same handle, in one
+ * step (libev's ev_timer_again): h, idle or in the timer heap, is scheduled
+ * `delay` from now, after every timer already scheduled for that deadline.
+ * O(log n), no slot taken or freed when h was in the heap. 0, CORO_EBUSY
+ * (h is on the ready queue or a list: nothing changes) or CORO_EFULL. */
+int coro_loop_rearm(struct coro_loop *loop, struct coro_handle *h, coro_time delay);
+
 /* handle.cancel(): unschedules h (O(log n) in the heap, O(queue) on the ready
  * queue). 0, or CORO_ESTATE if h was not scheduled by call_soon/later/at. */
 int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h);

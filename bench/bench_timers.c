@@ -8,9 +8,10 @@
  *      packets; every 1,000 packets the loop runs one iteration that does not
  *      wait (as a server's loop does between bursts of packets), so the clock
  *      moves on and the deadlines differ.
- *        coro   coro_loop_cancel + coro_loop_call_later on a struct
- *               coro_handle; the iteration: a call_soon'd handle, then
- *               coro_loop_run_once (it does not wait: something is ready);
+ *        coro   coro_loop_rearm on a struct coro_handle (cancel +
+ *               call_later in one step); the iteration: a call_soon'd
+ *               handle, then coro_loop_run_once (it does not wait:
+ *               something is ready);
  *        libev  ev_timer_again on an ev_timer with repeat = 10 s; the
  *               iteration: ev_run(EVRUN_NOWAIT).
  *      Figure: process CPU time (user + system) per restart.
@@ -159,9 +160,7 @@ static double rearm_coro(void)
     }
     t0 = cpu_ns();
     for (i = 0; i < NPACKETS; i++) {
-        struct coro_handle *p = &h[i % NREARM];
-        coro_loop_cancel(&loop, p);
-        coro_loop_call_later(&loop, p, TIMEOUT_NS);
+        coro_loop_rearm(&loop, &h[i % NREARM], TIMEOUT_NS);
         if (i % BURST == BURST - 1)
             coro_tick(&loop);
     }

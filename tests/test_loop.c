@@ -1325,6 +1325,64 @@ START_TEST(test_timers_fire_in_deadline_order_after_what_is_ready)
 }
 END_TEST
 
+static void act_rearm_other(struct cb *c)
+{
+    ck_assert_int_eq(coro_loop_rearm(&loop, &c->other->h, secs(c->n)), 0);
+}
+
+/* coro_loop_rearm is cancel + call_later on the same handle: a re-armed
+ * timer goes behind the timers already scheduled for its new deadline, an
+ * idle handle is simply scheduled, one on the ready queue is CORO_EBUSY, and
+ * re-arming one in a full heap needs no free slot.
+ * Python (with the order loop.h promises for equal deadlines; CPython's
+ * heapq happens to fire a@2 before e@2 here):
+ *     H = {}
+ *     def rearm(k, d, f):
+ *         if k in H: H[k].cancel()
+ *         H[k] = loop.call_later(d, f)
+ *     rearm('a', 2, lambda: ev('a')); rearm('b', 2, lambda: ev('b'))
+ *     rearm('c', 3, lambda: (ev('c'), rearm('b', 3, lambda: ev('b'))))
+ *     rearm('e', 2, lambda: ev('e'))
+ *     rearm('a', 2, lambda: ev('a')); rearm('c', 1, H['c']._callback)
+ *     rearm('d', 5, lambda: ev('d'))
+ *     loop.run_forever(); done()
+ * Expected: c@1 e@2 a@2 b@4 d@5
+ */
+START_TEST(test_rearm_is_cancel_then_call_later_in_one_step)
+{
+    struct cb a, b, c, d, e, s;
+    struct coro_timer_slot two[2];
+    later(cb_init(&a, "a", NULL), secs(2));
+    later(cb_init(&b, "b", NULL), secs(2));
+    later(cb_init(&c, "c", act_rearm_other), secs(3));
+    c.other = &b;
+    c.n = 3;
+    later(cb_init(&e, "e", NULL), secs(2));
+    ck_assert_int_eq(coro_loop_rearm(&loop, &a.h, secs(2)), 0);
+    ck_assert_int_eq(coro_loop_rearm(&loop, &c.h, secs(1)), 0);
+    ck_assert_int_eq(coro_loop_rearm(&loop, &cb_init(&d, "d", NULL)->h, secs(5)), 0);
+    soon(cb_init(&s, NULL, NULL));
+    ck_assert_int_eq(coro_loop_rearm(&loop, &s.h, secs(1)), CORO_EBUSY);
+    ck_assert_int_eq(coro_loop_run_forever(&loop), 0);
+    ck_assert_trace("c@1 e@2 a@2 b@4 d@5");
+    ck_assert_int_eq(a.runs + b.runs + c.runs + d.runs + e.runs + s.runs, 6);
+
+    loop_reset(two, 2);
+    later(&a, secs(1));
+    later(&b, secs(2));
+    ck_assert_int_eq(coro_loop_rearm(&loop, &c.h, secs(1)), CORO_EFULL);
+    ck_assert_int_eq(coro_loop_rearm(&loop, &a.h, secs(3)), 0);    /* no slot needed */
+    ck_assert_int_eq(coro_loop_rearm(&loop, &a.h, -secs(1)), 0);   /* in the past */
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_int_eq(coro_loop_time(&loop), 0);
+    ck_assert_int_eq(a.runs, 2);
+    ck_assert_int_eq(coro_loop_run_forever(&loop), 0);
+    ck_assert_int_eq(b.runs, 2);
+    ck_assert_int_eq(coro_loop_time(&loop), secs(2));
+    ck_assert_int_eq(c.runs, 1);
+}
+END_TEST
+
 /* loop.h: call_later(delay) is call_at(loop time + delay), so a negative
  * delay is a deadline in the past, due before one at the present time.
  * Python:
@@ -2128,6 +2186,7 @@ static Suite *loop_suite(void)
     tcase_add_test(tc, test_call_soon_runs_handles_in_fifo_order_in_one_iteration);
     tcase_add_test(tc, test_timers_fire_in_deadline_order_after_what_is_ready);
     tcase_add_test(tc, test_call_later_with_negative_delay_is_a_deadline_in_the_past);
+    tcase_add_test(tc, test_rearm_is_cancel_then_call_later_in_one_step);
     tcase_add_test(tc, test_many_equal_deadlines_scheduled_scrambled_fire_in_deadline_then_seq_order);
     tcase_add_test(tc, test_cancelled_timer_does_not_fire_and_can_be_scheduled_again);
     tcase_add_test(tc, test_cancelled_call_soon_handle_does_not_run_even_from_the_same_batch);
