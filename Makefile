@@ -45,7 +45,7 @@ $(B)/demos/%: demos/%.c $(wildcard demos/*.h) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@
 
-$(B)/bench/%: bench/%.c $(HEADERS) $(LIB)
+$(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(BENCH_LIBS_$*)
 

@@ -35,6 +35,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "loop.h"
+#include "bench_stats.h"
 
 #include <ev.h>
 
@@ -48,51 +49,9 @@
 #define NPACKETS    10000000u       /* restarts per repetition */
 #define BURST       1000u           /* packets per loop iteration */
 #define NCANCEL     1000000u        /* timers armed, then cancelled */
-#define MAX_REPS    15
 #define TIMEOUT_NS  (10 * CORO_SEC)
 
 static int verbose;
-
-static double cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static void *(*volatile touch)(void *, int, size_t) = memset;
-
-/* Allocates `bytes`, every page faulted in before any clock starts. */
-static void *alloc_touched(size_t bytes)
-{
-    void *p = malloc(bytes);
-    if (!p) {
-        fprintf(stderr, "bench_timers: out of memory (%zu bytes)\n", bytes);
-        exit(1);
-    }
-    touch(p, 0, bytes);
-    return p;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-struct stat3 { double med, min, max; };
-
-static struct stat3 summarize(const double *v, int n)
-{
-    double s[MAX_REPS];
-    struct stat3 r;
-    memcpy(s, v, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    r.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    r.min = s[0];
-    r.max = s[n - 1];
-    return r;
-}
 
 static uint64_t rng;
 
