@@ -15,7 +15,10 @@
  * handles; put_nowait / get_nowait / task_done; release the lock, the
  * semaphore; set / clear the event; notify; stop the loop; and a task may
  * release the lock, return a value or raise. A fixed timer heap of 0..40
- * slots makes CORO_EFULL happen; an optional drift moves time on by 1 ms
+ * slots makes CORO_EFULL happen; some inputs reach the ends of time
+ * (deadlines near INT64_MIN and INT64_MAX, -1 as a deadline, huge and
+ * negative delays and sleeps, timers re-armed in place with
+ * coro_loop_rearm), where sums saturate; an optional drift moves time on by 1 ms
  * after chosen waits, as a real clock moves while callbacks run, so that
  * timers also fall due while work is ready; or chosen waits stall (return
  * before their deadline, time unmoved), which must change nothing. Spawning
