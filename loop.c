@@ -218,6 +218,55 @@ static void sort_slots(struct coro_timer_slot *a, uint32_t n)
     }
 }
 
+/* Walks the due entries of the heap's array a[0..n) (when <= loop->now:
+ * a subtree holding the root), each after its children, and counts them;
+ * with `take`, loop->heap_len being n less that count, each due entry in
+ * the heap's part changes places with the next entry of the tail that is
+ * not due, which is sifted down from there (Floyd's construction of a heap
+ * on the due subtree: fewer levels, and fewer handles written, than taking
+ * the due entries off the top one by one). The tail then holds exactly the
+ * due entries, in no order. */
+static uint32_t walk_due(struct coro_loop *loop, uint32_t n, int take)
+{
+    struct coro_timer_slot *a = loop->heap, e;
+    coro_time now = loop->now;
+    uint32_t p = 0, k = 0, c, end, kept = loop->heap_len, sup = kept;
+    if (n == 0 || a[0].when > now)
+        return 0;
+    for (;;) {
+        /* p is due: down to its first due child */
+        c = 4 * p + 1;
+        end = p <= (n - 2) / 4 ? (c + 4 < n ? c + 4 : n) : c;
+        while (c < end && a[c].when > now)
+            c++;
+        if (c < end) {
+            p = c;
+            continue;
+        }
+        for (;;) {              /* p and its subtree are done */
+            k++;
+            if (take && p < kept) {
+                while (a[sup].when <= now)
+                    sup++;
+                e = a[p];
+                heap_down(loop, p, a[sup]);
+                a[sup++] = e;
+            }
+            if (p == 0)
+                return k;
+            c = p + 1;          /* its next due sibling, or its parent */
+            end = (p - 1) / 4 * 4 + 5 < n ? (p - 1) / 4 * 4 + 5 : n;
+            while (c < end && a[c].when > now)
+                c++;
+            if (c < end) {
+                p = c;
+                break;
+            }
+            p = (p - 1) / 4;
+        }
+    }
+}
+
 static void sleep_fire(struct coro_handle *h);
 static void task_step(struct coro_handle *h);
 
@@ -230,14 +279,23 @@ static void task_step(struct coro_handle *h);
  * would have put them, behind everything the batch scheduled (run_once). */
 static void fire_due(struct coro_loop *loop)
 {
-    struct coro_timer_slot *due;
-    uint32_t n = loop->heap_len, k = 0, i, j, m;
-    while (loop->heap_len && loop->heap[0].when <= loop->now) {
-        struct coro_timer_slot top = loop->heap[0];
-        heap_take(loop, 0);
-        loop->heap[n - ++k] = top;              /* due[k-1], reversed */
-    }
+    struct coro_timer_slot *due, t;
+    uint32_t n = loop->heap_len, k = walk_due(loop, n, 0), i, j, m;
+    if (k == 0)
+        return;
+    loop->heap_len = n - k;
+    walk_due(loop, n, 1);
     due = loop->heap + (n - k);                 /* latest deadline first */
+    for (i = 1; i < k && due[i].when == due[0].when; i++)
+        ;
+    if (i < k) {
+        sort_slots(due, k);
+        for (i = 0, j = k - 1; i < j; i++, j--) {
+            t = due[i];
+            due[i] = due[j];
+            due[j] = t;
+        }
+    }
     /* each run of one deadline: its handles are read once, for a key that
      * puts the first scheduled last (the scan below goes down) and says in
      * its low bit whether the timer is a sleep's */
