@@ -280,9 +280,10 @@ static void task_step(struct coro_handle *h);
 static void fire_due(struct coro_loop *loop)
 {
     struct coro_timer_slot *due, t;
-    uint32_t n = loop->heap_len, k = walk_due(loop, n, 0), i, j, m;
-    if (k == 0)
-        return;
+    uint32_t n = loop->heap_len, k, i, j, m;
+    if (n == 0 || loop->heap[0].when > loop->now)
+        return;                                 /* nothing due: no call */
+    k = walk_due(loop, n, 0);
     loop->heap_len = n - k;
     walk_due(loop, n, 1);
     due = loop->heap + (n - k);                 /* latest deadline first */
@@ -303,13 +304,16 @@ static void fire_due(struct coro_loop *loop)
         coro_time when = due[i - 1].when;
         for (j = i - 1; j > 0 && due[j - 1].when == when; j--)
             ;
-        for (m = j; m < i; m++) {
+        if (i - j == 1) {
+            due[j].when = due[j].h->fn == sleep_fire;
+            continue;
+        }
+        for (m = j; m < i; m++) {               /* a tie: scheduling order */
             const struct coro_handle *h = due[m].h;
             due[m].when = -(coro_time)(int32_t)(h->u.heap.seq - loop->seq) * 2 +
                           (h->fn == sleep_fire);
         }
-        if (i - j > 1)                          /* a tie: scheduling order */
-            sort_slots(due + j, i - j);
+        sort_slots(due + j, i - j);
     }
     for (m = 0; m < k && (due[m].when & 1); m++) /* the sleeps due last */
         ;
