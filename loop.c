@@ -193,29 +193,64 @@ static void heap_remove(struct coro_loop *loop, struct coro_handle *h)
     h->u.idle = 0;
 }
 
-/* Sorts slots a[0..n) on `when` (here: a sequence key), in place. */
+/* Sorts slots a[0..n) on `when` (a deadline, or a sequence key), in place
+ * and with no allocation: quicksort (median of three, Hoare's partition,
+ * the larger side put off on a stack of at most 32 ranges), insertion sort
+ * below 16 slots. */
 static void sort_slots(struct coro_timer_slot *a, uint32_t n)
 {
-    uint32_t i, end, root, child;
+    struct {
+        uint32_t lo, hi;
+    } stack[32];
+    unsigned sp = 0;
+    uint32_t lo = 0, hi = n - 1, i, j, m;
     struct coro_timer_slot t;
-    for (end = n, i = n / 2; end > 1;) {      /* heapsort: no allocation */
-        if (i > 0) {
-            root = --i;
-        } else {
-            t = a[--end];
-            a[end] = a[0];
-            a[0] = t;
-            root = 0;
+    coro_time pivot;
+    if (n < 2)
+        return;
+#define CORO__SWAP(x, y) (t = a[x], a[x] = a[y], a[y] = t)
+    for (;;) {
+        while (hi - lo >= 16) {
+            m = lo + (hi - lo) / 2;
+            if (a[m].when < a[lo].when)
+                CORO__SWAP(m, lo);
+            if (a[hi].when < a[lo].when)
+                CORO__SWAP(hi, lo);
+            if (a[hi].when < a[m].when)
+                CORO__SWAP(hi, m);
+            pivot = a[m].when;
+            for (i = lo, j = hi;; i++, j--) {
+                while (a[i].when < pivot)
+                    i++;
+                while (pivot < a[j].when)
+                    j--;
+                if (i >= j)
+                    break;
+                CORO__SWAP(i, j);
+            }
+            if (j - lo < hi - j) {              /* [lo, j] and [j + 1, hi] */
+                stack[sp].lo = j + 1;
+                stack[sp++].hi = hi;
+                hi = j;
+            } else {
+                stack[sp].lo = lo;
+                stack[sp++].hi = j;
+                lo = j + 1;
+            }
         }
-        for (t = a[root]; (child = 2 * root + 1) < end; root = child) {
-            if (child + 1 < end && a[child + 1].when > a[child].when)
-                child++;
-            if (a[child].when <= t.when)
-                break;
-            a[root] = a[child];
+        for (i = lo + 1; i <= hi; i++) {
+            t = a[i];
+            for (j = i; j > lo && a[j - 1].when > t.when; j--)
+                a[j] = a[j - 1];
+            a[j] = t;
         }
-        a[root] = t;
+        if (sp == 0)
+            break;
+        sp--;
+        lo = stack[sp].lo;
+        hi = stack[sp].hi;
     }
+#undef CORO__SWAP
 }
 
 /* Walks the due entries of the heap's array a[0..n) (when <= loop->now:
