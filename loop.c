@@ -307,11 +307,12 @@ static void task_step(struct coro_handle *h);
 
 /* Moves the timers due at loop->now to the ready queue, by deadline and, for
  * equal deadlines, in the order they were scheduled. The slots the heap frees
- * while shrinking hold the due timers meanwhile. A sleeping task's timer is
- * a timer like any other (loop.c's sleep_fire), except that the sleeps due
- * after the last other due timer skip their callback's turn in the batch:
- * they wait on loop->woken, and join the ready queue where their callbacks
- * would have put them, behind everything the batch scheduled (run_once). */
+ * while shrinking (walk_due) hold the due timers meanwhile. A sleeping
+ * task's timer is a timer like any other (sleep_fire), except that the
+ * sleeps due after the last other due timer skip their callback's turn in
+ * the batch: they wait on loop->woken, and join the ready queue where their
+ * callbacks would have put them, behind everything the batch scheduled
+ * (run_once). */
 static void fire_due(struct coro_loop *loop)
 {
     struct coro_timer_slot *due, t;
