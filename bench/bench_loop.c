@@ -496,7 +496,7 @@ int main(int argc, char **argv)
     }
     if (which == 7u) {
         printf("1M sleeping tasks (1..200 ms, whole ms)  coro %5.0f ns/timer CPU   "
-               "libev %5.0f (%.2fx)   libuv %5.0f (%.2fx)   (target: coro <= libev)\n",
+               "libev %5.0f (%.2fx)   libuv %5.0f (%.2fx)   (target: coro <= 0.8x libev)\n",
                s[0].med, s[1].med, s[0].med / s[1].med, s[2].med,
                s[0].med / s[2].med);
         printf("  spread (min..max)  coro %.0f..%.0f   libev %.0f..%.0f   "
