@@ -45,7 +45,7 @@ $(B)/demos/%: demos/%.c $(wildcard demos/*.h) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@
 
-$(B)/bench/%: bench/%.c $(HEADERS) $(LIB)
+$(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(BENCH_LIBS_$*)
 
@@ -90,6 +90,7 @@ demo: $(DEMOS) $(B)/tests/echo_clients
 
 # Benchmark-only baselines (never dependencies of the library).
 BENCH_LIBS_bench_loop = -lev -luv
+BENCH_LIBS_bench_timers = -lev
 BENCH_LIBS_bench_echo = -luv
 
 # Each benchmark's output is kept in $(B)/bench/NAME.out; the lines

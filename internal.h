@@ -43,7 +43,9 @@ void coro__future_finish(struct coro_future *f, unsigned state, union coro_word 
 #define CORO__T_MARK       1u  /* on the chain a coro_task_cancel walks */
 #define CORO__T_SLEEP      2u  /* its timer is armed for a sleep (in the heap,
                                   or due and waiting for its turn in the
-                                  batch); its handle's fn is sleep_fire */
+                                  batch, its handle's fn sleep_fire; or due,
+                                  on the loop's woken list or queued after
+                                  it, its fn task_step) */
 #define CORO__T_WAIT_FUT   4u  /* on a future's waiter list; val.p = future */
 #define CORO__T_WAIT_LIST  8u  /* on a primitive's list; val.p = the list
                                   (its handle's fn holds its predecessor

@@ -15,6 +15,13 @@
 
 #include "internal.h"
 
+/* Asks for the cache line at p ahead of its use (a hint; nothing elsewhere). */
+#if defined(__GNUC__)
+#define CORO__PREFETCH(p) __builtin_prefetch((p), 1)
+#else
+#define CORO__PREFETCH(p) ((void)0)
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* Lists: rings of handles with a tail pointer (O(1) push, pop and splice)  */
 /* ------------------------------------------------------------------------ */
@@ -143,30 +150,41 @@ static int heap_contains(const struct coro_loop *loop, const struct coro_handle 
            loop->heap[h->u.heap.index].h == h;
 }
 
+/* Gives h the next sequence number (never 0). */
+static void heap_stamp(struct coro_loop *loop, struct coro_handle *h)
+{
+    if (++loop->seq == 0)
+        loop->seq = 1;
+    h->u.heap.seq = loop->seq;
+}
+
 static int heap_insert(struct coro_loop *loop, struct coro_handle *h, coro_time when)
 {
     struct coro_timer_slot s;
     if (loop->heap_len == loop->heap_cap)
         return CORO_EFULL;
-    if (++loop->seq == 0)
-        loop->seq = 1;
-    h->u.heap.seq = loop->seq;
+    heap_stamp(loop, h);
     s.when = when;
     s.h = h;
     heap_up(loop, loop->heap_len++, s);
     return 0;
 }
 
+/* Puts s in slot i, whose old entry is gone, where the heap wants it. */
+static void heap_fix(struct coro_loop *loop, uint32_t i, struct coro_timer_slot s)
+{
+    if (i > 0 && s.when < loop->heap[(i - 1) / 4].when)
+        heap_up(loop, i, s);
+    else
+        heap_down(loop, i, s);
+}
+
 /* Takes slot i out of the heap (the handle keeps its sequence number). */
 static void heap_take(struct coro_loop *loop, uint32_t i)
 {
     struct coro_timer_slot last = loop->heap[--loop->heap_len];
-    if (i < loop->heap_len) {
-        if (i > 0 && last.when < loop->heap[(i - 1) / 4].when)
-            heap_up(loop, i, last);
-        else
-            heap_down(loop, i, last);
-    }
+    if (i < loop->heap_len)
+        heap_fix(loop, i, last);
 }
 
 static void heap_remove(struct coro_loop *loop, struct coro_handle *h)
@@ -175,56 +193,171 @@ static void heap_remove(struct coro_loop *loop, struct coro_handle *h)
     h->u.idle = 0;
 }
 
-/* Sorts slots a[0..n) on `when` (here: a sequence key), in place. */
+/* Sorts slots a[0..n) on `when` (a deadline, or a sequence key), in place
+ * and with no allocation: quicksort (median of three, Hoare's partition,
+ * the larger side put off on a stack of at most 32 ranges), insertion sort
+ * below 16 slots. */
 static void sort_slots(struct coro_timer_slot *a, uint32_t n)
 {
-    uint32_t i, end, root, child;
+    struct {
+        uint32_t lo, hi;
+    } stack[32];
+    unsigned sp = 0;
+    uint32_t lo = 0, hi = n - 1, i, j, m;
     struct coro_timer_slot t;
-    for (end = n, i = n / 2; end > 1;) {      /* heapsort: no allocation */
-        if (i > 0) {
-            root = --i;
-        } else {
-            t = a[--end];
-            a[end] = a[0];
-            a[0] = t;
-            root = 0;
+    coro_time pivot;
+    if (n < 2)
+        return;
+#define CORO__SWAP(x, y) (t = a[x], a[x] = a[y], a[y] = t)
+    for (;;) {
+        while (hi - lo >= 16) {
+            m = lo + (hi - lo) / 2;
+            if (a[m].when < a[lo].when)
+                CORO__SWAP(m, lo);
+            if (a[hi].when < a[lo].when)
+                CORO__SWAP(hi, lo);
+            if (a[hi].when < a[m].when)
+                CORO__SWAP(hi, m);
+            pivot = a[m].when;
+            for (i = lo, j = hi;; i++, j--) {
+                while (a[i].when < pivot)
+                    i++;
+                while (pivot < a[j].when)
+                    j--;
+                if (i >= j)
+                    break;
+                CORO__SWAP(i, j);
+            }
+            if (j - lo < hi - j) {              /* [lo, j] and [j + 1, hi] */
+                stack[sp].lo = j + 1;
+                stack[sp++].hi = hi;
+                hi = j;
+            } else {
+                stack[sp].lo = lo;
+                stack[sp++].hi = j;
+                lo = j + 1;
+            }
         }
-        for (t = a[root]; (child = 2 * root + 1) < end; root = child) {
-            if (child + 1 < end && a[child + 1].when > a[child].when)
-                child++;
-            if (a[child].when <= t.when)
+        for (i = lo + 1; i <= hi; i++) {
+            t = a[i];
+            for (j = i; j > lo && a[j - 1].when > t.when; j--)
+                a[j] = a[j - 1];
+            a[j] = t;
+        }
+        if (sp == 0)
+            break;
+        sp--;
+        lo = stack[sp].lo;
+        hi = stack[sp].hi;
+    }
+#undef CORO__SWAP
+}
+
+/* Walks the due entries of the heap's array a[0..n) (when <= loop->now:
+ * a subtree holding the root), each after its children, and counts them;
+ * with `take`, loop->heap_len being n less that count, each due entry in
+ * the heap's part changes places with the next entry of the tail that is
+ * not due, which is sifted down from there (Floyd's construction of a heap
+ * on the due subtree: fewer levels, and fewer handles written, than taking
+ * the due entries off the top one by one). The tail then holds exactly the
+ * due entries, in no order. */
+static uint32_t walk_due(struct coro_loop *loop, uint32_t n, int take)
+{
+    struct coro_timer_slot *a = loop->heap, e;
+    coro_time now = loop->now;
+    uint32_t p = 0, k = 0, c, end, kept = loop->heap_len, sup = kept;
+    if (n == 0 || a[0].when > now)
+        return 0;
+    for (;;) {
+        /* p is due: down to its first due child */
+        c = 4 * p + 1;
+        end = p <= (n - 2) / 4 ? (c + 4 < n ? c + 4 : n) : c;
+        while (c < end && a[c].when > now)
+            c++;
+        if (c < end) {
+            p = c;
+            continue;
+        }
+        for (;;) {              /* p and its subtree are done */
+            k++;
+            if (take && p < kept) {
+                while (a[sup].when <= now)
+                    sup++;
+                e = a[p];
+                heap_down(loop, p, a[sup]);
+                a[sup++] = e;
+            }
+            if (p == 0)
+                return k;
+            c = p + 1;          /* its next due sibling, or its parent */
+            end = (p - 1) / 4 * 4 + 5 < n ? (p - 1) / 4 * 4 + 5 : n;
+            while (c < end && a[c].when > now)
+                c++;
+            if (c < end) {
+                p = c;
                 break;
-            a[root] = a[child];
+            }
+            p = (p - 1) / 4;
         }
-        a[root] = t;
     }
 }
 
+static void sleep_fire(struct coro_handle *h);
+static void task_step(struct coro_handle *h);
+
 /* Moves the timers due at loop->now to the ready queue, by deadline and, for
  * equal deadlines, in the order they were scheduled. The slots the heap frees
- * while shrinking hold the due timers meanwhile. A sleeping task's timer is
- * a timer like any other (loop.c's sleep_fire). */
+ * while shrinking (walk_due) hold the due timers meanwhile. A sleeping
+ * task's timer is a timer like any other (sleep_fire), except that the
+ * sleeps due after the last other due timer skip their callback's turn in
+ * the batch: they wait on loop->woken, and join the ready queue where their
+ * callbacks would have put them, behind everything the batch scheduled
+ * (run_once). */
 static void fire_due(struct coro_loop *loop)
 {
-    struct coro_timer_slot *due;
-    uint32_t n = loop->heap_len, k = 0, i, j, m;
-    while (loop->heap_len && loop->heap[0].when <= loop->now) {
-        struct coro_timer_slot top = loop->heap[0];
-        heap_take(loop, 0);
-        loop->heap[n - ++k] = top;              /* due[k-1], reversed */
-    }
+    struct coro_timer_slot *due, t;
+    uint32_t n = loop->heap_len, k, i, j, m;
+    if (n == 0 || loop->heap[0].when > loop->now)
+        return;                                 /* nothing due: no call */
+    k = walk_due(loop, n, 0);
+    loop->heap_len = n - k;
+    walk_due(loop, n, 1);
     due = loop->heap + (n - k);                 /* latest deadline first */
-    for (i = k; i > 0; i = j) {                 /* each run of one deadline */
+    for (i = 1; i < k && due[i].when == due[0].when; i++)
+        ;
+    if (i < k) {
+        sort_slots(due, k);
+        for (i = 0, j = k - 1; i < j; i++, j--) {
+            t = due[i];
+            due[i] = due[j];
+            due[j] = t;
+        }
+    }
+    /* each run of one deadline: its handles are read once, for a key that
+     * puts the first scheduled last (the scan below goes down) and says in
+     * its low bit whether the timer is a sleep's */
+    for (i = k; i > 0; i = j) {
         coro_time when = due[i - 1].when;
         for (j = i - 1; j > 0 && due[j - 1].when == when; j--)
             ;
-        if (i - j > 1) {                        /* a tie: scheduling order */
-            for (m = j; m < i; m++)
-                due[m].when = (int32_t)(due[m].h->u.heap.seq - loop->seq);
-            sort_slots(due + j, i - j);
+        if (i - j == 1) {
+            due[j].when = due[j].h->fn == sleep_fire;
+            continue;
         }
-        for (m = j; m < i; m++)
-            coro_list_push(&loop->ready, due[m].h);
+        for (m = j; m < i; m++) {               /* a tie: scheduling order */
+            const struct coro_handle *h = due[m].h;
+            due[m].when = -(coro_time)(int32_t)(h->u.heap.seq - loop->seq) * 2 +
+                          (h->fn == sleep_fire);
+        }
+        sort_slots(due + j, i - j);
+    }
+    for (m = 0; m < k && (due[m].when & 1); m++) /* the sleeps due last */
+        ;
+    for (i = k; i > m; i--)
+        coro_list_push(&loop->ready, due[i - 1].h);
+    for (; i > 0; i--) {
+        due[i - 1].h->fn = task_step;
+        coro_list_push(&loop->woken, due[i - 1].h);
     }
 }
 
@@ -285,6 +418,7 @@ int coro_loop_init(struct coro_loop *loop, struct coro_timer_slot *heap, uint32_
         return CORO_EINVAL;
     loop->ready.tail = NULL;
     loop->batch.tail = NULL;
+    loop->woken.tail = NULL;
     loop->heap = heap;
     loop->heap_len = 0;
     loop->heap_cap = cap;
@@ -384,6 +518,18 @@ int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_tim
     return coro_loop_call_at(loop, h, coro__time_add(loop->now, delay));
 }
 
+int coro_loop_rearm(struct coro_loop *loop, struct coro_handle *h, coro_time delay)
+{
+    struct coro_timer_slot s;
+    if (!heap_contains(loop, h))
+        return coro_loop_call_later(loop, h, delay);
+    heap_stamp(loop, h);            /* the last of its deadline, as if new */
+    s.when = coro__time_add(loop->now, delay);
+    s.h = h;
+    heap_fix(loop, h->u.heap.index, s);
+    return 0;
+}
+
 int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
 {
     if (!h->u.idle)
@@ -398,9 +544,6 @@ int coro_loop_cancel(struct coro_loop *loop, struct coro_handle *h)
 }
 
 #ifdef CORO_DEBUG
-static void task_step(struct coro_handle *h);
-static void sleep_fire(struct coro_handle *h);
-
 static int handle_ok(const struct coro_handle *h)
 {
     return h->check == CORO__CHECK(h);
@@ -483,15 +626,20 @@ static int run_once(struct coro_loop *loop)
      * the next one */
     list_splice(&loop->batch, &loop->ready);
 #ifdef CORO_DEBUG
-    return debug_run_batch(loop);
+    rc = debug_run_batch(loop);
 #else
     {
         struct coro_handle *h;
-        while ((h = coro_list_pop(&loop->batch)) != NULL)
+        while ((h = coro_list_pop(&loop->batch)) != NULL) {
+            if (loop->batch.tail)
+                CORO__PREFETCH(loop->batch.tail->u.next);
             h->fn(h);
+        }
+        rc = 1;
     }
-    return 1;
 #endif
+    list_splice(&loop->ready, &loop->woken);    /* fire_due's woken sleeps */
+    return rc;
 }
 
 int coro_loop_run_once(struct coro_loop *loop)
@@ -912,11 +1060,15 @@ static int task_cancel_here(struct coro_task *t)
     } else if (flags & CORO__T_SLEEP) {
         /* asyncio cancels the sleep's future, which queues the task now,
          * also when its timer fell due in this iteration and its turn has
-         * not come yet (it is in the batch) */
-        if (heap_contains(loop, &t->h))
+         * not come yet (it is in the batch, or woken by fire_due and not
+         * yet queued); once queued, its step throws */
+        if (heap_contains(loop, &t->h)) {
             heap_remove(loop, &t->h);
-        else
-            coro_list_remove(&loop->batch, &t->h);
+        } else if (!coro_list_remove(&loop->woken, &t->h) &&
+                   (t->h.fn != sleep_fire || !coro_list_remove(&loop->batch, &t->h))) {
+            f->task |= CORO__T_CANCEL;
+            return 0;
+        }
         t->h.fn = task_step;
     } else if (flags & CORO__T_WAIT_LIST) {
         waitq_remove((struct coro_list *)f->val.p, &t->h);

@@ -163,11 +163,13 @@ extern const struct coro_clock coro_clock_monotonic;
  * so timers fire in order, instantly and deterministically. */
 extern const struct coro_clock coro_clock_virtual;
 
-/* The event loop: 112 bytes on x86-64, plus the timer array you give it.
+/* The event loop: 120 bytes on x86-64, plus the timer array you give it.
  * Fields are private. */
 struct coro_loop {
     struct coro_list ready;         /* handles to run next iteration */
     struct coro_list batch;         /* handles this iteration runs */
+    struct coro_list woken;         /* sleeps due this iteration, queued
+                                       behind the batch's work (loop.c) */
     struct coro_timer_slot *heap;   /* 4-ary min-heap on (when, seq) */
     uint32_t heap_len, heap_cap;
     uint32_t seq;                   /* last timer sequence number */
@@ -279,6 +281,12 @@ int coro_loop_call_at(struct coro_loop *loop, struct coro_handle *h, coro_time w
  * due at the next iteration in deadline order. */
 int coro_loop_call_later(struct coro_loop *loop, struct coro_handle *h, coro_time delay);
 
+/* timer.cancel() then loop.call_later(delay) on the same handle, in one
+ * step (libev's ev_timer_again): h, idle or in the timer heap, is scheduled
+ * `delay` from now, after every timer already scheduled for that deadline.
+ * O(log n), no slot taken or freed when h was in the heap. 0, CORO_EBUSY
+ * (h is on the ready queue or a list: nothing changes) or CORO_EFULL. */
+int coro_loop_rearm(struct coro_loop *loop, struct coro_handle *h, coro_time delay);
 
 /* handle.cancel(): unschedules h (O(log n) in the heap, O(queue) on the ready
  * queue). 0, or CORO_ESTATE if h was not scheduled by call_soon/later/at. */

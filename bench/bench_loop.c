@@ -46,6 +46,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "loop.h"
+#include "bench_stats.h"
 
 #include <ev.h>
 #include <uv.h>
@@ -62,7 +63,6 @@
 
 #define NTIMERS     1000000u
 #define MAX_MS      200u
-#define MAX_REPS    15
 #define NTASKS      100          /* part 2 */
 #define NSWITCH     100000L      /* sleep(0)s per task and repetition */
 #define SWITCH_REPS 5
@@ -74,13 +74,6 @@
 #define LIBEV_ANHE_BYTES (sizeof(ev_tstamp) + sizeof(void *))
 
 static int verbose;
-
-static double cpu_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 static double wall_ns(void)
 {
@@ -115,42 +108,6 @@ static double peak_rss_bytes(void)
             break;
     fclose(f);
     return kb * 1024;
-}
-
-/* memset through a volatile pointer: the compiler may not fold malloc +
- * memset into calloc, whose fresh pages would fault in (twice, for a read
- * before the first write) inside the timed phase. */
-static void *(*volatile touch)(void *, int, size_t) = memset;
-
-static void *alloc_touched(size_t bytes)
-{
-    void *p = malloc(bytes);
-    if (!p) {
-        fprintf(stderr, "bench_loop: out of memory (%zu bytes)\n", bytes);
-        exit(1);
-    }
-    touch(p, 0, bytes);     /* fault every page in before the clock starts */
-    return p;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-struct stat3 { double med, min, max; };
-
-static struct stat3 summarize(const double *v, int n)
-{
-    double s[MAX_REPS];
-    struct stat3 r;
-    memcpy(s, v, (size_t)n * sizeof *s);
-    qsort(s, (size_t)n, sizeof *s, cmp_double);
-    r.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    r.min = s[0];
-    r.max = s[n - 1];
-    return r;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -539,7 +496,7 @@ int main(int argc, char **argv)
     }
     if (which == 7u) {
         printf("1M sleeping tasks (1..200 ms, whole ms)  coro %5.0f ns/timer CPU   "
-               "libev %5.0f (%.2fx)   libuv %5.0f (%.2fx)   (target: coro <= libev)\n",
+               "libev %5.0f (%.2fx)   libuv %5.0f (%.2fx)   (target: coro <= 0.8x libev)\n",
                s[0].med, s[1].med, s[0].med / s[1].med, s[2].med,
                s[0].med / s[2].med);
         printf("  spread (min..max)  coro %.0f..%.0f   libev %.0f..%.0f   "

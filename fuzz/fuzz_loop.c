@@ -15,7 +15,10 @@
  * handles; put_nowait / get_nowait / task_done; release the lock, the
  * semaphore; set / clear the event; notify; stop the loop; and a task may
  * release the lock, return a value or raise. A fixed timer heap of 0..40
- * slots makes CORO_EFULL happen; an optional drift moves time on by 1 ms
+ * slots makes CORO_EFULL happen; some inputs reach the ends of time
+ * (deadlines near INT64_MIN and INT64_MAX, -1 as a deadline, huge and
+ * negative delays and sleeps, timers re-armed in place with
+ * coro_loop_rearm), where sums saturate; an optional drift moves time on by 1 ms
  * after chosen waits, as a real clock moves while callbacks run, so that
  * timers also fall due while work is ready; or chosen waits stall (return
  * before their deadline, time unmoved), which must change nothing. Spawning
@@ -109,6 +112,37 @@ static const int when_ms[8] = { 0, 1, 2, 3, 5, 8, 1, 2 };
 static const int later_ms[8] = { 0, 1, 2, 3, -1, 5, 1, 0 };
 static const int tmo_ms[8] = { 0, 1, 2, 3, 5, FOREVER_MS, 1, 8 };
 
+/* The ends of time: a driver whose record says so is armed at one of
+ * ext_when and call_later's it by one of ext_later; a sleep whose argument
+ * says so sleeps one of ext_sleep; such a driver's call_later re-arms its
+ * timer if it is armed (coro_loop_rearm: cancel + call_later). Deadlines near both ends of int64, the
+ * value of CORO_FOREVER (-1) as a deadline, negative delays; sums saturate
+ * (loop.h), in the model as in the library. The library's nanosecond is
+ * the program's millisecond (UNIT), so that these are exact on both sides. */
+#define UNIT 1
+static const long long ext_when[8] = {
+    INT64_MIN, INT64_MIN + 1, -1, -2, INT64_MAX, INT64_MAX - 1, INT64_MAX / 2, -(INT64_MAX / 2)
+};
+static const long long ext_later[8] = {
+    INT64_MAX, INT64_MIN, -1, INT64_MAX - 1, INT64_MIN + 1, -2, INT64_MAX / 2, 1
+};
+static const long long ext_sleep[8] = {
+    INT64_MAX, INT64_MAX - 1, INT64_MAX / 2, INT64_MIN, -1, 1, INT64_MAX / 3, 2
+};
+
+/* a + b, saturated at the ends of int64 (loop.c's time_add). */
+static long long sat_add(long long a, long long b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+/* Whether a sleep's argument byte asks for an extreme duration (below). */
+static int ext_sleep_arg(int x);
+
 /* How a script byte (its low 7 bits) maps to an operation: awaits are the
  * most frequent. */
 #define R2(a) a, a
@@ -135,21 +169,24 @@ struct op {
 };
 
 static struct prog {
-    int cap, qcap, drift, stall, sem, nt, nd;
+    int cap, qcap, drift, stall, sem, nt, nd, ext;
     struct ptask {
         int nops, start;
         struct op ops[MAXOPS];
     } t[MAXT];
     struct pdrv {
-        int when, armed0;
+        long long when;
+        int armed0, ext;                /* ext: at the ends of time */
         unsigned char a, b;
     } d[MAXD];
 } P;
 
-/* Decodes the input: byte 0 the heap capacity (and the semaphore's value),
+/* Decodes the input: byte 0 the heap capacity (and the semaphore's value;
+ * from 205 up, it also lets drivers and sleeps ask for the ends of time),
  * byte 1 the queue capacity (bits 0-1) and the clock's drift (bits 2-6, if
  * bit 7 is set; else the waits that stall), then records: a byte with the top bit set starts a driver
- * (3 bytes: when / armed, action, argument), else a task (1 + 2 * nops
+ * (3 bytes: when / armed / at the ends of time if bits 3-5 are all set, action,
+ * argument), else a task (1 + 2 * nops
  * bytes: the low 3 bits are nops - 1, bit 3 starts it at once; each op is a
  * kind byte (low 7 bits: op_table; bit 7: the op catches what it raises)
  * and an argument byte). 0 if there is nothing to run. */
@@ -161,6 +198,7 @@ static int decode(const uint8_t *data, size_t size)
         return 0;
     P.cap = data[0] % (MAXCAP + 1);
     P.sem = 1 + (data[0] / (MAXCAP + 1)) % 3;
+    P.ext = data[0] >= 205;
     P.qcap = 1 + (data[1] & 3);
     P.drift = data[1] & 0x80 ? (data[1] >> 2) & 31 : 0;
     P.stall = data[1] & 0x80 ? 0 : (data[1] >> 2) & 31;
@@ -171,7 +209,8 @@ static int decode(const uint8_t *data, size_t size)
             if (i + 2 > size)
                 break;
             if (P.nd < MAXD) {
-                d->when = when_ms[r & 7];
+                d->ext = P.ext && (r & 0x38) == 0x38;
+                d->when = d->ext ? ext_when[r & 7] : when_ms[r & 7];
                 d->armed0 = !(r & 0x40);
                 d->a = data[i];
                 d->b = data[i + 1];
@@ -226,6 +265,12 @@ static int arg_err(int x) { return 1 + (x >> 3) % 9; }
 static int arg_val(int x) { return x >> 3; }
 static int arg_handle(int x) { return P.nd ? (x & 31) % P.nd : -1; }
 static int arg_handle_hi(int x) { return P.nd ? (x >> 3) % P.nd : -1; }
+/* Whether a sleep's argument byte asks for an extreme duration. */
+static int ext_sleep_arg(int x) { return P.ext && (x >> 3) == 31; }
+
+/* A sleep's duration; call_later's delay for driver h, argument byte b. */
+static long long arg_sleep(int x) { return ext_sleep_arg(x) ? ext_sleep[x & 7] : sleep_ms[x & 7]; }
+static long long arg_later(int h, int b) { return P.d[h].ext ? ext_later[b >> 5] : later_ms[b >> 5]; }
 /* wait's return_when: CORO_ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION. */
 static int arg_mode(int x) { return (x >> 1) % 3; }
 /* A task above `self` (awaits only go upwards: no cycles), or -1. */
@@ -350,8 +395,7 @@ static struct {
 
 static long long lnow(void)
 {
-    CHECK(L.loop.now % CORO_MSEC == 0, "loop time not a whole ms");
-    return (long long)(L.loop.now / CORO_MSEC);
+    return (long long)(L.loop.now / UNIT);
 }
 
 static void llogv(int kind, int a, int b, int c, int d)
@@ -385,7 +429,7 @@ static int cnt_wait(struct coro_loop *l, coro_time deadline)
     }
     rc = coro_clock_virtual.wait(l, deadline);
     if (rc == 0)
-        l->vnow += drift_ms(L.iters) * CORO_MSEC;
+        l->vnow = sat_add(l->vnow, drift_ms(L.iters) * UNIT);
     return rc;
 }
 
@@ -436,13 +480,20 @@ static void qshadow_pop(int v)
     L.qlen--;
 }
 
-/* Arms driver h's timer for `when` (absolute); the result code. */
-static int lib_arm_at(int h, coro_time when)
+enum { ARM_AT, ARM_LATER, ARM_REARM };
+
+/* Arms driver h's timer: call_at(t), call_later(t) or rearm(t) (`how`); the
+ * result code. */
+static int lib_arm(int h, coro_time t, int how)
 {
     struct ldrv *d = &L.d[h];
-    int rc = coro_loop_call_at(&L.loop, &d->h, when);
+    coro_time when = how == ARM_AT ? t : sat_add(L.loop.now, t);
+    int rc = how == ARM_AT ? coro_loop_call_at(&L.loop, &d->h, t)
+           : how == ARM_LATER ? coro_loop_call_later(&L.loop, &d->h, t)
+           : coro_loop_rearm(&L.loop, &d->h, t);
     if (rc == 0) {
-        CHECK(d->state == HS_IDLE, "call_at accepted a scheduled handle");
+        CHECK(d->state == HS_IDLE || (how == ARM_REARM && d->state == HS_TIMER),
+              "call_at accepted a scheduled handle");
         d->state = HS_TIMER;
         d->when = when;
         d->armed_at = L.loop.now;
@@ -494,7 +545,7 @@ static int lib_act(int kind, int b, int *val)
     case A_LATER:
         if ((h = arg_handle(b)) < 0)
             return SKIP;
-        return lib_arm_at(h, L.loop.now + later_ms[b >> 5] * CORO_MSEC);
+        return lib_arm(h, arg_later(h, b) * UNIT, P.d[h].ext ? ARM_REARM : ARM_LATER);
     case A_CANCEL_H:
         if ((h = arg_handle(b)) < 0)
             return SKIP;
@@ -669,7 +720,7 @@ static int lib_op_prepare(struct ltask *t)
     t->t0 = L.loop.now;
     switch (op->kind) {
     case OP_SLEEP:
-        g->ns = sleep_ms[op->x & 7] * CORO_MSEC;
+        g->ns = arg_sleep(op->x) * UNIT;
         t->span = g->ns > 0 ? g->ns : 0;
         break;
     case OP_AWAIT_F:
@@ -695,7 +746,7 @@ static int lib_op_prepare(struct ltask *t)
         if (op->kind == OP_WAIT) {
             g->v = arg_mode(op->x);
             k = tmo_ms[(op->x >> 4) & 7];
-            g->ns = k == FOREVER_MS ? CORO_FOREVER : k * CORO_MSEC;
+            g->ns = k == FOREVER_MS ? CORO_FOREVER : k * UNIT;
         }
         break;
     case OP_WAIT_FOR:
@@ -708,7 +759,7 @@ static int lib_op_prepare(struct ltask *t)
             g->fut = &L.f[(op->x >> 1) & 7];
         }
         k = tmo_ms[(op->x >> 4) & 7];
-        g->ns = k == FOREVER_MS ? CORO_FOREVER : k * CORO_MSEC;
+        g->ns = k == FOREVER_MS ? CORO_FOREVER : k * UNIT;
         t->span = g->ns;
         break;
     case OP_COND_WAIT:
@@ -738,11 +789,12 @@ static int lib_op_after(struct ltask *t, int err)
     int v = err ? NONEV : op->kind == OP_WAIT ? lib_done_mask(t) : vint(t->r);
     llogv(L_OP, t->id, t->pc, err, v);
     if (op->kind == OP_SLEEP && !err)
-        CHECK(P.drift ? L.loop.now >= t->t0 + t->span : L.loop.now == t->t0 + t->span,
+        CHECK(P.drift ? L.loop.now >= sat_add(t->t0, t->span)
+                      : L.loop.now == sat_add(t->t0, t->span),
               "a sleep did not resume exactly at its end");
     if (op->kind == OP_WAIT_FOR && err == CORO_ETIMEDOUT &&
         coro_future_result(t->sub.fut, NULL) != CORO_ETIMEDOUT)  /* not inner's own */
-        CHECK(t->span != CORO_FOREVER && L.loop.now >= t->t0 + t->span,
+        CHECK(t->span != CORO_FOREVER && L.loop.now >= sat_add(t->t0, t->span),
               "wait_for timed out before its deadline");
     if ((op->kind == OP_LOCK && !err) || (op->kind == OP_COND_WAIT && err != CORO_ESTATE)) {
         CHECK(L.owner == -1 && coro_lock_locked(&L.lock), "two tasks hold the lock");
@@ -860,7 +912,7 @@ static void run_lib(void)
             lib_spawn(i);
     for (i = 0; i < P.nd; i++)
         if (P.d[i].armed0)
-            llogv(L_SETUP, i, lib_arm_at(i, P.d[i].when * CORO_MSEC), 0, 0);
+            llogv(L_SETUP, i, lib_arm(i, P.d[i].when * UNIT, ARM_AT), 0, 0);
 
     L.phase = 1;
     rc = coro_loop_run_until_complete(&L.loop, &L.t[0].task.fut, &v);
@@ -988,7 +1040,7 @@ static void print_prog(void)
         fprintf(stderr, "\n");
     }
     for (i = 0; i < P.nd; i++)
-        fprintf(stderr, "driver %d: at %d%s: %s(%d)\n", i, P.d[i].when,
+        fprintf(stderr, "driver %d: at %lld%s: %s(%d)\n", i, P.d[i].when,
                 P.d[i].armed0 ? "" : " (not armed)", act_name[P.d[i].a % NA], P.d[i].b);
 }
 
@@ -1024,7 +1076,14 @@ int main(int argc, char **argv)
         printf("\n");
     }
     for (i = 0; i < P.nd; i++)
-        printf("driver %d %d %d %d\n", P.d[i].when, P.d[i].armed0, P.d[i].a, P.d[i].b);
+        printf("driver %lld %d %d %d\n", P.d[i].when, P.d[i].armed0, P.d[i].a, P.d[i].b);
+    for (i = 0; i < P.nd; i++)          /* fuzz_loop.py skips these */
+        if (P.d[i].ext)
+            printf("extreme driver %ld\n", i);
+    for (i = 0; i < P.nt; i++)
+        for (k = 0; k < P.t[i].nops; k++)
+            if (P.t[i].ops[k].kind == OP_SLEEP && ext_sleep_arg(P.t[i].ops[k].x))
+                printf("extreme sleep %ld %d\n", i, k);
     for (i = 0; i < mlog.n && i < LOGCAP; i++)
         printf("log %d %d %d %d %d %d\n", (int)mlog.r[i].t, (int)mlog.r[i].kind,
                (int)mlog.r[i].a, (int)mlog.r[i].b, (int)mlog.r[i].c, (int)mlog.r[i].d);

@@ -488,13 +488,15 @@ static int m_act(int kind, int b, int *val)
         if ((h = arg_handle(b)) < 0)
             return SKIP;
         d = &M.d[h];
+        if (kind == A_LATER && P.d[h].ext && d->h.state == H_TIMER)
+            m_hcancel(&d->h);           /* coro_loop_rearm: cancel + call_later */
         if (d->h.state != H_IDLE)
             return CORO_EBUSY;
         if (kind == A_SOON) {
             m_push(E_DRV, h, 0);
             return 0;
         }
-        id = m_timer_add(M.now + later_ms[b >> 5], E_DRV, h, 0);
+        id = m_timer_add(sat_add(M.now, arg_later(h, b)), E_DRV, h, 0);
         if (id < 0)
             return CORO_EFULL;
         d->h.state = H_TIMER;
@@ -601,11 +603,10 @@ static int m_op_begin(int j, int *yf, int *err, int *val)
     t->opfut = -1;
     switch (op->kind) {
     case OP_SLEEP:
-        d = sleep_ms[op->x & 7];
-        if (d <= 0)
+        if (arg_sleep(op->x) <= 0)
             return R_BARE;
         fi = m_newfut(K_SLEEP, j);
-        mf[fi].timer = m_timer_add(M.now + d, E_SLEEP, fi, 0);
+        mf[fi].timer = m_timer_add(sat_add(M.now, arg_sleep(op->x)), E_SLEEP, fi, 0);
         if (mf[fi].timer < 0) {
             *err = CORO_EFULL;
             return R_NOW;
@@ -643,7 +644,7 @@ static int m_op_begin(int j, int *yf, int *err, int *val)
             g->mode = arg_mode(op->x);
             d = tmo_ms[(op->x >> 4) & 7];
             if (d != FOREVER_MS) {
-                c = m_timer_add(M.now + d, E_WTO, fi, 0);
+                c = m_timer_add(sat_add(M.now, d), E_WTO, fi, 0);
                 if (c < 0) {
                     *err = CORO_EFULL;
                     return R_NOW;
@@ -693,7 +694,7 @@ static int m_op_begin(int j, int *yf, int *err, int *val)
             mf[fi].timed_out = 1;           /* else inner is cancelled now */
             m_cancel(k);
         } else if (d != FOREVER_MS) {
-            c = m_timer_add(M.now + d, E_WFTO, fi, 0);
+            c = m_timer_add(sat_add(M.now, d), E_WFTO, fi, 0);
             if (c < 0) {
                 *err = CORO_EFULL;
                 return R_NOW;
@@ -1120,7 +1121,7 @@ static int m_run_once(int nowait)
         if (first > M.now)
             M.now = first;
     }
-    M.now += drift_ms(M.iters);
+    M.now = sat_add(M.now, drift_ms(M.iters));
     for (n = 0, i = 0; i < M.ntm; i++) {
         if (M.tm[i].when > M.now)
             continue;

@@ -872,6 +872,77 @@ START_TEST(test_cancel_of_a_sleeper_whose_timer_fell_due_in_the_same_iteration)
 }
 END_TEST
 
+/* Sleepers due after every other due timer are woken together (loop.c's
+ * woken list): one cancelled while woken and not yet queued is queued at
+ * the cancel (t2); one queued already throws at its step (t1); sleepers due
+ * before a callback take their turn in the batch as before (t3).
+ * Python (t1):
+ *     ta = task(sleeper('A', 1)); tb = task(sleeper('B', 1))
+ *     loop.call_at(1, lambda: (ev('p'), loop.call_soon(lambda: (ev('c'), tb.cancel()))))
+ *     run(ta); run(tb); outcome('A', ta); outcome('B', tb); done()
+ * CPython 3.11: A:sleep@0 B:sleep@0 p@1 c@1 A:woke@1 A:fin:0@1 B:fin:cancelled@1
+ *               A:ret:none B:cancelled
+ * Python (t2):
+ *     loop.call_at(1, lambda: (ev('p'), tb.cancel()))
+ *     ta = task(sleeper('A', 1)); tb = task(sleeper('B', 1))
+ *     run(ta); run(tb); outcome('A', ta); outcome('B', tb); done()
+ * CPython 3.11: A:sleep@0 B:sleep@0 p@1 B:fin:cancelled@1 A:woke@1 A:fin:0@1
+ *               A:ret:none B:cancelled
+ * Python (t3):
+ *     ta = task(sleeper('A', 1)); tb = task(sleeper('B', 1))
+ *     run_once()
+ *     loop.call_at(1, lambda: (ev('p'), ta.cancel(), tb.cancel()))
+ *     tc = task(sleeper('C', 1))
+ *     run(tc); run(ta); run(tb)
+ *     outcome('A', ta); outcome('B', tb); outcome('C', tc); done()
+ * CPython 3.11: A:sleep@0 B:sleep@0 C:sleep@0 p@1 A:fin:cancelled@1
+ *               B:fin:cancelled@1 C:woke@1 C:fin:0@1 A:cancelled B:cancelled
+ *               C:ret:none
+ */
+START_TEST(test_cancel_of_sleepers_woken_together_in_one_iteration)
+{
+    struct tk a, b, c;
+    struct cb p, q;
+    int variant = _i;
+    coro_value v;
+    if (variant == 1)
+        at(cb_init(&p, "p", act_cancel_tasks), secs(1));
+    tk_start(&a, "A", sleeper)->d = secs(1);
+    tk_start(&b, "B", sleeper)->d = secs(1);
+    if (variant == 0) {
+        at(cb_init(&p, "p", act_soon_other), secs(1));
+        p.other = cb_init(&q, "c", act_cancel_tasks);
+        q.task = &b.task;
+    } else if (variant == 1) {
+        p.task = &b.task;
+    } else {
+        ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+        at(cb_init(&p, "p", act_cancel_tasks), secs(1));
+        p.task = &a.task;
+        p.task2 = &b.task;
+        tk_start(&c, "C", sleeper)->d = secs(1);
+        ck_assert_int_eq(run_task(&c, &v), 0);
+    }
+    run_task(&a, &v);
+    run_task(&b, &v);
+    outcome("A", &a.task.fut);
+    outcome("B", &b.task.fut);
+    if (variant == 2) {
+        outcome("C", &c.task.fut);
+        ck_assert_trace("A:sleep@0 B:sleep@0 C:sleep@0 p@1 A:fin:cancelled@1 "
+                        "B:fin:cancelled@1 C:woke@1 C:fin:0@1 A:cancelled B:cancelled "
+                        "C:ret:none");
+    } else if (variant == 1) {
+        ck_assert_trace("A:sleep@0 B:sleep@0 p@1 B:fin:cancelled@1 A:woke@1 A:fin:0@1 "
+                        "A:ret:none B:cancelled");
+    } else {
+        ck_assert_trace("A:sleep@0 B:sleep@0 p@1 c@1 A:woke@1 A:fin:0@1 "
+                        "B:fin:cancelled@1 A:ret:none B:cancelled");
+    }
+    ck_assert_int_eq(coro_loop_run_once(&loop), 0);     /* nothing left */
+}
+END_TEST
+
 /* Python:
  *     f = loop.create_future()
  *     f.add_done_callback(lambda _: ev('f'))
@@ -1251,6 +1322,64 @@ START_TEST(test_timers_fire_in_deadline_order_after_what_is_ready)
     later(cb_init(&c[6], "d", NULL), secs(4));
     ck_assert_int_eq(coro_loop_run_forever(&loop), 0);
     ck_assert_trace("s@0 z@0 b@1 c@2 a@3 d@4 e@5");
+}
+END_TEST
+
+static void act_rearm_other(struct cb *c)
+{
+    ck_assert_int_eq(coro_loop_rearm(&loop, &c->other->h, secs(c->n)), 0);
+}
+
+/* coro_loop_rearm is cancel + call_later on the same handle: a re-armed
+ * timer goes behind the timers already scheduled for its new deadline, an
+ * idle handle is simply scheduled, one on the ready queue is CORO_EBUSY, and
+ * re-arming one in a full heap needs no free slot.
+ * Python (with the order loop.h promises for equal deadlines; CPython's
+ * heapq happens to fire a@2 before e@2 here):
+ *     H = {}
+ *     def rearm(k, d, f):
+ *         if k in H: H[k].cancel()
+ *         H[k] = loop.call_later(d, f)
+ *     rearm('a', 2, lambda: ev('a')); rearm('b', 2, lambda: ev('b'))
+ *     rearm('c', 3, lambda: (ev('c'), rearm('b', 3, lambda: ev('b'))))
+ *     rearm('e', 2, lambda: ev('e'))
+ *     rearm('a', 2, lambda: ev('a')); rearm('c', 1, H['c']._callback)
+ *     rearm('d', 5, lambda: ev('d'))
+ *     loop.run_forever(); done()
+ * Expected: c@1 e@2 a@2 b@4 d@5
+ */
+START_TEST(test_rearm_is_cancel_then_call_later_in_one_step)
+{
+    struct cb a, b, c, d, e, s;
+    struct coro_timer_slot two[2];
+    later(cb_init(&a, "a", NULL), secs(2));
+    later(cb_init(&b, "b", NULL), secs(2));
+    later(cb_init(&c, "c", act_rearm_other), secs(3));
+    c.other = &b;
+    c.n = 3;
+    later(cb_init(&e, "e", NULL), secs(2));
+    ck_assert_int_eq(coro_loop_rearm(&loop, &a.h, secs(2)), 0);
+    ck_assert_int_eq(coro_loop_rearm(&loop, &c.h, secs(1)), 0);
+    ck_assert_int_eq(coro_loop_rearm(&loop, &cb_init(&d, "d", NULL)->h, secs(5)), 0);
+    soon(cb_init(&s, NULL, NULL));
+    ck_assert_int_eq(coro_loop_rearm(&loop, &s.h, secs(1)), CORO_EBUSY);
+    ck_assert_int_eq(coro_loop_run_forever(&loop), 0);
+    ck_assert_trace("c@1 e@2 a@2 b@4 d@5");
+    ck_assert_int_eq(a.runs + b.runs + c.runs + d.runs + e.runs + s.runs, 6);
+
+    loop_reset(two, 2);
+    later(&a, secs(1));
+    later(&b, secs(2));
+    ck_assert_int_eq(coro_loop_rearm(&loop, &c.h, secs(1)), CORO_EFULL);
+    ck_assert_int_eq(coro_loop_rearm(&loop, &a.h, secs(3)), 0);    /* no slot needed */
+    ck_assert_int_eq(coro_loop_rearm(&loop, &a.h, -secs(1)), 0);   /* in the past */
+    ck_assert_int_eq(coro_loop_run_once(&loop), 1);
+    ck_assert_int_eq(coro_loop_time(&loop), 0);
+    ck_assert_int_eq(a.runs, 2);
+    ck_assert_int_eq(coro_loop_run_forever(&loop), 0);
+    ck_assert_int_eq(b.runs, 2);
+    ck_assert_int_eq(coro_loop_time(&loop), secs(2));
+    ck_assert_int_eq(c.runs, 1);
 }
 END_TEST
 
@@ -2039,6 +2168,7 @@ static Suite *loop_suite(void)
     tcase_add_test(tc, test_cancel_before_first_step_never_runs_the_body);
     tcase_add_test(tc, test_cancel_while_sleeping_removes_the_timer_and_loop_does_not_wait_for_it);
     tcase_add_test(tc, test_cancel_of_a_sleeper_whose_timer_fell_due_in_the_same_iteration);
+    tcase_add_loop_test(tc, test_cancel_of_sleepers_woken_together_in_one_iteration, 0, 3);
     tcase_add_test(tc, test_cancel_while_awaiting_a_pending_future_cancels_that_future);
     tcase_add_test(tc, test_cancel_while_awaiting_another_task_cancels_that_task);
     tcase_add_test(tc, test_cancel_in_an_await_cycle_cancels_each_task_once);
@@ -2056,6 +2186,7 @@ static Suite *loop_suite(void)
     tcase_add_test(tc, test_call_soon_runs_handles_in_fifo_order_in_one_iteration);
     tcase_add_test(tc, test_timers_fire_in_deadline_order_after_what_is_ready);
     tcase_add_test(tc, test_call_later_with_negative_delay_is_a_deadline_in_the_past);
+    tcase_add_test(tc, test_rearm_is_cancel_then_call_later_in_one_step);
     tcase_add_test(tc, test_many_equal_deadlines_scheduled_scrambled_fire_in_deadline_then_seq_order);
     tcase_add_test(tc, test_cancelled_timer_does_not_fire_and_can_be_scheduled_again);
     tcase_add_test(tc, test_cancelled_call_soon_handle_does_not_run_even_from_the_same_batch);

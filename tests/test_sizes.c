@@ -18,7 +18,7 @@ START_TEST(test_documented_sizes_on_x86_64)
     ck_assert_uint_eq(sizeof(struct coro_timer_slot), 16);
     ck_assert_uint_eq(sizeof(struct coro_future), 32);
     ck_assert_uint_eq(sizeof(struct coro_task), 104);
-    ck_assert_uint_eq(sizeof(struct coro_loop), 112);
+    ck_assert_uint_eq(sizeof(struct coro_loop), 120);
     ck_assert_uint_eq(sizeof(struct coro_watch), 32);
     ck_assert_uint_eq(sizeof(struct coro_wait), 96);
     ck_assert_uint_eq(sizeof(struct coro_wait_for), 96);
