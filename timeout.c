@@ -63,6 +63,11 @@ int coro_timeout_reschedule(struct coro_timeout *sc, coro_time when)
         return CORO_EINVAL;
     if (sc->state != CORO__TO_ENTERED)
         return CORO_ESTATE;
+    if (when != CORO_FOREVER && when > coro_loop_time(sc->loop) &&
+        coro_loop_rearm(sc->loop, &sc->h, when - coro_loop_time(sc->loop)) == 0) {
+        sc->when = when;        /* moved where it stands in the heap: one sift */
+        return 0;
+    }
     if (sc->h.u.idle)
         coro_loop_cancel(sc->loop, &sc->h);
     if (arm(sc, when) != 0) {
