@@ -21,6 +21,7 @@
 
 #include <check.h>
 #include "check_main.h"
+#include "backends.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -54,10 +55,7 @@ static const char *bname(int i)
 
 static int nbackends(void)
 {
-    int n = 0;
-    while (coro_sel_backends()[n])
-        n++;
-    return n;
+    return test_backends();
 }
 
 static int is(int i, const char *name)
@@ -65,10 +63,13 @@ static int is(int i, const char *name)
     return strcmp(bname(i), name) == 0;
 }
 
-/* The backends that watch open files and drop a closed fd by themselves. */
+/* The backends that watch open files and drop a closed fd by themselves
+ * (uring's poll keeps the file open until unregister: never ready again
+ * here, since the tests keep the other end open), and say -EBADF at register
+ * and modify of a closed fd. */
 static int drops_closed_fds(int i)
 {
-    return is(i, "epoll") || is(i, "kqueue");
+    return is(i, "epoll") || is(i, "kqueue") || is(i, "uring");
 }
 
 static void open_sel(struct coro_sel *sel, int i, int max_fds)
@@ -1010,7 +1011,7 @@ START_TEST(test_close_frees_everything_twice_is_safe_and_a_closed_selector_is_ei
     int p[2];
     FDS_BEGIN;
     open_sel(&sel, _i, 64);
-    ck_assert_int_eq(sel.fd >= 0, drops_closed_fds(_i)); /* epoll/kqueue hold one */
+    ck_assert_int_eq(sel.fd >= 0, drops_closed_fds(_i)); /* epoll/kqueue/uring hold one */
     mkpipe(p);
     ck_assert_int_eq(coro_sel_register(&sel, p[0], READ, A), 0);
     coro_sel_close(&sel);                  /* p[0] is still registered: not closed */
@@ -1054,12 +1055,17 @@ START_TEST(test_backends_are_listed_best_first)
         "poll", "select", NULL
     };
     const char *const *names = coro_sel_backends();
-    int i;
-    for (i = 0; expected[i]; i++) {
-        ck_assert_ptr_nonnull(names[i]);
-        ck_assert_str_eq(names[i], expected[i]);
+    int i, k = 0;
+    for (i = 0; expected[i]; i++, k++) {
+#if defined(__linux__) && defined(CORO_HAVE_URING)
+        /* uring after epoll: where the kernel lets us open a ring */
+        if (i == 1 && names[k] && strcmp(names[k], "uring") == 0)
+            k++;
+#endif
+        ck_assert_ptr_nonnull(names[k]);
+        ck_assert_str_eq(names[k], expected[i]);
     }
-    ck_assert_ptr_null(names[i]);
+    ck_assert_ptr_null(names[k]);
     ck_assert_ptr_eq(coro_sel_backends(), names);
 }
 END_TEST
