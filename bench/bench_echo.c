@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench_echo.c -- coro's selector loop as an echo server over loopback, next
- * to a hand-written epoll loop and libuv measured in the same run.
+ * to a hand-written epoll loop and libuv measured in the same run; and the
+ * same coro server on the io_uring driver, next to a hand-written io_uring
+ * server.
  *
- *   Three servers, each in a child process of its own with its own listening
+ *   Five servers, each in a child process of its own with its own listening
  *   socket on 127.0.0.1 (an ephemeral port), all echoing what they read:
  *     coro   the selector loop (coro_io_loop_open, the default backend:
  *            epoll), an accept task doing CORO_SOCK_ACCEPT and one task per
@@ -11,11 +13,17 @@
  *            (the frame and body of demos/echo_server.c: calloc'd at accept,
  *            on a list of live connections, freed by a done callback of its
  *            task; the accept task is simpler: an accept error is fatal);
+ *     coro-uring  the same on the "uring" selector (selectors/uring.c: a
+ *            poll per fd, one io_uring_enter per iteration);
  *     epoll  a minimal hand-written loop: level-triggered, non-blocking, one
  *            read and one write per readiness (EPOLLOUT only after a short
  *            write), a batch of CORO_IO_BATCH events per epoll_wait as coro;
  *     libuv  uv_tcp_t, uv_listen, uv_read_start, uv_write; the connection's
- *            read buffer and its write request live in one malloc'd struct.
+ *            read buffer and its write request live in one malloc'd struct;
+ *     uring  a minimal hand-written io_uring loop, completions: one recv in
+ *            flight per connection, a send on its completion, a multishot
+ *            accept, one io_uring_submit_and_wait per iteration (built with
+ *            liburing only).
  *   Every server reads into a read buffer of ECHO_BUF bytes per connection.
  *
  *   One load client (this process, its own epoll loop) drives all the
@@ -23,7 +31,8 @@
  *   (checked byte by byte), and sends again. The client is the same code for
  *   every server. A run connects N connections (100, then 1,000) to each
  *   server, warms each up for 0.1 s, then drives the servers in turn, in
- *   slices: coro 200 ms, epoll 200 ms, libuv 200 ms, coro ..., 10 slices each
+ *   slices: coro 200 ms, epoll 200 ms, libuv 200 ms, coro-uring 200 ms, uring
+ *   200 ms, coro ..., 10 slices each
  *   (-d 2: 2 s counted per server and run). A slice sends a ping on every
  *   connection of one server, counts round trips from 20 ms in for 200 ms,
  *   then sends no more and lets the last echoes come back, so that the server
@@ -55,12 +64,13 @@
  *   (alarm). This process has a hard timeout too. RLIMIT_NOFILE's soft limit
  *   is raised to the hard limit.
  *
- *   bench_echo [-r REPS] [-d SECONDS] [-v] [--only coro|epoll|libuv] [--no-pin]
+ *   bench_echo [-r REPS] [-d SECONDS] [-v] [--only coro|epoll|libuv|coro-uring|uring]
+ *              [--no-pin]
  *     -r      runs (default 3)
  *     -d      seconds counted per server and run (default 2: 10 slices)
  *     -v      print every run
  *     --only  run one server (e.g. under perf: its process is named
- *             echo-coro, echo-epoll or echo-libuv)
+ *             echo-coro, echo-epoll, echo-libuv, echo-coro-uring or echo-uring)
  *     --no-pin  do not pin the client and the servers to CPUs
  */
 #define _GNU_SOURCE 1
@@ -1176,6 +1186,16 @@ int main(int argc, char **argv)
         die("mmap");
     memset(stats, 0, NSERV * sizeof *stats);
 
+    {
+        const char *const *b = coro_sel_backends();
+        while (*b && strcmp(*b, "uring") != 0)
+            b++;
+        if (!*b && (which & (1u << S_CURING | 1u << S_URING))) {
+            printf("no io_uring here (not built with liburing, or the kernel refuses it): "
+                   "the coro-uring and uring servers are left out\n");
+            which &= ~(1u << S_CURING | 1u << S_URING);
+        }
+    }
     for (s = 0; s < NSERV; s++)
         if (which & (1u << s))
             start_server(s, pin, max_fds);
@@ -1234,7 +1254,7 @@ int main(int argc, char **argv)
                 sb[s] = summarize(busy[j][s], reps);
                 scl[s] = summarize(ccpu[j][s], reps);
             }
-        if (which == ALL_SERVERS) {
+        if ((which & 7u) == 7u) {          /* coro, epoll, libuv */
             printf("%4d connections  coro %6.0f round trips/s   epoll %6.0f (coro %.2fx)   "
                    "libuv %6.0f (coro %.2fx)   (target: coro >= 0.95x epoll, > libuv)\n",
                    conn_counts[j], st[0].med, st[1].med, st[0].med / st[1].med, st[2].med,
@@ -1261,6 +1281,8 @@ int main(int argc, char **argv)
                    sc[1].max, 100 * sb[1].med, sc[0].med / sc[1].med, sc[2].med,
                    sc[2].min, sc[2].max, 100 * sb[2].med, sc[0].med / sc[2].med,
                    scl[0].med, scl[1].med, scl[2].med);
+            if (which != ALL_SERVERS)
+                continue;
             for (k = 0; k < reps; k++) {
                 re[k] = rps[j][S_CURING][k] / rps[j][S_EPOLL][k];
                 ru[k] = rps[j][S_URING][k] / rps[j][S_EPOLL][k];

@@ -9,6 +9,7 @@
 #define CORO_TESTS_BACKENDS_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "selectors/selectors.h"
@@ -18,14 +19,16 @@
 static inline int test_backends(void)
 {
     const char *const *names = coro_sel_backends();
-    static int said;
     int n = 0, uring = 0;
     for (; names[n]; n++)
         uring |= strcmp(names[n], "uring") == 0;
 #if defined(__linux__) && defined(CORO_HAVE_URING)
+    static int said;
     if (!uring && !said++)
-        printf("skip uring: the kernel refuses io_uring here (seccomp, "
-               "/proc/sys/kernel/io_uring_disabled): its runs are skipped\n");
+        printf("skip uring: %s: its runs are skipped\n",
+               getenv("CORO_NO_URING") && *getenv("CORO_NO_URING")
+                   ? "CORO_NO_URING is set (valgrind cannot interrupt an io_uring wait)"
+                   : "the kernel refuses io_uring here (seccomp, io_uring_disabled)");
 #endif
     (void)uring;
     return n;
