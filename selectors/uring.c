@@ -73,20 +73,14 @@ static unsigned cq_entries(int max_fds)
 static int ring_open(struct io_uring *ring, int max_fds)
 {
     struct io_uring_params p;
-    int r;
+    /* No COOP_TASKRUN / DEFER_TASKRUN: they would leave a poll woken by our
+     * own write uncompleted until the next io_uring_enter, which a select
+     * with timeout 0 and nothing to submit does not make (and they did not
+     * measure faster here). */
     memset(&p, 0, sizeof p);
-    /* COOP_TASKRUN (5.19): completions are run at our next enter, not by
-     * interrupting us: we enter at every wait anyway */
-    p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN;
+    p.flags = IORING_SETUP_CQSIZE;
     p.cq_entries = cq_entries(max_fds);
-    r = CORO_SYS_URING_SETUP(SQ_ENTRIES, ring, &p);
-    if (r == -EINVAL) {                     /* an older kernel */
-        memset(&p, 0, sizeof p);
-        p.flags = IORING_SETUP_CQSIZE;
-        p.cq_entries = cq_entries(max_fds);
-        r = CORO_SYS_URING_SETUP(SQ_ENTRIES, ring, &p);
-    }
-    return r;
+    return CORO_SYS_URING_SETUP(SQ_ENTRIES, ring, &p);
 }
 
 /* 1 if this kernel lets us open a ring, else 0; asked once. A non-empty
@@ -208,6 +202,8 @@ static int ur_add(struct coro_sel *sel, int fd, unsigned events)
     int r = check_fd(fd, 1);
     if (r < 0)
         return r;
+    if (fd == st->ring.ring_fd)
+        return -EINVAL;                     /* itself: as epoll says */
     r = disarm(st, fd);                     /* none: it was not registered */
     return r < 0 ? r : arm(st, fd, events);
 }
@@ -236,33 +232,62 @@ static int ur_remove(struct coro_sel *sel, int fd, unsigned old_events)
 static unsigned events_of(int res)
 {
     unsigned events = 0;
-    if (res & ~POLLOUT)
+    if (res & (POLLIN | POLLPRI | POLLERR | POLLHUP))
         events |= CORO_EVENT_READ;
-    if (res & ~POLLIN)
+    if (res & (POLLOUT | POLLERR | POLLHUP))
         events |= CORO_EVENT_WRITE;
     return events;
+}
+
+/* Puts fd on the list of polls to arm at the next wait. */
+static void queue(struct ustate *st, int fd)
+{
+    if (!st->fds[fd].queued) {
+        st->fds[fd].queued = 1;
+        st->rearm[st->nrearm++] = fd;
+    }
+}
+
+/* Consumes one completion: the fd of a poll of a registered fd that ended
+ * (its result in *res), or -1 for one to drop (a removal, a poll removed
+ * meanwhile, or an fd closed before its poll ran: -EBADF). */
+static int take(const struct coro_sel *sel, struct ustate *st, struct io_uring_cqe *cqe,
+                int *res)
+{
+    uint64_t ud = io_uring_cqe_get_data64(cqe);
+    int fd = (int)(uint32_t)ud;
+    *res = cqe->res;
+    io_uring_cqe_seen(&st->ring, cqe);
+    if (ud == REMOVE_TAG || fd >= sel->max_fds || !st->fds[fd].armed ||
+        (uint32_t)(ud >> 32) != st->fds[fd].gen)
+        return -1;
+    st->fds[fd].armed = 0;
+    return *res < 0 && *res != -ECANCELED ? -1 : fd;
 }
 
 static int ur_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, int timeout_ms)
 {
     struct ustate *st = (struct ustate *)sel->state;
     struct io_uring_cqe *cqe;
-    int i, n = 0, r;
+    int i, n = 0, r, res, fd, nq;
 
-    /* what was reported last time is polled again: level-triggered */
-    for (i = 0; i < st->nrearm; i++) {
-        int fd = st->rearm[i];
-        st->fds[fd].queued = 0;
-        if (sel->keys[fd].fd >= 0 && !st->fds[fd].armed && arm(st, fd, sel->keys[fd].events)) {
-            memmove(st->rearm, st->rearm + i, (size_t)(st->nrearm - i) * sizeof *st->rearm);
-            st->nrearm -= i;
-            for (i = 0; i < st->nrearm; i++)
-                st->fds[st->rearm[i]].queued = 1;
-            return -EAGAIN;                 /* the ring is stuck: say so */
-        }
-    }
+    /* Completions that came before this call are old news: a level-triggered
+     * select reports what is ready now (epoll checks its ready list again at
+     * each wait). Their polls are armed again first, so that fds a full
+     * batch left over come first, and complete at once if still ready. */
+    while (io_uring_peek_cqe(&st->ring, &cqe) == 0)
+        if ((fd = take(sel, st, cqe, &res)) >= 0 && arm(st, fd, sel->keys[fd].events))
+            queue(st, fd);                  /* no room: at the next wait */
+    /* then what was reported last time: polled again, level-triggered */
+    nq = st->nrearm;
     st->nrearm = 0;
-    if (io_uring_peek_cqe(&st->ring, &cqe) == 0 || timeout_ms == 0) {
+    for (i = 0; i < nq; i++) {
+        fd = st->rearm[i];
+        st->fds[fd].queued = 0;
+        if (sel->keys[fd].fd >= 0 && !st->fds[fd].armed && arm(st, fd, sel->keys[fd].events))
+            queue(st, fd);
+    }
+    if (timeout_ms == 0) {
         r = CORO_SYS_URING_WAIT(&st->ring, &cqe, 0, NULL, timeout_ms);
     } else if (timeout_ms < 0) {
         r = CORO_SYS_URING_WAIT(&st->ring, &cqe, 1, NULL, timeout_ms);
@@ -277,17 +302,9 @@ static int ur_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, in
     if (r < 0 && r != -ETIME && r != -EAGAIN && r != -EBUSY)
         return r;                           /* -EINTR: retried by the caller */
     while (n < max && io_uring_peek_cqe(&st->ring, &cqe) == 0) {
-        uint64_t ud = io_uring_cqe_get_data64(cqe);
-        int res = cqe->res, fd = (int)(uint32_t)ud;
-        io_uring_cqe_seen(&st->ring, cqe);
-        if (ud == REMOVE_TAG || fd >= sel->max_fds || !st->fds[fd].armed ||
-            (uint32_t)(ud >> 32) != st->fds[fd].gen)
-            continue;                       /* removed meanwhile */
-        st->fds[fd].armed = 0;
-        if (res < 0 && res != -ECANCELED)
-            continue;                       /* -EBADF: closed before it ran; dropped */
-        st->fds[fd].queued = 1;
-        st->rearm[st->nrearm++] = fd;
+        if ((fd = take(sel, st, cqe, &res)) < 0)
+            continue;
+        queue(st, fd);
         if (res > 0) {
             out[n].fd = fd;
             out[n].events = events_of(res);
