@@ -270,12 +270,14 @@ static int ur_wait(struct coro_sel *sel, struct coro_sel_event *out, int max, in
     struct ustate *st = (struct ustate *)sel->state;
     struct io_uring_cqe *cqe;
     int i, n = 0, r, res, fd, nq;
+    unsigned old;
 
     /* Completions that came before this call are old news: a level-triggered
      * select reports what is ready now (epoll checks its ready list again at
      * each wait). Their polls are armed again first, so that fds a full
      * batch left over come first, and complete at once if still ready. */
-    while (io_uring_peek_cqe(&st->ring, &cqe) == 0)
+    for (old = io_uring_cq_ready(&st->ring); old > 0 && io_uring_peek_cqe(&st->ring, &cqe) == 0;
+         old--)                             /* not those the arming posts */
         if ((fd = take(sel, st, cqe, &res)) >= 0 && arm(st, fd, sel->keys[fd].events))
             queue(st, fd);                  /* no room: at the next wait */
     /* then what was reported last time: polled again, level-triggered */
