@@ -11,6 +11,12 @@ CFLAGS  ?= -O2 -g
 # CORO_LAYOUT: the options that change struct layouts (CORO_USE_LABELS=1,
 # CORO_NO_DOUBLE=1 on the command line); mk/install.mk records them.
 ALL_CFLAGS = -std=c99 $(WARN) $(CFLAGS) -I. $(CORO_LAYOUT)
+# io_uring (selectors/uring.c) when liburing is here: URING=0 builds without.
+URING   ?= $(shell pkg-config --exists liburing 2>/dev/null && echo 1)
+ifeq ($(URING),1)
+ALL_CFLAGS += -DCORO_HAVE_URING
+LIB_LIBS    = $(shell pkg-config --libs liburing)
+endif
 SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 B        = build
 
@@ -43,25 +49,25 @@ include $(sort $(wildcard mk/*.mk))
 
 $(B)/demos/%: demos/%.c $(wildcard demos/*.h) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@
+	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(LIB_LIBS)
 
 $(B)/bench/%: bench/%.c $(wildcard bench/*.h) $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(BENCH_LIBS_$*)
+	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(BENCH_LIBS_$*) $(LIB_LIBS)
 
 # ---- tests: each suite in a plain build and in an ASan+UBSan build ----------
 # A suite may add flags of its own: TEST_CFLAGS_test_x = -DSOMETHING, and
 # link a library variant: TEST_LIB_test_x = faults (mk/flavours.mk).
 $(B)/plain/%: tests/%.c $(wildcard tests/*.h) $(HEADERS) $$(call flavour_lib,plain,$$*)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$*) $(CHECK_CFLAGS) $< $(call flavour_lib,plain,$*) -o $@ $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$*) $(CHECK_CFLAGS) $< $(call flavour_lib,plain,$*) -o $@ $(CHECK_LIBS) $(LIB_LIBS)
 
 $(B)/asan/%: tests/%.c $(wildcard tests/*.h) $(HEADERS) $$(call flavour_lib,asan,$$*)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$*) $(SAN) $(CHECK_CFLAGS) $< $(call flavour_lib,asan,$*) -o $@ $(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS_$*) $(SAN) $(CHECK_CFLAGS) $< $(call flavour_lib,asan,$*) -o $@ $(CHECK_LIBS) $(LIB_LIBS)
 
 deps:
-	@tests/deps.sh check pkg-config valgrind
+	@tests/deps.sh check pkg-config valgrind liburing-dev
 
 test: deps
 	@$(MAKE) --no-print-directory test-run

@@ -16,6 +16,11 @@
  *   CORO__SYS_GETSOCKOPT(fd, lvl, name, v, vlen)  getsockopt     io.c (connect's result)
  *   CORO__SYS_EPOLL_CTL(epfd, op, fd, ev)         epoll_ctl      epoll.c
  *   CORO__SYS_EPOLL_WAIT(epfd, evs, max, ms)      epoll_wait     epoll.c
+ *   CORO__SYS_URING_CHECK(fd, op)                 fcntl F_GETFD  uring.c (register)
+ *   CORO__SYS_URING_WAIT(ring, cqe, nr, ts, ms)   io_uring_submit_and_wait_timeout
+ *                                                               uring.c
+ *   CORO__SYS_URING_SETUP(entries, ring, params)  io_uring_queue_init_params
+ *                                                               uring.c (open)
  *   CORO__SYS_POLL(fds, n, ms)                    poll           poll.c
  *   CORO__SYS_SELECT(n, rd, wr, ex, tv)           select         select.c
  *   CORO__SYS_KEVENT_CTL(kq, ch, nch, ev, nev, ts)   kevent (changes)  kqueue.c
@@ -39,7 +44,9 @@
  * Not routed (a fault there shows nothing the tests need): read and write
  * of the wakeup fd (coro_loop_wakeup must stay signal- and thread-safe),
  * close (its result is never looked at; leaks are found by counting fds),
- * fcntl, clock_gettime, and the calls that create the selector's own fds.
+ * fcntl, clock_gettime, and the calls that create the selector's own fds
+ * (but for io_uring's setup: the kernel may refuse io_uring, and the loop
+ * must then fall back to epoll).
  */
 #ifndef CORO__SYS_H
 #define CORO__SYS_H
@@ -66,6 +73,15 @@
 #define CORO__SYS_EPOLL_CTL(epfd, op, fd, ev) epoll_ctl(epfd, op, fd, ev)
 /* epoll_wait(epfd, evs, max, ms) */
 #define CORO__SYS_EPOLL_WAIT(epfd, evs, max, ms) epoll_wait(epfd, evs, max, ms)
+/* fcntl(fd, F_GETFD): is fd open? (op: 1 register, 3 modify, as epoll's) */
+#define CORO__SYS_URING_CHECK(fd, op) fcntl(fd, F_GETFD)
+/* io_uring_submit_and_wait_timeout(ring, cqe, nr, ts, NULL): -errno, not -1
+ * (ms: the timeout as the fault hook sees it) */
+#define CORO__SYS_URING_WAIT(ring, cqe, nr, ts, ms) \
+    io_uring_submit_and_wait_timeout(ring, cqe, nr, ts, NULL)
+/* io_uring_queue_init_params(entries, ring, params): 0 or -errno */
+#define CORO__SYS_URING_SETUP(entries, ring, params) \
+    io_uring_queue_init_params(entries, ring, params)
 /* poll(fds, n, ms) */
 #define CORO__SYS_POLL(fds, n, ms) poll(fds, n, ms)
 /* select(n, rd, wr, ex, tv) */
@@ -80,8 +96,10 @@
 #include <stddef.h>
 
 /* The calls a rule can match (coro__fault.op). WAIT is the selector's wait,
- * whatever the backend (epoll_wait, poll, select, kevent); CTL is a change
- * of the kernel's interest list (epoll_ctl, kevent with changes). */
+ * whatever the backend (epoll_wait, poll, select, kevent, io_uring_enter);
+ * CTL is a change of the kernel's interest list (epoll_ctl, kevent with
+ * changes; io_uring's register and modify, whose one call is a check of the
+ * fd). */
 enum coro__sys_op {
     CORO__SYS_OP_NONE,                      /* an unused rule */
     CORO__SYS_OP_RECV,
@@ -91,6 +109,7 @@ enum coro__sys_op {
     CORO__SYS_OP_GETSOCKOPT,
     CORO__SYS_OP_WAIT,
     CORO__SYS_OP_CTL,
+    CORO__SYS_OP_SETUP,                     /* io_uring_queue_init: a refusal */
     CORO__SYS_OP_COUNT
 };
 
@@ -174,6 +193,14 @@ void coro__faults_reset(void);
 #define CORO__SYS_EPOLL_WAIT(epfd, evs, max, ms) \
     (coro__sys_fault(CORO__SYS_OP_WAIT, (epfd), (long)(ms)) ? -1 \
      : epoll_wait((epfd), (evs), (max), (ms)))
+#define CORO__SYS_URING_CHECK(fd, op) \
+    (coro__sys_fault(CORO__SYS_OP_CTL, (fd), (long)(op)) ? -1 : fcntl((fd), F_GETFD))
+#define CORO__SYS_URING_WAIT(ring, cqe, nr, ts, ms) \
+    (coro__sys_fault(CORO__SYS_OP_WAIT, (ring)->ring_fd, (long)(ms)) ? -errno \
+     : io_uring_submit_and_wait_timeout((ring), (cqe), (nr), (ts), NULL))
+#define CORO__SYS_URING_SETUP(entries, ring, params) \
+    (coro__sys_fault(CORO__SYS_OP_SETUP, -1, (long)(entries)) ? -errno \
+     : io_uring_queue_init_params((entries), (ring), (params)))
 #define CORO__SYS_POLL(fds, n, ms) \
     (coro__sys_fault(CORO__SYS_OP_WAIT, -1, (long)(ms)) ? -1 : poll((fds), (n), (ms)))
 #define CORO__SYS_SELECT(n, rd, wr, ex, tv) \

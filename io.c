@@ -533,6 +533,8 @@ int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const ch
     if (!iol || !loop)
         return CORO_EINVAL;
     rc = coro_sel_open(&iol->sel, backend, max_fds);
+    if (rc && backend && strcmp(backend, "uring") == 0 && max_fds > 0)
+        rc = coro_sel_open(&iol->sel, NULL, max_fds);  /* no io_uring here: as before */
     if (rc)
         return rc;
 #ifdef __linux__

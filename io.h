@@ -76,8 +76,11 @@ struct coro_io_loop {
 
 /* Attaches a selector to `loop` (opened with `backend`, NULL for the best
  * here, for fds below max_fds) and a wakeup fd: from now on the loop waits in
- * the selector, on the monotonic clock. 0, CORO_EINVAL or -errno (nothing is
- * left open then). */
+ * the selector, on the monotonic clock. "uring" asks for the io_uring driver
+ * where it is built (liburing) and the kernel allows it (no seccomp filter,
+ * io_uring_disabled 0), else falls back to the best selector: the program
+ * works the same; coro_sel_name(&iol->sel) says which it got. 0, CORO_EINVAL
+ * or -errno (nothing is left open then). */
 int coro_io_loop_open(struct coro_io_loop *iol, struct coro_loop *loop, const char *backend,
                       int max_fds);
 

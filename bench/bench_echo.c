@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bench_echo.c -- coro's selector loop as an echo server over loopback, next
- * to a hand-written epoll loop and libuv measured in the same run.
+ * to a hand-written epoll loop and libuv measured in the same run; and the
+ * same coro server on the io_uring driver, next to a hand-written io_uring
+ * server.
  *
- *   Three servers, each in a child process of its own with its own listening
+ *   Five servers, each in a child process of its own with its own listening
  *   socket on 127.0.0.1 (an ephemeral port), all echoing what they read:
  *     coro   the selector loop (coro_io_loop_open, the default backend:
  *            epoll), an accept task doing CORO_SOCK_ACCEPT and one task per
@@ -11,11 +13,17 @@
  *            (the frame and body of demos/echo_server.c: calloc'd at accept,
  *            on a list of live connections, freed by a done callback of its
  *            task; the accept task is simpler: an accept error is fatal);
+ *     coro-uring  the same on the "uring" selector (selectors/uring.c: a
+ *            poll per fd, one io_uring_enter per iteration);
  *     epoll  a minimal hand-written loop: level-triggered, non-blocking, one
  *            read and one write per readiness (EPOLLOUT only after a short
  *            write), a batch of CORO_IO_BATCH events per epoll_wait as coro;
  *     libuv  uv_tcp_t, uv_listen, uv_read_start, uv_write; the connection's
- *            read buffer and its write request live in one malloc'd struct.
+ *            read buffer and its write request live in one malloc'd struct;
+ *     uring  a minimal hand-written io_uring loop, completions: one recv in
+ *            flight per connection, a send on its completion, a multishot
+ *            accept, one io_uring_submit_and_wait per iteration (built with
+ *            liburing only).
  *   Every server reads into a read buffer of ECHO_BUF bytes per connection.
  *
  *   One load client (this process, its own epoll loop) drives all the
@@ -23,7 +31,8 @@
  *   (checked byte by byte), and sends again. The client is the same code for
  *   every server. A run connects N connections (100, then 1,000) to each
  *   server, warms each up for 0.1 s, then drives the servers in turn, in
- *   slices: coro 200 ms, epoll 200 ms, libuv 200 ms, coro ..., 10 slices each
+ *   slices: coro 200 ms, epoll 200 ms, libuv 200 ms, coro-uring 200 ms, uring
+ *   200 ms, coro ..., 10 slices each
  *   (-d 2: 2 s counted per server and run). A slice sends a ping on every
  *   connection of one server, counts round trips from 20 ms in for 200 ms,
  *   then sends no more and lets the last echoes come back, so that the server
@@ -55,12 +64,13 @@
  *   (alarm). This process has a hard timeout too. RLIMIT_NOFILE's soft limit
  *   is raised to the hard limit.
  *
- *   bench_echo [-r REPS] [-d SECONDS] [-v] [--only coro|epoll|libuv] [--no-pin]
+ *   bench_echo [-r REPS] [-d SECONDS] [-v] [--only coro|epoll|libuv|coro-uring|uring]
+ *              [--no-pin]
  *     -r      runs (default 3)
  *     -d      seconds counted per server and run (default 2: 10 slices)
  *     -v      print every run
  *     --only  run one server (e.g. under perf: its process is named
- *             echo-coro, echo-epoll or echo-libuv)
+ *             echo-coro, echo-epoll, echo-libuv, echo-coro-uring or echo-uring)
  *     --no-pin  do not pin the client and the servers to CPUs
  */
 #define _GNU_SOURCE 1
@@ -74,6 +84,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -108,8 +119,9 @@
 static const int conn_counts[] = { 100, 1000 };
 #define NCOUNTS ((int)(sizeof conn_counts / sizeof conn_counts[0]))
 
-enum { S_CORO, S_EPOLL, S_LIBUV, NSERV };
-static const char *const names[NSERV] = { "coro", "epoll", "libuv" };
+enum { S_CORO, S_EPOLL, S_LIBUV, S_CURING, S_URING, NSERV };
+static const char *const names[NSERV] = { "coro", "epoll", "libuv", "coro-uring", "uring" };
+#define ALL_SERVERS ((1u << NSERV) - 1)
 
 /* What a server tells this process, in shared memory. Written by the server
  * only (single-threaded), read here. */
@@ -316,21 +328,23 @@ static void coro_ctl(struct coro_handle *h)
     coro_loop_stop(&cloop);         /* the control pipe: EOF, time to go */
 }
 
-static int serve_coro(int lfd, int ctl_fd, int max_fds)
+/* The coro server on `backend` (NULL: the default), which should be
+ * `expect`. */
+static int serve_coro(int lfd, int ctl_fd, int max_fds, const char *backend, const char *expect)
 {
     static struct acceptor acc;
     static struct coro_io ctl_io;
     static struct coro_handle ctl_h;
     int rc;
     coro_loop_init(&cloop, NULL, 0);            /* no timers */
-    rc = coro_io_loop_open(&ciol, &cloop, NULL, max_fds);
+    rc = coro_io_loop_open(&ciol, &cloop, backend, max_fds);
     if (rc) {
         fprintf(stderr, "bench_echo: coro_io_loop_open: %d\n", rc);
         return 1;
     }
-    if (strcmp(coro_sel_name(&ciol.sel), "epoll") != 0)
-        fprintf(stderr, "bench_echo: coro's default selector is %s\n",
-                coro_sel_name(&ciol.sel));
+    if (strcmp(coro_sel_name(&ciol.sel), expect) != 0)
+        fprintf(stderr, "bench_echo: coro's selector is %s, not %s\n",
+                coro_sel_name(&ciol.sel), expect);
     coro_io_init(&ctl_io, &cloop, ctl_fd);
     coro_handle_init(&ctl_h, coro_ctl);
     if ((rc = coro_io_add_reader(&ctl_io, &ctl_h)) != 0) {
@@ -462,6 +476,145 @@ static int serve_epoll(int lfd, int ctl_fd)
         }
     }
 }
+
+/* ------------------------------------------------------------------------ */
+/* Server 4: a minimal hand-written io_uring loop (completions)            */
+/* ------------------------------------------------------------------------ */
+
+#ifdef CORO_HAVE_URING
+#include <liburing.h>
+
+/* One recv in flight per connection; on its completion a send of what came
+ * (a short send sends the rest), then the next recv. One multishot accept.
+ * All submissions of an iteration go with the one io_uring_submit_and_wait
+ * that waits for the next completions: the completion model at its
+ * simplest, no provided buffers, no registered files. */
+struct uconn_r {
+    int fd;
+    unsigned off, len;          /* a send in flight: bytes sent, to send */
+    char buf[ECHO_BUF];
+};
+
+enum { UR_ACCEPT = 1, UR_CTL = 2 };     /* user_data tags below any pointer */
+#define UR_SEND 1u                      /* low bit of a connection's tag */
+
+static struct io_uring_sqe *ur_sqe(struct io_uring *ring)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+    if (!sqe) {
+        io_uring_submit(ring);
+        sqe = io_uring_get_sqe(ring);
+    }
+    return sqe;
+}
+
+static void ur_recv(struct io_uring *ring, struct uconn_r *c)
+{
+    struct io_uring_sqe *sqe = ur_sqe(ring);
+    io_uring_prep_recv(sqe, c->fd, c->buf, sizeof c->buf, 0);
+    io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)c);
+}
+
+static void ur_send(struct io_uring *ring, struct uconn_r *c)
+{
+    struct io_uring_sqe *sqe = ur_sqe(ring);
+    io_uring_prep_send(sqe, c->fd, c->buf + c->off, c->len - c->off, MSG_NOSIGNAL);
+    io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)c | UR_SEND);
+}
+
+static void ur_close(struct uconn_r *c, int err)
+{
+    if (err)
+        me->errors++;
+    close(c->fd);
+    free(c);
+    me->open--;
+}
+
+static int serve_uring(int lfd, int ctl_fd)
+{
+    static struct io_uring ring;
+    struct io_uring_params p;
+    struct io_uring_sqe *sqe;
+    struct io_uring_cqe *cqe;
+    unsigned head, seen;
+    memset(&p, 0, sizeof p);
+    p.flags = IORING_SETUP_CQSIZE;
+    p.cq_entries = 4096;
+    if (io_uring_queue_init_params(1024, &ring, &p) != 0) {
+        fprintf(stderr, "bench_echo: io_uring_queue_init refused\n");
+        return 1;
+    }
+    sqe = ur_sqe(&ring);
+    io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, UR_ACCEPT);
+    sqe = ur_sqe(&ring);
+    io_uring_prep_poll_add(sqe, ctl_fd, POLLIN);
+    io_uring_sqe_set_data64(sqe, UR_CTL);
+    for (;;) {
+        int r = io_uring_submit_and_wait(&ring, 1);
+        if (r < 0 && r != -EINTR && r != -EBUSY) {
+            fprintf(stderr, "bench_echo: io_uring_submit_and_wait: %s\n", strerror(-r));
+            return 1;
+        }
+        seen = 0;
+        io_uring_for_each_cqe(&ring, head, cqe) {
+            uint64_t ud = io_uring_cqe_get_data64(cqe);
+            int res = cqe->res;
+            struct uconn_r *c;
+            seen++;
+            if (ud == UR_CTL)
+                return 0;
+            if (ud == UR_ACCEPT) {
+                if (!(cqe->flags & IORING_CQE_F_MORE)) {    /* re-arm */
+                    sqe = ur_sqe(&ring);
+                    io_uring_prep_multishot_accept(sqe, lfd, NULL, NULL, SOCK_CLOEXEC);
+                    io_uring_sqe_set_data64(sqe, UR_ACCEPT);
+                }
+                if (res < 0)
+                    continue;
+                if (!(c = (struct uconn_r *)malloc(sizeof *c))) {
+                    me->fatal = 1;
+                    return 1;
+                }
+                c->fd = res;
+                c->off = c->len = 0;
+                me->accepted++;
+                me->open++;
+                ur_recv(&ring, c);
+                continue;
+            }
+            c = (struct uconn_r *)(uintptr_t)(ud & ~(uint64_t)UR_SEND);
+            if (ud & UR_SEND) {
+                if (res < 0) {
+                    ur_close(c, 1);
+                    continue;
+                }
+                c->off += (unsigned)res;
+                if (c->off < c->len)
+                    ur_send(&ring, c);
+                else
+                    ur_recv(&ring, c);
+            } else if (res > 0) {
+                c->off = 0;
+                c->len = (unsigned)res;
+                ur_send(&ring, c);
+            } else {
+                ur_close(c, res < 0 && res != -ECONNRESET);
+            }
+        }
+        io_uring_cq_advance(&ring, seen);
+    }
+}
+#else
+static int serve_uring(int lfd, int ctl_fd)
+{
+    (void)lfd;
+    (void)ctl_fd;
+    fprintf(stderr, "bench_echo: built without liburing\n");
+    return 1;
+}
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* Server 3: libuv                                                          */
@@ -645,7 +798,8 @@ static void start_server(int s, int pin, int max_fds)
     if (pid < 0)
         die("fork");
     if (pid == 0) {
-        static const char *const comm[NSERV] = { "echo-coro", "echo-epoll", "echo-libuv" };
+        static const char *const comm[NSERV] = { "echo-coro", "echo-epoll", "echo-libuv",
+                                                 "echo-coro-uring", "echo-uring" };
         int rc = 1;
         prctl(PR_SET_PDEATHSIG, SIGKILL);       /* stop if the client dies */
         if (getppid() != parent)
@@ -660,7 +814,9 @@ static void start_server(int s, int pin, int max_fds)
             pin_to(1);
         me = &stats[s];
         switch (s) {
-        case S_CORO:  rc = serve_coro(lfd, p[0], max_fds); break;
+        case S_CORO:  rc = serve_coro(lfd, p[0], max_fds, NULL, "epoll"); break;
+        case S_CURING: rc = serve_coro(lfd, p[0], max_fds, "uring", "uring"); break;
+        case S_URING: rc = serve_uring(lfd, p[0]); break;
         case S_EPOLL: rc = serve_epoll(lfd, p[0]); break;
         default:      rc = serve_libuv(lfd, p[0]); break;
         }
@@ -970,7 +1126,7 @@ int main(int argc, char **argv)
     struct stat3 st[NSERV], sc[NSERV], sb[NSERV], scl[NSERV];
     struct rlimit rl;
     int reps = 3, pin = 1, i, j, k, s, rc = 0, max_fds, nslices;
-    unsigned which = 7u;
+    unsigned which = ALL_SERVERS;
     size_t coro_beyond = sizeof(struct conn) - ECHO_BUF;
     size_t uv_beyond = sizeof(struct uconn) - ECHO_BUF;
     size_t ep_beyond = sizeof(struct econn) - ECHO_BUF;
@@ -999,7 +1155,7 @@ int main(int argc, char **argv)
         } else {
         usage:
             fprintf(stderr, "usage: %s [-r REPS] [-d SECONDS] [-v] "
-                    "[--only coro|epoll|libuv] [--no-pin]\n", argv[0]);
+                    "[--only coro|epoll|libuv|coro-uring|uring] [--no-pin]\n", argv[0]);
             return 2;
         }
     }
@@ -1030,6 +1186,16 @@ int main(int argc, char **argv)
         die("mmap");
     memset(stats, 0, NSERV * sizeof *stats);
 
+    {
+        const char *const *b = coro_sel_backends();
+        while (*b && strcmp(*b, "uring") != 0)
+            b++;
+        if (!*b && (which & (1u << S_CURING | 1u << S_URING))) {
+            printf("no io_uring here (not built with liburing, or the kernel refuses it): "
+                   "the coro-uring and uring servers are left out\n");
+            which &= ~(1u << S_CURING | 1u << S_URING);
+        }
+    }
     for (s = 0; s < NSERV; s++)
         if (which & (1u << s))
             start_server(s, pin, max_fds);
@@ -1088,7 +1254,7 @@ int main(int argc, char **argv)
                 sb[s] = summarize(busy[j][s], reps);
                 scl[s] = summarize(ccpu[j][s], reps);
             }
-        if (which == 7u) {
+        if ((which & 7u) == 7u) {          /* coro, epoll, libuv */
             printf("%4d connections  coro %6.0f round trips/s   epoll %6.0f (coro %.2fx)   "
                    "libuv %6.0f (coro %.2fx)   (target: coro >= 0.95x epoll, > libuv)\n",
                    conn_counts[j], st[0].med, st[1].med, st[0].med / st[1].med, st[2].med,
@@ -1115,6 +1281,32 @@ int main(int argc, char **argv)
                    sc[1].max, 100 * sb[1].med, sc[0].med / sc[1].med, sc[2].med,
                    sc[2].min, sc[2].max, 100 * sb[2].med, sc[0].med / sc[2].med,
                    scl[0].med, scl[1].med, scl[2].med);
+            if (which != ALL_SERVERS)
+                continue;
+            for (k = 0; k < reps; k++) {
+                re[k] = rps[j][S_CURING][k] / rps[j][S_EPOLL][k];
+                ru[k] = rps[j][S_URING][k] / rps[j][S_EPOLL][k];
+            }
+            pe = summarize(re, reps);
+            pu = summarize(ru, reps);
+            printf("  io_uring  coro on uring %6.0f round trips/s (%.2fx epoll, %.2f..%.2f "
+                   "within a run)   hand-written uring %6.0f (%.2fx epoll, %.2f..%.2f)   "
+                   "(target: coro on uring >= 1.25x epoll)\n", st[S_CURING].med,
+                   st[S_CURING].med / st[S_EPOLL].med, pe.min, pe.max, st[S_URING].med,
+                   st[S_URING].med / st[S_EPOLL].med, pu.min, pu.max);
+            printf("  io_uring server CPU per round trip  coro on uring %.0f ns (%.0f%% busy; "
+                   "%.2fx epoll)   hand-written uring %.0f ns (%.0f%%; %.2fx epoll)   "
+                   "(target: coro on uring <= 0.8x epoll)\n", sc[S_CURING].med,
+                   100 * sb[S_CURING].med, sc[S_CURING].med / sc[S_EPOLL].med,
+                   sc[S_URING].med, 100 * sb[S_URING].med, sc[S_URING].med / sc[S_EPOLL].med);
+            if (conn_counts[j] == 1000) {
+                printf("result echo_uring_c1000_vs_epoll %.0f %.0f round_trips/s\n",
+                       st[S_CURING].med, st[S_EPOLL].med);
+                printf("result echo_uring_cpu_c1000_vs_epoll %.0f %.0f ns_cpu/round_trip\n",
+                       sc[S_CURING].med, sc[S_EPOLL].med);
+                printf("result echo_uring_raw_c1000_vs_epoll %.0f %.0f round_trips/s\n",
+                       st[S_URING].med, st[S_EPOLL].med);
+            }
         } else {
             for (s = 0; s < NSERV; s++)
                 if (which & (1u << s))

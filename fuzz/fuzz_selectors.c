@@ -32,6 +32,8 @@
  * and modify (-EBADF), unregister works everywhere. Its number reused by a
  * new pipe is watched as the new file by select and poll; with epoll and
  * kqueue that key is detached and only its data and events are checked.
+ * uring refuses it at register and modify as epoll does, but its poll keeps
+ * the closed file until the unregister: such a key may be reported or not.
  *
  * Every fd is closed at the end of each input: the count of open fds
  * (/proc/self/fd) must be the same at the start and at the end. A mismatch
@@ -76,7 +78,7 @@
 #define BIG      32                        /* a `max` no selection can fill */
 #define CHUNK    65536
 
-enum { B_SELECT, B_POLL, B_EPOLL, B_KQUEUE, B_OTHER };
+enum { B_SELECT, B_POLL, B_EPOLL, B_KQUEUE, B_URING, B_OTHER };
 enum { NO, MAY, YES };                     /* what the model expects */
 enum { PIPE, SOCK };
 
@@ -118,7 +120,7 @@ static int op_index;
 
 static void fail(const char *what, int fd, long got, long want)
 {
-    static const char *const names[] = { "select", "poll", "epoll", "kqueue", "?" };
+    static const char *const names[] = { "select", "poll", "epoll", "kqueue", "uring", "?" };
     fprintf(stderr, "fuzz_selectors: %s (backend %s, op %d, fd %d, got %ld, want %ld)\n",
             what, names[backend], op_index, fd, got, want);
     abort();
@@ -245,15 +247,19 @@ static void del_key(struct mkey *k)
     *k = keys[--nkeys];
 }
 
+/* epoll and kqueue (and uring, which checks the fd at register and modify)
+ * refuse a closed fd with -EBADF and hold an fd of their own; the kernel
+ * forgets a closed fd's key (uring: its poll keeps the file until the
+ * unregister, so the key may still be reported, as a detached one). */
 static int drops_closed(void)
 {
-    return backend == B_EPOLL || backend == B_KQUEUE;
+    return backend == B_EPOLL || backend == B_KQUEUE || backend == B_URING;
 }
 
-/* poll and epoll report a hang-up or an error as both read and write. */
+/* poll, epoll and uring report a hang-up or an error as both read and write. */
 static int hup_is_both(void)
 {
-    return backend == B_POLL || backend == B_EPOLL;
+    return backend == B_POLL || backend == B_EPOLL || backend == B_URING;
 }
 
 /* kqueue is not run here (Linux): what it does with EOF, and whether a
@@ -327,7 +333,7 @@ static void key_ready(const struct mkey *k, int *rd, int *wr)
         /* closed while registered, or registered closed */
         /* (select(2) on Linux does not look past the process's fd table,
          * but leaves those bits set: the fd still comes back ready.) */
-        *rd = *wr = drops_closed() ? NO : YES;
+        *rd = *wr = backend == B_URING ? MAY : drops_closed() ? NO : YES;
         return;
     }
     if (k->detached) {
@@ -905,6 +911,7 @@ static int backend_of(const char *name)
     if (strcmp(name, "poll") == 0) return B_POLL;
     if (strcmp(name, "epoll") == 0) return B_EPOLL;
     if (strcmp(name, "kqueue") == 0) return B_KQUEUE;
+    if (strcmp(name, "uring") == 0) return B_URING;
     return B_OTHER;
 }
 

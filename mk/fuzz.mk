@@ -24,11 +24,11 @@ $(B)/fuzz/%: fuzz/%.c $(HEADERS) $(B)/libfuzzer/libcoro.a
 # The replay builds, run by tests/run.sh (see TESTS_EXTRA in the Makefile).
 $(B)/plain/%: fuzz/%.c fuzz/replay.c $(HEADERS) $(B)/plain/libcoro.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(FUZZ_CFLAGS_$*) $< fuzz/replay.c $(B)/plain/libcoro.a -o $@
+	$(CC) $(ALL_CFLAGS) $(FUZZ_CFLAGS_$*) $< fuzz/replay.c $(B)/plain/libcoro.a -o $@ $(LIB_LIBS)
 
 $(B)/asan/%: fuzz/%.c fuzz/replay.c $(HEADERS) $(B)/asan/libcoro.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(SAN) $(FUZZ_CFLAGS_$*) $< fuzz/replay.c $(B)/asan/libcoro.a -o $@
+	$(CC) $(ALL_CFLAGS) $(SAN) $(FUZZ_CFLAGS_$*) $< fuzz/replay.c $(B)/asan/libcoro.a -o $@ $(LIB_LIBS)
 
 .PHONY: fuzz fuzz-deps fuzz-merge $(FUZZERS:%=fuzz-%)
 fuzz-deps:

@@ -12,7 +12,7 @@ FUZZ_FLAGS_fuzz_loop = -max_len=1024
 # version the model follows); slow (about 0.1 s an input), not part of test.
 $(B)/fuzz/fuzz_loop_emit: fuzz/fuzz_loop.c $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -DFUZZ_LOOP_EMIT $< $(LIB) -o $@
+	$(CC) $(ALL_CFLAGS) -DFUZZ_LOOP_EMIT $< $(LIB) -o $@ $(LIB_LIBS)
 
 .PHONY: fuzz-loop-asyncio
 fuzz-loop-asyncio: $(B)/fuzz/fuzz_loop_emit

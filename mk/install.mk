@@ -31,14 +31,14 @@ SHLIB    = $(B)/plain/libcoro.so.$(CORO_VERSION)
 all: $(SHLIB)
 
 $(SHLIB): $(LIB_SRCS:%.c=$(B)/plain/obj/%.o)
-	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) $^ -o $@
+	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) $^ -o $@ $(LIB_LIBS)
 	ln -sf $(@F) $(@D)/$(SONAME)
 	ln -sf $(SONAME) $(@D)/libcoro.so
 
 # Substitutes the install's paths, version and layout into a template.
 coro_subst = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
     -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(CORO_VERSION)|g' \
-    -e 's|@CFLAGS@|$(strip $(CORO_LAYOUT))|g' \
+    -e 's|@CFLAGS@|$(strip $(CORO_LAYOUT))|g' -e 's|@LIBS_PRIVATE@|$(strip $(LIB_LIBS))|g' \
     -e 's|@DEFINES@|$(subst $(coro_space),;,$(strip $(CORO_LAYOUT:-D%=%)))|g'
 coro_space := $(subst ,, )
 

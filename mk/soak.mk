@@ -12,7 +12,7 @@ SOAKS = $(patsubst soak/%.c,%,$(wildcard soak/soak_*.c))
 
 $(B)/soak/%: soak/%.c soak/soak.h $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -O2 $< $(LIB) -o $@
+	$(CC) $(ALL_CFLAGS) -O2 $< $(LIB) -o $@ $(LIB_LIBS)
 
 .PHONY: soak
 soak: $(SOAKS:%=$(B)/soak/%)

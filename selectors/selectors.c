@@ -29,6 +29,11 @@ extern const struct coro_sel_backend coro__sel_backend_poll;
 #ifdef __linux__
 extern const struct coro_sel_backend coro__sel_backend_epoll;
 #endif
+#if defined(__linux__) && defined(CORO_HAVE_URING)
+#define CORO_SEL_HAVE_URING 1
+extern const struct coro_sel_backend coro__sel_backend_uring;
+int coro__sel_uring_usable(void);        /* uring.c: does the kernel let us? */
+#endif
 #if defined(__APPLE__) || defined(__FreeBSD__) || defined(__OpenBSD__) || defined(__NetBSD__)
 #define CORO_SEL_HAVE_KQUEUE 1
 #endif
@@ -44,28 +49,40 @@ static const struct coro_sel_backend *const backends[] = {
 #ifdef __linux__
     &coro__sel_backend_epoll,
 #endif
+#ifdef CORO_SEL_HAVE_URING
+    &coro__sel_backend_uring,
+#endif
     &coro__sel_backend_poll,
     &coro__sel_backend_select,
     NULL
 };
 
-static const char *const backend_names[] = {
-#ifdef CORO_SEL_HAVE_KQUEUE
-    "kqueue",
-#endif
-#ifdef __linux__
-    "epoll",
-#endif
-    "poll",
-    "select",
-    NULL
-};
 
 #define VALID_EVENTS (CORO_EVENT_READ | CORO_EVENT_WRITE)
 
+/* 0 if the kernel lets backend b open, else why not (a -errno). */
+static int refused(const struct coro_sel_backend *b)
+{
+#ifdef CORO_SEL_HAVE_URING
+    if (b == &coro__sel_backend_uring && !coro__sel_uring_usable())
+        return -ENOSYS;
+#else
+    (void)b;
+#endif
+    return 0;
+}
+
 const char *const *coro_sel_backends(void)
 {
-    return backend_names;
+    static const char *names[sizeof backends / sizeof backends[0]];
+    int i, n = 0;
+    if (!names[0]) {                        /* the same every time: built once */
+        for (i = 0; backends[i]; i++)
+            if (!refused(backends[i]))
+                names[n++] = backends[i]->name;
+        names[n] = NULL;
+    }
+    return names;
 }
 
 /* A selector that was never opened successfully, or was closed. */
@@ -90,7 +107,7 @@ int coro_sel_open(struct coro_sel *sel, const char *backend, int max_fds)
     if (max_fds < 1)
         return CORO_EINVAL;
     for (i = 0; backends[i]; i++) {
-        if (!backend || strcmp(backend, backends[i]->name) == 0) {
+        if (backend ? strcmp(backend, backends[i]->name) == 0 : !refused(backends[i])) {
             b = backends[i];
             break;
         }

@@ -2,7 +2,8 @@
 /*
  * selectors.h -- Python's `selectors` module in C: register file descriptors
  * with the events you want (read, write) and a pointer of your own, then wait
- * for some of them to be ready, over one of select, poll, epoll or kqueue.
+ * for some of them to be ready, over one of select, poll, epoll, kqueue or
+ * io_uring (Linux, when built with liburing: a poll per fd, see uring.c).
  *
  *   struct coro_sel sel;
  *   struct coro_sel_event ready[64];
@@ -76,10 +77,11 @@ struct coro_sel {
 };
 
 /* selectors.DefaultSelector() or a named one: `backend` is NULL (the best
- * here: kqueue, epoll, poll, select), "select", "poll", "epoll" or "kqueue".
- * Fds 0..max_fds-1 can be registered (select also needs fd < FD_SETSIZE).
- * 0, CORO_EINVAL (unknown or unavailable backend, max_fds < 1), or -errno
- * (e.g. -ENOMEM, -EMFILE); on error nothing is left to close. */
+ * here: kqueue, epoll, poll, select), "select", "poll", "epoll", "kqueue" or
+ * "uring". Fds 0..max_fds-1 can be registered (select also needs fd <
+ * FD_SETSIZE). 0, CORO_EINVAL (unknown or unavailable backend, max_fds < 1),
+ * or -errno (e.g. -ENOMEM, -EMFILE; "uring": -ENOSYS or -EPERM where the
+ * kernel refuses io_uring); on error nothing is left to close. */
 int coro_sel_open(struct coro_sel *sel, const char *backend, int max_fds);
 
 /* selector.close(): frees the tables and the backend's fd. The registered
@@ -90,7 +92,8 @@ void coro_sel_close(struct coro_sel *sel);
 /* The backend's name: "select", "poll", "epoll", "kqueue". */
 const char *coro_sel_name(const struct coro_sel *sel);
 
-/* The backends built here, best first, NULL-terminated. Static. */
+/* The backends built here that the kernel allows (io_uring is tried once),
+ * best first, NULL-terminated. Static. */
 const char *const *coro_sel_backends(void);
 
 /* selector.register(fd, events, data): 0; CORO_EEXIST if fd is registered;

@@ -95,7 +95,7 @@ check "ButtonWake: an ISR wakes the task"
 for f in library.properties library.json LICENSE src/coro.h src/loop.c src/wait.c src/sync.c src/tick.c; do
     if [ -f "$lib/$f" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "arduino: $f missing"; fi
 done
-for f in io.c io.h selectors.h epoll.c; do      # nothing host-only
+for f in io.c io.h selectors.h epoll.c uring.c; do      # nothing host-only
     if [ -e "$lib/src/$f" ]; then fail=$((fail + 1)); echo "arduino: host-only $f in src/"; else pass=$((pass + 1)); fi
 done
 out=$(sed -n 's/^version=//p' "$lib/library.properties"); want=$(${MAKE:-make} -s --no-print-directory -C "$root" version)

@@ -62,6 +62,7 @@
 #define _GNU_SOURCE 1
 #include <check.h>
 #include "check_main.h"
+#include "backends.h"
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
@@ -146,10 +147,7 @@ static void io_open(int i)
 
 static int nbackends(void)
 {
-    int n = 0;
-    while (coro_sel_backends()[n])
-        n++;
-    return n;
+    return test_backends();
 }
 
 /* A non-blocking UDP socket bound to 127.0.0.1 on a free port; its address

@@ -27,6 +27,7 @@
 #define _GNU_SOURCE 1
 #include <check.h>
 #include "check_main.h"
+#include "backends.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -303,6 +304,8 @@ static void guard_set(int ms)
     setitimer(ITIMER_REAL, &it, NULL);
 }
 
+static const char *open_as;     /* if set, the backend service_open asks for */
+
 static void setup(void)
 {
     struct sigaction sa;
@@ -314,6 +317,7 @@ static void setup(void)
     backend = "?";
     guard_fired = 0;
     on_accept = NULL;
+    open_as = NULL;
     n_accept_errs = 0;
     accept_log[0] = '\0';
     memset(&acc, 0, sizeof acc);
@@ -343,11 +347,7 @@ static void teardown(void)
 
 static int nbackends(void)
 {
-    const char *const *names = coro_sel_backends();
-    int n = 0;
-    while (names[n])
-        n++;
-    return n;
+    return test_backends();
 }
 
 static const char *ename(int err)
@@ -406,7 +406,7 @@ static void service_open(int i, const int *modes, int expect)
     int l, k, one = 1;
     socklen_t len = sizeof srv_addr;
     backend = coro_sel_backends()[i];
-    ck_assert_int_eq(coro_io_loop_open(&iol, &loop, backend, MAX_FDS), 0);
+    ck_assert_int_eq(coro_io_loop_open(&iol, &loop, open_as ? open_as : backend, MAX_FDS), 0);
     iol_is_open = 1;
     l = tcp_socket();
     setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -514,9 +514,12 @@ static void assert_no_leak(void)
                   count_fds(), fds_before);
 }
 
+/* epoll, kqueue: a register is a call to the kernel; uring: a check of the
+ * fd, through the same seam (CORO__SYS_OP_CTL) */
 static int has_kernel_interest_list(void)
 {
-    return strcmp(backend, "epoll") == 0 || strcmp(backend, "kqueue") == 0;
+    return strcmp(backend, "epoll") == 0 || strcmp(backend, "kqueue") == 0 ||
+           strcmp(backend, "uring") == 0;
 }
 
 static struct coro__fault *rule(int slot, int op, int fd, int err)
@@ -1101,7 +1104,7 @@ static void eof_run(struct coro_handle *h)
 }
 
 /* Handler 1's first wait needs its fd registered with the kernel, which
- * refuses (epoll_ctl / kevent: ENOSPC, injected): the handler gets -ENOSPC
+ * refuses (epoll_ctl / kevent / uring's check: ENOSPC, injected): the handler gets -ENOSPC
  * at its recv and closes. Its peer (a plain socket) sends nothing, then,
  * 5 ms on, the end of the stream: with poll and select, which register
  * nothing in the kernel, handler 1 waits for it and ends with 0. */
@@ -1132,6 +1135,37 @@ START_TEST(test_kernel_refusing_a_registration_raises_it_at_the_wait_of_that_cor
         ck_assert_uint_eq(ctl_rule->calls, 0);
     }
     ck_assert_uint_eq(conns[1].h.echoed, 0);
+    assert_no_leak();
+}
+END_TEST
+
+/* A kernel that refuses io_uring (seccomp, io_uring_disabled: EPERM at its
+ * setup, injected): the selector says so when asked for "uring" by name,
+ * and a loop opened on "uring" falls back to the best selector (the first
+ * listed) and serves every connection the same. Built without liburing,
+ * "uring" is unknown to the selectors (CORO_EINVAL) and the loop falls back
+ * the same way. */
+START_TEST(test_a_kernel_refusing_io_uring_leaves_the_loop_on_the_default_selector)
+{
+    struct coro_sel sel;
+    struct coro__fault *setup_rule = rule(0, CORO__SYS_OP_SETUP, -1, EPERM);
+    int k;
+#if defined(__linux__) && defined(CORO_HAVE_URING)
+    ck_assert_int_eq(coro_sel_open(&sel, "uring", 8), -EPERM);
+    ck_assert_uint_eq(setup_rule->faults, 1);
+#else
+    ck_assert_int_eq(coro_sel_open(&sel, "uring", 8), CORO_EINVAL);
+    ck_assert_uint_eq(setup_rule->calls, 0);
+#endif
+    ck_assert_ptr_null(sel.keys);
+    open_as = "uring";
+    service_open(0, NULL, NCONN);
+    ck_assert_str_eq(coro_sel_name(&iol.sel), coro_sel_backends()[0]);
+    ck_assert_str_ne(coro_sel_name(&iol.sel), "uring");
+    service_start();
+    run_out();
+    for (k = 0; k < NCONN; k++)
+        assert_served(k);
     assert_no_leak();
 }
 END_TEST
@@ -1268,6 +1302,7 @@ static Suite *faults_suite(void)
     ADD(tc, test_failed_selector_wait_is_returned_by_run_once_and_the_next_run_loses_nothing);
     ADD(tc, test_kernel_refusing_a_registration_raises_it_at_the_wait_of_that_coroutine);
     ADD(tc, test_connect_failing_at_once_or_at_its_result_raises_at_sock_connect);
+    tcase_add_test(tc, test_a_kernel_refusing_io_uring_leaves_the_loop_on_the_default_selector);
 
     return s;
 }

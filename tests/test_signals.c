@@ -22,6 +22,7 @@
 #define _GNU_SOURCE 1
 #include <check.h>
 #include "check_main.h"
+#include "backends.h"
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -437,9 +438,7 @@ static Suite *signals_suite(void)
 {
     Suite *s = suite_create("signals");
     TCase *tc = check_tcase(s, "signals", setup, teardown, 30);
-    int n = 0;
-    while (coro_sel_backends()[n])
-        n++;
+    int n = test_backends();
     tcase_add_loop_test(tc, test_raise_in_a_callback_runs_the_handle_after_it_on_the_loop_thread, 0, n);
     tcase_add_loop_test(tc, test_signals_before_the_handle_runs_coalesce_into_one_run_per_batch, 0, n);
     tcase_add_loop_test(tc, test_two_signals_from_another_thread_during_the_wait_run_on_the_loop_thread, 0, n);

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE 1
 #include <check.h>
 #include "check_main.h"
+#include "backends.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,14 +40,25 @@
 static struct coro_timer_slot timers[16];
 static struct coro_loop loop;
 static struct coro_io_loop iol;
+static const char *backend;             /* of the test case running */
 
-static void setup(void)
+static void setup_on(int k)
 {
+    backend = coro_sel_backends()[k];
     signal(SIGPIPE, SIG_IGN);
     alarm(GUARD_S);
     coro_loop_init(&loop, timers, 16);
-    ck_assert_int_eq(coro_io_loop_open(&iol, &loop, NULL, 1024), 0);
+    ck_assert_int_eq(coro_io_loop_open(&iol, &loop, backend, 1024), 0);
+    ck_assert_str_eq(coro_sel_name(&iol.sel), backend);
 }
+
+/* One test case per backend (Check's setups take no argument). */
+static void setup_0(void) { setup_on(0); }
+static void setup_1(void) { setup_on(1); }
+static void setup_2(void) { setup_on(2); }
+static void setup_3(void) { setup_on(3); }
+static void setup_4(void) { setup_on(4); }
+static void (*const setups[])(void) = { setup_0, setup_1, setup_2, setup_3, setup_4 };
 
 static void teardown(void)
 {
@@ -1039,28 +1051,34 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* The tests, once per backend: a test case named after each. */
 static Suite *stream_suite(void)
 {
     Suite *s = suite_create("stream");
-    TCase *tc = check_tcase(s, "stream", setup, teardown, 10);
-    tcase_add_test(tc, test_readline_every_split);
-    tcase_add_test(tc, test_readuntil_every_split);
-    tcase_add_test(tc, test_readexactly_every_split);
-    tcase_add_test(tc, test_read_up_to_n);
-    tcase_add_test(tc, test_peer_closes_or_resets_mid_line);
-    tcase_add_test(tc, test_limits);
-    tcase_add_test(tc, test_line_longer_than_buffer);
-    tcase_add_test(tc, test_drain_blocks_the_writer_not_the_loop);
-    tcase_add_test(tc, test_drain_raises_a_reset);
-    tcase_add_test(tc, test_server_and_clients_ipv4);
-    tcase_add_test(tc, test_server_and_client_ipv6);
-    tcase_add_test(tc, test_server_and_client_unix);
-    tcase_add_test(tc, test_connect_by_host_and_port);
-    tcase_add_test(tc, test_connection_refused);
-    tcase_add_test(tc, test_cancel_at_the_awaits);
-    tcase_add_test(tc, test_faults_one_byte_and_eintr);
-    tcase_add_test(tc, test_faults_connection_reset);
-    tcase_add_test(tc, test_bad_input);
+    int i, n = test_backends();
+    if (n > (int)(sizeof setups / sizeof setups[0]))
+        n = (int)(sizeof setups / sizeof setups[0]);    /* never: 4 at most */
+    for (i = 0; i < n; i++) {
+        TCase *tc = check_tcase(s, coro_sel_backends()[i], setups[i], teardown, 10);
+        tcase_add_test(tc, test_readline_every_split);
+        tcase_add_test(tc, test_readuntil_every_split);
+        tcase_add_test(tc, test_readexactly_every_split);
+        tcase_add_test(tc, test_read_up_to_n);
+        tcase_add_test(tc, test_peer_closes_or_resets_mid_line);
+        tcase_add_test(tc, test_limits);
+        tcase_add_test(tc, test_line_longer_than_buffer);
+        tcase_add_test(tc, test_drain_blocks_the_writer_not_the_loop);
+        tcase_add_test(tc, test_drain_raises_a_reset);
+        tcase_add_test(tc, test_server_and_clients_ipv4);
+        tcase_add_test(tc, test_server_and_client_ipv6);
+        tcase_add_test(tc, test_server_and_client_unix);
+        tcase_add_test(tc, test_connect_by_host_and_port);
+        tcase_add_test(tc, test_connection_refused);
+        tcase_add_test(tc, test_cancel_at_the_awaits);
+        tcase_add_test(tc, test_faults_one_byte_and_eintr);
+        tcase_add_test(tc, test_faults_connection_reset);
+        tcase_add_test(tc, test_bad_input);
+    }
     return s;
 }
 
