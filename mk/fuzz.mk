@@ -19,7 +19,8 @@ FUZZ_SAN = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 # Each links its flavour's library (mk/flavours.mk): libfuzzer, plain, asan.
 $(B)/fuzz/%: fuzz/%.c $(HEADERS) $(B)/libfuzzer/libcoro.a
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=c99 $(WARN) -O1 -g -I. $(FUZZ_SAN) $(FUZZ_CFLAGS_$*) $< $(B)/libfuzzer/libcoro.a -o $@
+	$(FUZZ_CC) -std=c99 $(WARN) -O1 -g -I. $(FUZZ_SAN) $(FUZZ_CFLAGS_$*) $< $(B)/libfuzzer/libcoro.a -o $@ \
+	    $(LIB_LIBS)
 
 # The replay builds, run by tests/run.sh (see TESTS_EXTRA in the Makefile).
 $(B)/plain/%: fuzz/%.c fuzz/replay.c $(HEADERS) $(B)/plain/libcoro.a

@@ -9,4 +9,4 @@ TEST_EXTRA    += $(LINES_PROGRAMS)
 
 $(B)/lines/%: demos/lines/%.c $(HEADERS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@
+	$(CC) $(ALL_CFLAGS) $< $(LIB) -o $@ $(LIB_LIBS)

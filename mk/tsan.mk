@@ -19,7 +19,7 @@ TSAN_CFLAGS = -std=c99 $(WARN) -O1 -g -I. -fsanitize=thread -fno-omit-frame-poin
 $(B)/tsan/%: tests/%.c $(HEADERS) $(B)/tsan/libcoro.a
 	@tests/deps.sh $(TSAN_DEPS)
 	@mkdir -p $(@D)
-	$(TSAN_CC) $(TSAN_CFLAGS) $< $(B)/tsan/libcoro.a -o $@
+	$(TSAN_CC) $(TSAN_CFLAGS) $< $(B)/tsan/libcoro.a -o $@ $(LIB_LIBS)
 
 TEST_EXTRA   += $(B)/tsan/tsan_wakeup $(B)/tsan/tsan_resolve
 TEST_SCRIPTS += tests/tsan.sh
