@@ -1013,9 +1013,11 @@ int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn)
 {
     if (!t || !loop || !fn)
         return CORO_EINVAL;
-    /* live (queued, sleeping, waiting, running): restarting would lose it */
-    if (t->fut.state == CORO_PENDING &&
-        (t->h.u.idle || (t->fut.task & CORO__T_RUNNING) || t->fut.waiters.tail))
+    /* live (queued, sleeping, waiting, running), or done with its handle
+     * still queued (its task group has not heard yet): restarting would
+     * lose it */
+    if (t->h.u.idle ||
+        (t->fut.state == CORO_PENDING && ((t->fut.task & CORO__T_RUNNING) || t->fut.waiters.tail)))
         return CORO_EBUSY;
     if (loop->tasks) {
         if (loop->ntasks == loop->tasks_cap)

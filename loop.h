@@ -422,7 +422,8 @@ struct coro_task {
  * first step. Initialise the frame's own fields before or after, but before
  * the loop runs. 0, CORO_EINVAL for NULL arguments, or CORO_EBUSY (nothing
  * changes) if t is live: queued, sleeping, waiting or running (a done task
- * may be started again). Zero a task's memory before its first start
+ * may be started again, once its task group, if it has one, has heard that
+ * it ended: at the next iteration). Zero a task's memory before its first start
  * (static, calloc'd and `= {0}` memory are), so that it does not look live. */
 int coro_task_start(struct coro_task *t, struct coro_loop *loop, coro_fn fn);
 

@@ -2547,6 +2547,45 @@ START_TEST(test_error_hook_is_not_called_for_a_failed_child_of_a_group)
 }
 END_TEST
 
+/* A child that has just ended is still its group's until the group has
+ * heard (its done callback runs at the next iteration): starting its task
+ * again in that window is CORO_EBUSY, and the group goes on unharmed. */
+struct restarter {
+    struct coro_task task;
+    int rc;
+};
+static struct restarter R;
+
+static int restarter_body(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_SLEEP(co, &loop, 0);       /* runs right after worker a's last step */
+    R.rc = coro_task_start(&M.w[0].task, &loop, worker_body);
+    ev("restart:%s", errname(R.rc));
+    CORO_END(co);
+}
+
+static int restart_main(struct coro *co)
+{
+    CORO_BEGIN(co);
+    CORO_TASKGROUP(co, &loop, &M.g[0]) {
+        START(co, &M.g[0], 0);
+        OK(coro_taskgroup_start(&M.g[0], &R.task, restarter_body));
+    } CORO_END_TASKGROUP(co, &M.g[0]);
+    ev("group:ok");
+    CORO_END(co);
+}
+
+START_TEST(test_restarting_a_child_its_group_has_not_heard_of_yet_is_ebusy)
+{
+    memset(&R, 0, sizeof R);
+    worker_set(0, "a", 0, 1);
+    ck_assert_int_eq(run(restart_main), 0);
+    ck_assert_trace("a:done@0 restart:CORO_EBUSY@0 group:ok@0");
+    ck_assert_uint_eq(M.g[0].live, 0);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* The suite                                                                */
 /* ------------------------------------------------------------------------ */
@@ -2638,6 +2677,7 @@ static Suite *scope_suite(void)
     tcase_add_test(tc, test_bad_input_to_the_new_functions_is_named_and_changes_nothing);
     tcase_add_test(tc, test_no_timer_slot_is_efull_and_opens_nothing);
     tcase_add_test(tc, test_error_hook_is_not_called_for_a_failed_child_of_a_group);
+    tcase_add_test(tc, test_restarting_a_child_its_group_has_not_heard_of_yet_is_ebusy);
 
     return s;
 }
