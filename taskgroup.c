@@ -13,6 +13,14 @@ static struct coro_taskgroup *group_of(struct coro_scope *s)
     return CORO__CONTAINER_OF(s, struct coro_taskgroup, scope);
 }
 
+/* The error a done child failed with; 0 if it succeeded, was cancelled or
+ * is not done. */
+static int child_error(const struct coro_task *c)
+{
+    int err = coro_future_result(&c->fut, NULL);
+    return err == CORO_ECANCELLED || err == CORO_ESTATE ? 0 : err;
+}
+
 /* TaskGroup._abort: cancels every child not done, in the order they
  * started. */
 static void abort_children(struct coro_taskgroup *g)
@@ -61,7 +69,7 @@ static void child_done(struct coro_handle *h)
     g->live--;
     if (g->state == CORO__TG_EXITING && !g->live && !coro_future_done(&g->done))
         coro_future_set_result(&g->done, coro_none());
-    if (coro_future_cancelled(&c->fut) || (err = coro_future_result(&c->fut, NULL)) == 0)
+    if ((err = child_error(c)) == 0)
         return;
     c->fut.slot = ++g->nerrors;     /* its place among the errors */
     if (!g->first_error)
@@ -171,9 +179,8 @@ unsigned coro_taskgroup_errors(const struct coro_taskgroup *g, int *codes, unsig
     if (!g || g->state != CORO__TG_CLOSED)
         return 0;
     for (c = g->first; c; c = c->gnext)
-        if (coro_future_done(&c->fut) && !coro_future_cancelled(&c->fut) &&
-            c->fut.type == CORO__FAILED && c->fut.slot >= 1 && c->fut.slot <= max)
-            codes[c->fut.slot - 1] = (int)c->fut.val.i;
+        if (child_error(c) && c->fut.slot >= 1 && c->fut.slot <= max)
+            codes[c->fut.slot - 1] = child_error(c);
     if (g->body_error && g->nerrors <= max)
         codes[g->nerrors - 1] = g->body_error;
     return g->nerrors;
@@ -187,8 +194,7 @@ int coro_taskgroup_has(const struct coro_taskgroup *g, int code)
     if (g->body_error == code && code)
         return 1;
     for (c = g->first; c; c = c->gnext)
-        if (coro_future_done(&c->fut) && c->fut.type == CORO__FAILED &&
-            !coro_future_cancelled(&c->fut) && (int)c->fut.val.i == code)
+        if (code && child_error(c) == code)
             return 1;
     return 0;
 }
